@@ -1,0 +1,82 @@
+"""AlphaCode-style selection: probe inputs → behavioural clusters → ranked submissions.
+
+The pipeline calls, after filtering on the visible examples::
+
+    selection = select(problem, groups, executor=ex, config=SelectConfig(...),
+                       model_tests=written.tests, submissions=k, cache=store)
+
+``groups`` are the distinct passing programs (`ProgramGroup`), duplicates counted as votes.
+Model tests come from `write_tests` (a separate prompt); their inputs double as probe inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from codesift.records import Problem, Test
+from codesift.select.cluster import ExecutionCache, Mapper, cluster, run_all, separating, signatures
+from codesift.select.probe import probe_tests
+from codesift.select.rank import order, score
+from codesift.select.rank import submissions as make_submissions
+from codesift.select.types import Cluster, ProgramGroup, SelectConfig, Selection
+from codesift.select.written import WrittenTests, write_tests
+
+__all__ = ["Cluster", "ProgramGroup", "SelectConfig", "Selection", "WrittenTests", "select", "write_tests"]
+
+
+def select(
+    problem: Problem,
+    groups: Sequence[ProgramGroup],
+    *,
+    executor: Mapper,
+    config: SelectConfig | None = None,
+    model_tests: Sequence[Test] = (),
+    submissions: int = 1,
+    cache: ExecutionCache | None = None,
+    probes: Sequence[Test] | None = None,
+) -> Selection:
+    """Rank ``groups`` and pick ``submissions`` programs, one per behaviour cluster, best first.
+
+    ``probes`` overrides probe generation (the interactive loop passes the user's tests);
+    ``cache`` (a `Store`) makes a re-run on a stored run cost no executions.
+    """
+    config = config or SelectConfig()
+    if not groups:
+        return Selection(submissions=(), clusters=(), probes=())
+    codet = tuple(model_tests) if config.w_codet else ()
+    if probes is None:
+        inputs = [t.input for t in model_tests] if config.model_inputs else []
+        probes = probe_tests(
+            problem,
+            model_inputs=inputs,
+            mutations=config.mutations,
+            typed=config.typed,
+            limit=config.max_probes,
+            seed=config.seed,
+        )
+    probes = tuple(probes) if config.cluster and len(groups) > 1 else ()
+    results = run_all(groups, (*probes, *codet), executor, cache)
+    sigs = signatures(groups, probes, results, config.float_digits)
+    if not config.cluster:
+        sigs = {g.program: (g.program,) for g in groups}
+    clusters = []
+    for members in cluster(groups, sigs):
+        head = members[0].program
+        passed = sum(results[head][t.key].status == "passed" for t in codet)
+        clusters.append(
+            Cluster(
+                groups=tuple(members),
+                outputs=sigs[head],
+                tests_passed=passed,
+                scores=score(members, passed, config),
+            )
+        )
+    ranked = order(clusters)
+    split = separating([c.outputs for c in ranked[:10]]) if probes else []
+    return Selection(
+        submissions=tuple(make_submissions(ranked, submissions)),
+        clusters=tuple(ranked),
+        probes=probes,
+        separating=tuple(split),
+        executions=sum(1 for g in groups for t in (*probes, *codet) if results[g.program].get(t.key)),
+    )

@@ -1,0 +1,55 @@
+"""Scoring clusters and turning the ranking into submissions (AlphaCode's wrap-around)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from codesift.records import Submission
+from codesift.select.types import Cluster, ProgramGroup, SelectConfig
+
+
+def score(groups: Sequence[ProgramGroup], tests_passed: int, config: SelectConfig) -> dict[str, float]:
+    """Per-signal scores and their weighted sum (log-linear: size times tests passed is CodeT)."""
+    samples = sum(g.samples for g in groups)
+    lps = [c.mean_logprob for g in groups for c in g.candidates if c.mean_logprob is not None]
+    signals = {
+        "size": math.log(max(samples, 1)),
+        "logprob": sum(lps) / len(lps) if lps else 0.0,
+        "codet": math.log1p(tests_passed),
+    }
+    total = (
+        config.w_size * signals["size"]
+        + config.w_logprob * signals["logprob"]
+        + config.w_codet * signals["codet"]
+    )
+    return {**signals, "samples": float(samples), "tests_passed": float(tests_passed), "total": total}
+
+
+def order(clusters: Sequence[Cluster]) -> list[Cluster]:
+    """Best first; ties go to more samples, then the shorter best program (deterministic)."""
+    return sorted(clusters, key=lambda c: (-c.score, -c.samples, len(c.groups[0].code), c.groups[0].program))
+
+
+def submissions(clusters: Sequence[Cluster], k: int) -> list[Submission]:
+    """One program per cluster, best cluster first; with fewer clusters than ``k``, wrap around to
+    each cluster's next-best program."""
+    out: list[Submission] = []
+    depth = 0
+    while len(out) < k and any(depth < len(c.groups) for c in clusters):
+        for c in clusters:
+            if depth < len(c.groups) and len(out) < k:
+                g = c.groups[depth]
+                out.append(
+                    Submission(
+                        code=g.code,
+                        program=g.program,
+                        samples=g.samples,
+                        cluster_size=c.samples,
+                        examples_passed=g.examples_passed,
+                        examples_total=g.examples_total,
+                        scores=dict(c.scores),
+                    )
+                )
+        depth += 1
+    return out

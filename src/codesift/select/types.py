@@ -1,0 +1,87 @@
+"""Records of the selection stage: what goes in (groups of passing programs), what comes out."""
+
+from __future__ import annotations
+
+from statistics import fmean
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codesift.records import Candidate, Submission, Test
+
+
+class ProgramGroup(BaseModel):
+    """One distinct (normalised) program and every sample that produced it: duplicates are votes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str
+    program: str
+    candidates: tuple[Candidate, ...]
+    examples_passed: int = 0
+    examples_total: int = 0
+
+    @property
+    def samples(self) -> int:
+        return len(self.candidates)
+
+    @property
+    def mean_logprob(self) -> float | None:
+        values = [c.mean_logprob for c in self.candidates if c.mean_logprob is not None]
+        return fmean(values) if values else None
+
+
+class SelectConfig(BaseModel):
+    """Knobs of selection; every signal can be switched off, which is how the ablations are run.
+
+    The score of a cluster is log-linear so that ``w_size = w_codet = 1`` is CodeT's dual
+    agreement (samples in the cluster times model tests it passes):
+    ``w_size·ln(samples) + w_codet·ln(1 + model tests passed) + w_logprob·mean token logprob``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cluster: bool = True
+    mutations: bool = True
+    typed: bool = True
+    model_inputs: bool = True
+    max_probes: int = Field(default=30, ge=0)
+    float_digits: int = Field(default=6, ge=1)
+    w_size: float = 1.0
+    w_logprob: float = 0.5
+    w_codet: float = 1.0
+    seed: int = 0
+
+
+class Cluster(BaseModel):
+    """Programs that behaved identically on every probe input, best program first."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    groups: tuple[ProgramGroup, ...]
+    outputs: tuple[str, ...]
+    tests_passed: int = 0
+    scores: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def samples(self) -> int:
+        return sum(g.samples for g in self.groups)
+
+    @property
+    def score(self) -> float:
+        return self.scores.get("total", 0.0)
+
+
+class Selection(BaseModel):
+    """Ordered submissions plus the evidence: clusters (best first) and the probes that told them apart."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    submissions: tuple[Submission, ...]
+    clusters: tuple[Cluster, ...]
+    probes: tuple[Test, ...]
+    separating: tuple[int, ...] = ()
+    executions: int = 0
+
+    @property
+    def separating_inputs(self) -> tuple[str, ...]:
+        return tuple(self.probes[i].input for i in self.separating)

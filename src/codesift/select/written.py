@@ -1,0 +1,126 @@
+"""Tests written by the model itself (CodeT): one extra prompt gives both probe inputs and
+expected outputs. Never derived from hidden tests: the model sees only what `Problem` holds."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from codesift.backends import Backend
+from codesift.records import Policy, Problem, Prompt, Test
+
+_SYSTEM = "You are an expert software tester. You write correct, varied test cases, including edge cases."
+_BLOCK = re.compile(r"Input:\s*```[a-z]*\n(.*?)```\s*Output:\s*```[a-z]*\n(.*?)```", re.S)
+
+
+class WrittenTests(BaseModel):
+    """Model-written tests and what they cost."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tests: tuple[Test, ...] = ()
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.input for t in self.tests))
+
+
+def tests_prompt(problem: Problem, count: int = 8) -> Prompt:
+    """The chat prompt asking for ``count`` tests in a form we can parse without running anything."""
+    if problem.style == "stdio":
+        user = (
+            f"{problem.prompt.strip()}\n\nWrite {count} new test cases for this problem, "
+            "small ones and edge cases. "
+            "For each, write `Input:` followed by a ``` block with the exact stdin, then "
+            "`Output:` followed by a "
+            "``` block with the exact expected stdout."
+        )
+        return Prompt(
+            messages=(("system", _SYSTEM), ("user", user)), prefill="Input:\n```\n", stop=("<|im_end|>",)
+        )
+    entry = problem.entry_point or "solution"
+    user = (
+        f"```python\n{problem.prompt.strip()}\n```\n\nWrite {count} assert statements that test "
+        f"`{entry}`, one per "
+        f"line, each of the form `assert {entry}(<arguments>) == <expected result>` with literal values. "
+        "Include edge cases."
+    )
+    return Prompt(
+        messages=(("system", _SYSTEM), ("user", user)),
+        prefill=f"```python\nassert {entry}(",
+        stop=("```", "<|im_end|>"),
+    )
+
+
+def parse_asserts(text: str, entry_point: str) -> list[Test]:
+    """``assert f(args) == value`` lines → ``call`` tests; anything else is skipped, not guessed."""
+    tests = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("assert "):
+            continue
+        try:
+            node = ast.parse(line).body[0]
+        except (SyntaxError, IndexError, ValueError):
+            continue
+        if not isinstance(node, ast.Assert):
+            continue
+        test = node.test
+        expected: str | None = None
+        call: ast.expr = test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+            call, expected = test.left, ast.unparse(test.comparators[0])
+        elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            call, expected = test.operand, "False"
+        elif isinstance(test, ast.Call):
+            expected = "True"
+        if not (
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == entry_point
+        ):
+            continue
+        if call.keywords or expected is None:
+            continue
+        try:
+            for arg in [*call.args, ast.parse(expected, mode="eval").body]:
+                ast.literal_eval(arg)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        tests.append(Test(kind="call", input=", ".join(ast.unparse(a) for a in call.args), output=expected))
+    return tests
+
+
+def parse_stdio(text: str) -> list[Test]:
+    return [
+        Test(kind="stdio", input=i.strip("\n") + "\n", output=o.strip("\n") + "\n")
+        for i, o in _BLOCK.findall(text)
+    ]
+
+
+def write_tests(
+    problem: Problem, backend: Backend, policy: Policy, *, seeds: Sequence[int] = (0, 1), count: int = 8
+) -> WrittenTests:
+    """Ask the model for tests; duplicates and tests equal to a visible example are dropped."""
+    prompt = tests_prompt(problem, count)
+    completions = backend.complete(prompt, seeds, policy)
+    visible = {(t.input, t.output) for t in problem.examples}
+    found: dict[str, Test] = {}
+    for c in completions:
+        text = prompt.prefill + c.text
+        parsed = (
+            parse_stdio(text) if problem.style == "stdio" else parse_asserts(text, problem.entry_point or "")
+        )
+        for t in parsed:
+            if (t.input, t.output) not in visible:
+                found.setdefault(t.key, t)
+    return WrittenTests(
+        tests=tuple(found.values()),
+        prompt_tokens=sum(c.prompt_tokens for c in completions),
+        completion_tokens=sum(c.completion_tokens for c in completions),
+        seconds=sum(c.seconds for c in completions),
+    )
