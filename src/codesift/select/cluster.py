@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from codesift.execute import Job
 from codesift.records import Execution, Test
 from codesift.select.types import ProgramGroup
+
+if TYPE_CHECKING:
+    from codesift.execute import Job
 
 _FLOAT = re.compile(r"(?<![\w.])-?(?:\d+\.\d*|\.\d+|\d+(?:\.\d*)?[eE][-+]?\d+)(?![\w.])")
 
@@ -46,6 +48,8 @@ def run_all(
     cache: ExecutionCache | None = None,
 ) -> dict[str, dict[str, Execution]]:
     """Executions of every group on every test, by program hash, then test key; cached ones reused."""
+    from codesift.execute import Job  # the sandbox is only needed once something runs
+
     results: dict[str, dict[str, Execution]] = {g.program: {} for g in groups}
     jobs = []
     for g in groups:
