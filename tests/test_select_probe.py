@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 import random
 
+from codesift.extract import ProgramGroup
 from codesift.records import Candidate, Execution, Problem, Test
-from codesift.select import ProgramGroup
 from codesift.select.cluster import behaviour, separating
 from codesift.select.probe import example_args, mutated_inputs, probe_tests, signature_args, typed_inputs
 from codesift.select.rank import submissions
@@ -140,7 +140,7 @@ def _group(code: str, votes: int) -> ProgramGroup:
         )
         for s in range(votes)
     )
-    return ProgramGroup(code=code, program=cands[0].program, candidates=cands)
+    return ProgramGroup(code=code, candidates=cands)
 
 
 def test_submissions_take_one_per_cluster_then_wrap_around() -> None:

@@ -13,8 +13,9 @@ from rich.prompt import Prompt as Ask
 from rich.syntax import Syntax
 from rich.table import Table
 
-from codesift.records import Execution, Problem, Test
-from codesift.select import ProgramGroup, SelectConfig, Selection, select
+from codesift.extract import ProgramGroup
+from codesift.records import Execution, Problem, Test, TestKind
+from codesift.select import SelectConfig, Selection, select
 from codesift.select.cluster import Mapper, behaviour, run_all
 
 
@@ -184,7 +185,7 @@ def run_interactive(
         if answer in ("a", "q"):
             return session.selection
         if answer == "t":
-            kind = "stdio" if session.problem.style == "stdio" else "call"
+            kind: TestKind = "stdio" if session.problem.style == "stdio" else "call"
             label = "stdin" if kind == "stdio" else f"arguments of {session.problem.entry_point}(...)"
             given = Ask.ask(f"Input ({label})", console=console)
             expected = Ask.ask("Expected output", console=console)

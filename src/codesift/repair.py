@@ -6,11 +6,12 @@ Everything spent is counted in tokens, so repair can be compared with sampling m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
 from codesift.backends import Backend
+from codesift.extract import extract_code
 from codesift.records import Candidate, Execution, Policy, Problem, Prompt, Test
 
 _SYSTEM = "You are an expert Python programmer. You fix bugs and reply with the complete corrected program."
@@ -70,13 +71,11 @@ def repair(
     policy: Policy,
     *,
     budget_tokens: int,
-    extract: Callable[[Problem, str], str | None],
     seed: int = 0,
 ) -> list[Candidate]:
     """One fix attempt per failure (distinct programs first, likeliest first) until the budget is spent.
 
     ``budget_tokens`` counts prompt and completion tokens: the feedback prompt is part of repair's cost.
-    ``extract`` turns a completion into a program (the pipeline passes `codesift.extract`'s).
     """
     seen: set[str] = set()
     queue = []
@@ -92,9 +91,7 @@ def repair(
         prompt = repair_prompt(problem, f)
         for c in backend.complete(prompt, [seed + i], policy):
             spent += c.prompt_tokens + c.completion_tokens
-            code = extract(problem, prompt.prefill + c.text + "\n```")
-            if code is None:
-                continue
+            code = extract_code(c.text, prompt.prefill, problem.entry_point)
             out.append(
                 Candidate(
                     problem_id=problem.id,

@@ -5,7 +5,7 @@ The pipeline calls, after filtering on the visible examples::
     selection = select(problem, groups, executor=ex, config=SelectConfig(...),
                        model_tests=written.tests, submissions=k, cache=store)
 
-``groups`` are the distinct passing programs (`ProgramGroup`), duplicates counted as votes.
+``groups`` are the distinct passing programs (`extract.ProgramGroup`), duplicates counted as votes.
 Model tests come from `write_tests` (a separate prompt); their inputs double as probe inputs.
 """
 
@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from codesift.extract import ProgramGroup
 from codesift.records import Problem, Test
 from codesift.select.cluster import ExecutionCache, Mapper, cluster, run_all, separating, signatures
 from codesift.select.probe import probe_tests
 from codesift.select.rank import order, score
 from codesift.select.rank import submissions as make_submissions
-from codesift.select.types import Cluster, ProgramGroup, SelectConfig, Selection
+from codesift.select.types import Cluster, SelectConfig, Selection
 from codesift.select.written import WrittenTests, write_tests
 
 __all__ = ["Cluster", "ProgramGroup", "SelectConfig", "Selection", "WrittenTests", "select", "write_tests"]
@@ -74,7 +75,7 @@ def select(
     ranked = order(clusters)
     split = separating([c.outputs for c in ranked[:10]]) if probes else []
     return Selection(
-        submissions=tuple(make_submissions(ranked, submissions)),
+        submissions=tuple(make_submissions(ranked, submissions, len(problem.examples))),
         clusters=tuple(ranked),
         probes=probes,
         separating=tuple(split),

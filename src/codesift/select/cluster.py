@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from codesift.extract import ProgramGroup
 from codesift.records import Execution, Test
-from codesift.select.types import ProgramGroup
 
 if TYPE_CHECKING:
     from codesift.execute import Job
@@ -91,7 +91,7 @@ def cluster(groups: Sequence[ProgramGroup], sigs: Mapping[str, tuple[str, ...]])
 
 def program_order(g: ProgramGroup) -> tuple[int, float, int, str]:
     lp = g.mean_logprob
-    return (-g.samples, -(lp if lp is not None else -1e9), len(g.code), g.program)
+    return (-g.votes, -(lp if lp is not None else -1e9), len(g.code), g.program)
 
 
 def separating(sigs: Sequence[tuple[str, ...]]) -> list[int]:

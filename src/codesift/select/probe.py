@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from codesift.records import Problem, Test
+from codesift.records import Problem, Test, TestKind
 
 _INT = re.compile(r"^-?\d+$")
 
@@ -35,10 +35,10 @@ def example_args(problem: Problem, test: Test) -> tuple[Any, ...] | None:
     """The literal argument values of a visible example, from a ``call`` or an ``assert`` test."""
     if test.kind == "call":
         try:
-            tree = ast.parse(f"_f({test.input})", mode="eval")
+            expr = ast.parse(f"_f({test.input})", mode="eval").body
         except SyntaxError:
             return None
-        return _literal_args(tree.body) if isinstance(tree.body, ast.Call) else None
+        return _literal_args(expr) if isinstance(expr, ast.Call) else None
     if test.kind == "assert" and problem.entry_point:
         try:
             tree = ast.parse(test.input)
@@ -259,14 +259,9 @@ def probe_tests(
 
     Inputs equal to a visible example are dropped: every survivor already agrees on them.
     """
-    kind = "stdio" if problem.style == "stdio" else "call"
-    seen = {t.input for t in problem.examples}
-    seen |= {
-        a
-        for a in (example_args(problem, t) for t in problem.examples)
-        if a is not None
-        for a in [args_source(a)]
-    }
+    kind: TestKind = "stdio" if problem.style == "stdio" else "call"
+    parsed = (example_args(problem, t) for t in problem.examples)
+    seen = {t.input for t in problem.examples} | {args_source(a) for a in parsed if a is not None}
     rng = random.Random(seed)
     sources: list[Iterator[str]] = [iter(model_inputs)]
     if mutations:

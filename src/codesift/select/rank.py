@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from codesift.extract import ProgramGroup
 from codesift.records import Submission
-from codesift.select.types import Cluster, ProgramGroup, SelectConfig
+from codesift.select.types import Cluster, SelectConfig
 
 
 def score(groups: Sequence[ProgramGroup], tests_passed: int, config: SelectConfig) -> dict[str, float]:
     """Per-signal scores and their weighted sum (log-linear: size times tests passed is CodeT)."""
-    samples = sum(g.samples for g in groups)
+    samples = sum(g.votes for g in groups)
     lps = [c.mean_logprob for g in groups for c in g.candidates if c.mean_logprob is not None]
     signals = {
         "size": math.log(max(samples, 1)),
@@ -31,9 +32,9 @@ def order(clusters: Sequence[Cluster]) -> list[Cluster]:
     return sorted(clusters, key=lambda c: (-c.score, -c.samples, len(c.groups[0].code), c.groups[0].program))
 
 
-def submissions(clusters: Sequence[Cluster], k: int) -> list[Submission]:
+def submissions(clusters: Sequence[Cluster], k: int, examples: int = 0) -> list[Submission]:
     """One program per cluster, best cluster first; with fewer clusters than ``k``, wrap around to
-    each cluster's next-best program."""
+    each cluster's next-best program. Every program passed all ``examples`` visible examples."""
     out: list[Submission] = []
     depth = 0
     while len(out) < k and any(depth < len(c.groups) for c in clusters):
@@ -44,10 +45,10 @@ def submissions(clusters: Sequence[Cluster], k: int) -> list[Submission]:
                     Submission(
                         code=g.code,
                         program=g.program,
-                        samples=g.samples,
+                        samples=g.votes,
                         cluster_size=c.samples,
-                        examples_passed=g.examples_passed,
-                        examples_total=g.examples_total,
+                        examples_passed=examples,
+                        examples_total=examples,
                         scores=dict(c.scores),
                     )
                 )

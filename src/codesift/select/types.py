@@ -1,33 +1,11 @@
-"""Records of the selection stage: what goes in (groups of passing programs), what comes out."""
+"""Records of the selection stage: its knobs and what comes out (the input is `extract.ProgramGroup`)."""
 
 from __future__ import annotations
 
-from statistics import fmean
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from codesift.records import Candidate, Submission, Test
-
-
-class ProgramGroup(BaseModel):
-    """One distinct (normalised) program and every sample that produced it: duplicates are votes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    code: str
-    program: str
-    candidates: tuple[Candidate, ...]
-    examples_passed: int = 0
-    examples_total: int = 0
-
-    @property
-    def samples(self) -> int:
-        return len(self.candidates)
-
-    @property
-    def mean_logprob(self) -> float | None:
-        values = [c.mean_logprob for c in self.candidates if c.mean_logprob is not None]
-        return fmean(values) if values else None
+from codesift.extract import ProgramGroup
+from codesift.records import Submission, Test
 
 
 class SelectConfig(BaseModel):
@@ -64,7 +42,7 @@ class Cluster(BaseModel):
 
     @property
     def samples(self) -> int:
-        return sum(g.samples for g in self.groups)
+        return sum(g.votes for g in self.groups)
 
     @property
     def score(self) -> float:
