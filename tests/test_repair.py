@@ -1,0 +1,53 @@
+"""Repair feedback: what the model is told about a failing candidate."""
+
+from __future__ import annotations
+
+from codesift.records import Candidate, Execution, Problem, Test
+from codesift.repair import Failure, feedback, repair_prompt
+
+PROBLEM = Problem(
+    id="Mbpp/11", style="function", entry_point="remove_Occ", prompt="Remove first and last occurrence."
+)
+CALL = Test(kind="call", input='"hello","l"', output='"heo"')
+CODE = 'def remove_Occ(s, ch):\n    return s.replace(ch, "", 1)\n'
+
+
+def run(status: str, output: str = "", error: str | None = None) -> Execution:
+    return Execution(program="p", test=CALL.key, status=status, output=output, error=error)  # type: ignore[arg-type]
+
+
+def test_wrong_answer_shows_the_call_expected_and_got() -> None:
+    text = feedback(PROBLEM, CALL, run("failed", "'helo'"))
+    assert '`remove_Occ("hello","l")`' in text and '"heo"' in text and "'helo'" in text
+
+
+def test_errors_and_limits_are_named() -> None:
+    text = feedback(
+        PROBLEM, CALL, run("error", "Traceback ...\nIndexError: string index out of range", "IndexError")
+    )
+    assert "raised IndexError" in text and "string index out of range" in text
+    assert "timeout limit" in feedback(PROBLEM, CALL, run("timeout"))
+    stdio = Test(kind="stdio", input="3\n1 2 3\n", output="6\n")
+    text = feedback(PROBLEM, stdio, run("failed", "5\n"))
+    assert "3\n1 2 3" in text and "6" in text and "5" in text
+
+
+def test_long_outputs_are_clipped_in_the_prompt() -> None:
+    failure = Failure(
+        candidate=Candidate(
+            problem_id="Mbpp/11",
+            policy="t",
+            seed=0,
+            completion=CODE,
+            code=CODE,
+            prompt_tokens=1,
+            completion_tokens=1,
+            mean_logprob=None,
+            seconds=0.0,
+        ),
+        test=CALL,
+        execution=run("failed", "x" * 100_000),
+    )
+    prompt = repair_prompt(PROBLEM, failure)
+    user = prompt.messages[-1][1]
+    assert CODE.strip() in user and len(user) < 5000 and prompt.prefill.startswith("```python")
