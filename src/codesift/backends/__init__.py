@@ -16,3 +16,37 @@ class Backend(Protocol):
     """Samples one completion per seed. `text` excludes `prompt.prefill`."""
 
     def complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]: ...
+
+
+class BackendPool:
+    """Opens each backend once (a model load costs seconds) and hands it to every policy that uses it."""
+
+    def __init__(self, http: object | None = None) -> None:
+        self._http = http
+        self._open: dict[tuple[str, str], Backend] = {}
+
+    def __call__(self, policy: Policy) -> Backend:
+        key = (policy.backend, policy.model if policy.backend == "embedded" else "")
+        if key not in self._open:
+            self._open[key] = self._make(policy)
+        return self._open[key]
+
+    def _make(self, policy: Policy) -> Backend:
+        if policy.backend == "embedded":
+            from codesift.backends.embedded import EmbeddedBackend
+            from codesift.backends.models import resolve_model
+
+            return EmbeddedBackend(resolve_model(policy.model))
+        from codesift.backends.openai_http import HTTPSettings, OpenAIBackend, api_key_from_env
+
+        settings = (
+            self._http if isinstance(self._http, HTTPSettings) else HTTPSettings(api_key=api_key_from_env())
+        )
+        return OpenAIBackend(settings)
+
+    def close(self) -> None:
+        for backend in self._open.values():
+            close = getattr(backend, "close", None)
+            if close is not None:
+                close()
+        self._open.clear()

@@ -1,0 +1,208 @@
+"""llama.cpp in process, decoding many samples of one prompt together.
+
+The prompt is decoded once into sequence 0 of a unified KV cache; each sample is a sequence that shares
+those cells (``llama_memory_seq_cp``) and is extended one token per step in a single batch with all its
+siblings, which is what makes many samples cheap on a CPU. Each sequence has its own sampler chain
+(top-p, temperature, seeded draw), so a seed gives the same sample whatever else is in the batch.
+The mean token logprob is taken from the untempered distribution: it measures the model's belief, not
+the sampling noise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from codesift.backends import BackendError
+from codesift.records import Completion, Policy, Prompt
+
+with contextlib.redirect_stderr(None):
+    import llama_cpp
+    from llama_cpp import llama_chat_format
+
+
+@dataclass
+class _Sequence:
+    seed: int
+    sampler: ctypes.c_void_p
+    tokens: list[int]
+    logprob_sum: float = 0.0
+    text: bytes = b""
+    finish: str = ""
+
+
+def _log_softmax_at(logits: np.ndarray, token: int) -> float:
+    peak = float(logits.max())
+    return float(logits[token]) - peak - float(np.log(np.exp(logits - peak).sum()))
+
+
+class EmbeddedBackend:
+    """One model in memory; `complete` samples `len(seeds)` sequences, `batch` at a time."""
+
+    def __init__(self, model_path: str | Path, *, threads: int | None = None, batch: int = 16) -> None:
+        self.model_path = Path(model_path)
+        self.threads = threads or os.cpu_count() or 1
+        self.batch = batch
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(self.model_path), n_ctx=512, n_threads=self.threads, verbose=False
+            )
+        except ValueError as err:
+            raise BackendError(f"cannot load model {self.model_path}: {err}") from None
+        self.vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
+        self.n_vocab = self.llm.n_vocab()
+        self._ctx: llama_cpp.llama_context_p | None = None
+        self._ctx_size = 0
+
+    @cached_property
+    def _formatter(self) -> llama_chat_format.Jinja2ChatFormatter:
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise BackendError(f"{self.model_path} has no chat template; use an instruct model")
+        eos = self.llm.detokenize([self.llm.token_eos()], special=True).decode()
+        return llama_chat_format.Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="")
+
+    def render(self, prompt: Prompt) -> str:
+        messages = [{"role": role, "content": content} for role, content in prompt.messages]
+        return self._formatter(messages=messages).prompt + prompt.prefill  # type: ignore[arg-type]
+
+    def _context(self, n_ctx: int) -> llama_cpp.llama_context_p:
+        """A context big enough for the prompt plus every live sequence; grown, never shrunk."""
+        if self._ctx is None or n_ctx > self._ctx_size:
+            if self._ctx is not None:
+                llama_cpp.llama_free(self._ctx)
+            params = llama_cpp.llama_context_default_params()
+            params.n_ctx = n_ctx
+            params.n_batch = 512
+            params.n_ubatch = 512
+            params.n_seq_max = self.batch + 1
+            params.kv_unified = True
+            params.n_threads = params.n_threads_batch = self.threads
+            self._ctx = llama_cpp.llama_init_from_model(self.llm.model, params)
+            if not self._ctx:
+                raise BackendError(f"llama.cpp could not allocate a context of {n_ctx} tokens")
+            self._ctx_size = n_ctx
+        return self._ctx
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            llama_cpp.llama_free(self._ctx)
+            self._ctx = None
+        self.llm.close()
+
+    def _sampler(self, policy: Policy, seed: int) -> ctypes.c_void_p:
+        chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
+        if policy.temperature <= 0:
+            llama_cpp.llama_sampler_chain_add(chain, llama_cpp.llama_sampler_init_greedy())
+        else:
+            llama_cpp.llama_sampler_chain_add(chain, llama_cpp.llama_sampler_init_top_p(policy.top_p, 1))
+            llama_cpp.llama_sampler_chain_add(chain, llama_cpp.llama_sampler_init_temp(policy.temperature))
+            llama_cpp.llama_sampler_chain_add(chain, llama_cpp.llama_sampler_init_dist(seed & 0xFFFFFFFF))
+        return chain
+
+    def complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]:
+        tokens = self.llm.tokenize(self.render(prompt).encode(), add_bos=False, special=True)
+        results: list[Completion] = []
+        for start in range(0, len(seeds), self.batch):
+            results += self._complete_batch(tokens, list(seeds[start : start + self.batch]), prompt, policy)
+        return results
+
+    def _decode(self, ctx: llama_cpp.llama_context_p, batch: llama_cpp.llama_batch) -> None:
+        if llama_cpp.llama_decode(ctx, batch) != 0:
+            raise BackendError("llama.cpp failed to decode (context full?); lower --max-tokens or --batch")
+
+    def _complete_batch(
+        self, prompt_tokens: list[int], seeds: list[int], prompt: Prompt, policy: Policy
+    ) -> list[Completion]:
+        started = time.perf_counter()
+        n_prompt = len(prompt_tokens)
+        ctx = self._context(n_prompt + len(seeds) * policy.max_tokens + 16)
+        memory = llama_cpp.llama_get_memory(ctx)
+        llama_cpp.llama_memory_clear(memory, True)
+        batch = llama_cpp.llama_batch_init(max(512, len(seeds)), 0, len(seeds) + 1)
+        try:
+            for chunk in range(0, n_prompt, 512):
+                part = prompt_tokens[chunk : chunk + 512]
+                batch.n_tokens = len(part)
+                for i, token in enumerate(part):
+                    batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, chunk + i, 1
+                    batch.seq_id[i][0] = 0
+                    batch.logits[i] = chunk + i == n_prompt - 1
+                self._decode(ctx, batch)
+            sequences = [_Sequence(seed, self._sampler(policy, seed), []) for seed in seeds]
+            for s in range(1, len(seeds) + 1):
+                llama_cpp.llama_memory_seq_cp(memory, 0, s, -1, -1)
+            logit_rows = {s: batch.n_tokens - 1 for s in range(len(seeds))}
+            self._generate(ctx, batch, sequences, logit_rows, n_prompt, prompt.stop, policy.max_tokens)
+        finally:
+            llama_cpp.llama_batch_free(batch)
+        seconds = (time.perf_counter() - started) / len(seeds)
+        completions = []
+        for seq in sequences:
+            llama_cpp.llama_sampler_free(seq.sampler)
+            text = seq.text.decode("utf-8", errors="replace")
+            cut = min((text.find(s) for s in prompt.stop if s in text), default=len(text))
+            completions.append(
+                Completion(
+                    text=text[:cut],
+                    seed=seq.seed,
+                    prompt_tokens=n_prompt,
+                    completion_tokens=len(seq.tokens),
+                    mean_logprob=seq.logprob_sum / len(seq.tokens) if seq.tokens else None,
+                    seconds=seconds,
+                    finish_reason=seq.finish or "length",
+                )
+            )
+        return completions
+
+    def _generate(
+        self,
+        ctx: llama_cpp.llama_context_p,
+        batch: llama_cpp.llama_batch,
+        sequences: list[_Sequence],
+        logit_rows: dict[int, int],
+        n_prompt: int,
+        stops: Sequence[str],
+        max_tokens: int,
+    ) -> None:
+        """Draw a token for every live sequence, then decode all of them in one batch, until all stop."""
+        tail = max((len(s.encode()) for s in stops), default=0) + 8
+        for step in range(max_tokens):
+            live = []
+            for index, seq in enumerate(sequences):
+                if seq.finish:
+                    continue
+                row = logit_rows[index]
+                token = llama_cpp.llama_sampler_sample(seq.sampler, ctx, row)
+                logits = np.ctypeslib.as_array(
+                    llama_cpp.llama_get_logits_ith(ctx, row), shape=(self.n_vocab,)
+                )
+                seq.logprob_sum += _log_softmax_at(logits, token)
+                if llama_cpp.llama_vocab_is_eog(self.vocab, token):
+                    seq.finish = "stop"
+                    continue
+                seq.tokens.append(token)
+                seq.text += self.llm.detokenize([token])
+                if any(s in seq.text[-tail:].decode("utf-8", errors="ignore") for s in stops):
+                    seq.finish = "stop"
+                elif step + 1 == max_tokens:
+                    seq.finish = "length"
+                else:
+                    live.append((index, token))
+            if not live:
+                return
+            batch.n_tokens = len(live)
+            for row, (index, token) in enumerate(live):
+                batch.token[row], batch.pos[row], batch.n_seq_id[row] = token, n_prompt + step, 1
+                batch.seq_id[row][0] = index + 1
+                batch.logits[row] = True
+                logit_rows[index] = row
+            self._decode(ctx, batch)

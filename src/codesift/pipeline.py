@@ -1,0 +1,171 @@
+"""solve: sample → extract → execute/filter on visible examples → (repair) → select → Answer.
+
+Every stage is a function of its inputs and the store, so a killed solve re-run with the same store
+re-samples nothing and re-executes nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codesift.backends import Backend
+from codesift.extract import ProgramGroup, group
+from codesift.records import Answer, Candidate, Execution, Policy, Problem
+from codesift.repair import Failure, repair
+from codesift.sample import sample
+from codesift.select import SelectConfig, Selection, select, write_tests
+from codesift.select.cluster import Mapper, run_all
+from codesift.select.written import WrittenTests
+from codesift.store import Store
+
+
+class Progress(Protocol):
+    """Where a long solve reports how far it is (the CLI draws rich progress bars)."""
+
+    def stage(self, name: str, total: int) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
+class _Silent:
+    def stage(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+class SolveConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policies: tuple[Policy, ...] = (Policy(),)
+    samples: int = Field(default=8, ge=1)
+    seed: int = 0
+    submissions: int = Field(default=10, ge=1)
+    select: SelectConfig = SelectConfig()
+    # Seeds of model-written tests (CodeT agreement and probe inputs); 0 turns them off.
+    test_writers: int = Field(default=1, ge=0)
+    # Tokens (prompt + completion) spent repairing failing candidates; 0 turns repair off.
+    repair_tokens: int = Field(default=0, ge=0)
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def filter_groups(
+    problem: Problem, groups: Sequence[ProgramGroup], results: dict[str, dict[str, Execution]]
+) -> tuple[list[ProgramGroup], list[Failure]]:
+    """Groups passing every visible example, and the first failure of each of the others."""
+    passing, failures = [], []
+    for g in groups:
+        if not _parses(g.code):
+            continue
+        failed = next(
+            (
+                (t, results[g.program][t.key])
+                for t in problem.examples
+                if results[g.program][t.key].status != "passed"
+            ),
+            None,
+        )
+        if failed is None:
+            passing.append(g)
+        else:
+            failures.append(Failure(candidate=g.candidates[0], test=failed[0], execution=failed[1]))
+    return passing, failures
+
+
+def _written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
+    key = f"written-tests:{problem.id}:{config.seed}:{config.test_writers}"
+    cached = store.meta(key)
+    if cached is not None:
+        return WrittenTests.model_validate(cached)
+    seeds = [config.seed + i for i in range(config.test_writers)]
+    written = write_tests(problem, backend, config.policies[0], seeds=seeds)
+    store.set_meta(key, written.model_dump(mode="json"))
+    return written
+
+
+def _repaired(
+    problem: Problem, failures: list[Failure], config: SolveConfig, store: Store, backend: Backend
+) -> list[Candidate]:
+    stored = [c for c in store.candidates(problem.id) if c.origin == "repair"]
+    if stored or not failures:
+        return stored
+    fixed = repair(
+        problem, failures, backend, config.policies[0], budget_tokens=config.repair_tokens, seed=config.seed
+    )
+    store.add_candidates(fixed)
+    return fixed
+
+
+def solve(
+    problem: Problem,
+    config: SolveConfig,
+    *,
+    executor: Mapper,
+    store: Store,
+    backend_for: Callable[[Policy], Backend],
+    progress: Progress | None = None,
+) -> tuple[Answer, Selection]:
+    """Answer `problem`; the Selection carries the clusters and probes behind the answer."""
+    started = time.perf_counter()
+    progress = progress or _Silent()
+    executions_before = store.execution_count()
+
+    progress.stage("sampling", config.samples)
+    candidates = sample(
+        problem, config.policies, config.samples, seed=config.seed, store=store,
+        backend_for=backend_for, progress=progress.advance,
+    )  # fmt: skip
+    groups = group(candidates)
+    progress.stage("running examples", len(groups))
+    results = run_all(groups, problem.examples, executor, store)
+    progress.advance(len(groups))
+    passing, failures = filter_groups(problem, groups, results)
+
+    if config.repair_tokens and failures:
+        progress.stage("repairing", len(failures))
+        candidates += _repaired(problem, failures, config, store, backend_for(config.policies[0]))
+        groups = group(candidates)
+        results = run_all(groups, problem.examples, executor, store)
+        passing, failures = filter_groups(problem, groups, results)
+        progress.advance(len(failures))
+
+    written = WrittenTests()
+    if config.test_writers and len(passing) > 1:
+        progress.stage("writing tests", config.test_writers)
+        written = _written_tests(problem, config, store, backend_for(config.policies[0]))
+        progress.advance(config.test_writers)
+
+    progress.stage("clustering", len(passing))
+    selection = select(
+        problem, passing, executor=executor, config=config.select, model_tests=written.tests,
+        submissions=config.submissions, cache=store,
+    )  # fmt: skip
+    progress.advance(len(passing))
+    answer = Answer(
+        problem_id=problem.id,
+        submissions=selection.submissions,
+        samples=len(candidates),
+        distinct=len(groups),
+        passing=len(passing),
+        clusters=len(selection.clusters),
+        prompt_tokens=sum(c.prompt_tokens for c in candidates) + written.prompt_tokens,
+        completion_tokens=sum(c.completion_tokens for c in candidates) + written.completion_tokens,
+        executions=store.execution_count() - executions_before,
+        seconds=time.perf_counter() - started,
+        separating_inputs=tuple(selection.probes[i].input for i in selection.separating),
+    )
+    store.add_answer(answer)
+    return answer, selection

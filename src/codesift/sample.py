@@ -1,0 +1,64 @@
+"""Sample candidates from a family of policies, resumably: a (problem, policy, seed) is sampled once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from codesift.backends import Backend
+from codesift.extract import extract_code
+from codesift.policies import plan
+from codesift.prompt import build_prompt
+from codesift.records import Candidate, Completion, Policy, Problem, Prompt
+from codesift.store import Store
+
+Progress = Callable[[int], None]
+
+
+def to_candidate(problem: Problem, policy: Policy, prompt: Prompt, c: Completion, origin: str) -> Candidate:
+    return Candidate(
+        problem_id=problem.id,
+        policy=policy.name,
+        seed=c.seed,
+        completion=c.text,
+        code=extract_code(c.text, prompt.prefill, problem.entry_point),
+        prompt_tokens=c.prompt_tokens,
+        completion_tokens=c.completion_tokens,
+        mean_logprob=c.mean_logprob,
+        seconds=c.seconds,
+        origin=origin,
+    )
+
+
+def sample(
+    problem: Problem,
+    policies: Sequence[Policy],
+    n: int,
+    *,
+    seed: int,
+    store: Store,
+    backend_for: Callable[[Policy], Backend],
+    chunk: int = 16,
+    progress: Progress | None = None,
+) -> list[Candidate]:
+    """The problem's `n` samples, spread over `policies` by weight; stored ones are reused, not redrawn.
+
+    Every chunk is written to the store before the next is drawn, so a killed run loses at most one chunk.
+    """
+    stored = {(c.policy, c.seed): c for c in store.candidates(problem.id) if c.origin == "sample"}
+    wanted: list[Candidate] = []
+    for policy, seeds in plan(policies, n, seed):
+        missing = [s for s in seeds if (policy.name, s) not in stored]
+        if progress:
+            progress(len(seeds) - len(missing))
+        if missing:
+            prompt = build_prompt(problem, policy.prompt)
+            backend = backend_for(policy)
+            for start in range(0, len(missing), chunk):
+                completions = backend.complete(prompt, missing[start : start + chunk], policy)
+                fresh = [to_candidate(problem, policy, prompt, c, "sample") for c in completions]
+                store.add_candidates(fresh)
+                stored.update({(c.policy, c.seed): c for c in fresh})
+                if progress:
+                    progress(len(fresh))
+        wanted += [stored[(policy.name, s)] for s in seeds]
+    return wanted
