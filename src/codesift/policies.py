@@ -1,0 +1,100 @@
+"""Families of policies: load them from TOML and spread a sample budget over them by weight.
+
+A file lists ``[[policy]]`` tables whose keys are the fields of `codesift.records.Policy`; an optional
+``[defaults]`` table fills keys every policy leaves out. Samples are split by weight with a
+divisor method (`allocate`), so the split is deterministic and sums to ``n``; each policy draws seeds
+``seed, seed + 1, …``, so raising ``n`` later keeps every sample already drawn.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from codesift.records import Policy
+
+
+class PolicyError(ValueError):
+    """A policy file the user must fix; the message is one line naming the file, the entry and the key."""
+
+
+def load_policies(path: str | Path) -> tuple[Policy, ...]:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as e:
+        raise PolicyError(f"{path}: cannot read the policy file ({e.strerror})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(f"{path}: not valid TOML ({e})") from None
+    return parse_policies(data, source=str(path))
+
+
+def parse_policies(data: dict[str, Any], source: str = "policies") -> tuple[Policy, ...]:
+    unknown = sorted(set(data) - {"policy", "defaults"})
+    if unknown:
+        raise PolicyError(
+            f"{source}: unknown top-level key {unknown[0]!r}; use [[policy]] tables and [defaults]"
+        )
+    entries = data.get("policy")
+    if not isinstance(entries, list) or not entries:
+        raise PolicyError(f"{source}: no policies; add at least one [[policy]] table")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise PolicyError(f"{source}: [defaults] must be a table")
+    policies = []
+    for i, entry in enumerate(entries, 1):
+        fields = {**defaults, **entry}
+        fields.setdefault("name", f"policy{i}")
+        label = f"{source}: policy #{i} ({fields['name']!r})"
+        try:
+            policy = Policy.model_validate(fields)
+        except ValidationError as e:
+            raise PolicyError(f"{label}: {_first_error(e)}") from None
+        if not (math.isfinite(policy.weight) and policy.weight > 0):
+            raise PolicyError(f"{label}: weight must be a positive number, got {policy.weight}")
+        if policy.temperature < 0 or not 0 < policy.top_p <= 1 or policy.max_tokens < 1:
+            raise PolicyError(f"{label}: need temperature >= 0, 0 < top_p <= 1 and max_tokens >= 1")
+        policies.append(policy)
+    names = [p.name for p in policies]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise PolicyError(
+            f"{source}: policy name {duplicate!r} is used twice; names key the results, make them unique"
+        )
+    return tuple(policies)
+
+
+def _first_error(e: ValidationError) -> str:
+    error = e.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "entry"
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {where!r}; allowed keys: {', '.join(Policy.model_fields)}"
+    return f"{where}: {error['msg']} (got {error.get('input')!r})"
+
+
+def allocate(policies: Sequence[Policy], n: int) -> list[int]:
+    """Samples per policy, proportional to weight and summing to ``n``.
+
+    Sample slots are handed out one at a time to the policy with the highest ``weight / (2·count + 1)``
+    (Sainte-Laguë; ties go to the earlier policy). Handing out one at a time makes the split monotone:
+    raising ``n`` never takes a sample away from a policy, so a resumed, larger run reuses every sample.
+    """
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    counts = [0] * len(policies)
+    for _ in range(n):
+        best = max(range(len(policies)), key=lambda i: (policies[i].weight / (2 * counts[i] + 1), -i))
+        counts[best] += 1
+    return counts
+
+
+def plan(policies: Sequence[Policy], n: int, seed: int = 0) -> list[tuple[Policy, list[int]]]:
+    """The seeds each policy samples: its share of ``n`` as ``seed, seed + 1, …`` (stable as n grows)."""
+    return [
+        (p, list(range(seed, seed + count))) for p, count in zip(policies, allocate(policies, n), strict=True)
+    ]
