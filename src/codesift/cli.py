@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, Literal, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -83,7 +83,7 @@ def policies_from_flags(
         from codesift.policies import load_policies
 
         return load_policies(policies_file)
-    kind = "openai" if backend == "openai" else "embedded"
+    kind: Literal["embedded", "openai"] = "openai" if backend == "openai" else "embedded"
     name = f"{Path(model).name}/{prompt}/t{temperature:g}"
     return (
         Policy(

@@ -39,6 +39,14 @@ class _Sequence:
     finish: str = ""
 
 
+def _put(batch: llama_cpp.llama_batch, row: int, token: int, pos: int, seq: int, logits: bool) -> None:
+    batch.token[row] = token
+    batch.pos[row] = pos  # type: ignore[call-overload]
+    batch.n_seq_id[row] = 1
+    batch.seq_id[row][0] = seq  # type: ignore[call-overload]
+    batch.logits[row] = logits
+
+
 def _log_softmax_at(logits: np.ndarray, token: int) -> float:
     peak = float(logits.max())
     return float(logits[token]) - peak - float(np.log(np.exp(logits - peak).sum()))
@@ -133,9 +141,7 @@ class EmbeddedBackend:
                 part = prompt_tokens[chunk : chunk + 512]
                 batch.n_tokens = len(part)
                 for i, token in enumerate(part):
-                    batch.token[i], batch.pos[i], batch.n_seq_id[i] = token, chunk + i, 1
-                    batch.seq_id[i][0] = 0
-                    batch.logits[i] = chunk + i == n_prompt - 1
+                    _put(batch, i, token, chunk + i, 0, chunk + i == n_prompt - 1)
                 self._decode(ctx, batch)
             sequences = [_Sequence(seed, self._sampler(policy, seed), []) for seed in seeds]
             for s in range(1, len(seeds) + 1):
@@ -201,8 +207,6 @@ class EmbeddedBackend:
                 return
             batch.n_tokens = len(live)
             for row, (index, token) in enumerate(live):
-                batch.token[row], batch.pos[row], batch.n_seq_id[row] = token, n_prompt + step, 1
-                batch.seq_id[row][0] = index + 1
-                batch.logits[row] = True
+                _put(batch, row, token, n_prompt + step, index + 1, True)
                 logit_rows[index] = row
             self._decode(ctx, batch)

@@ -63,7 +63,7 @@ def cache_dir() -> Path:
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
+        while block := f.read(1 << 22):
             digest.update(block)
     return digest.hexdigest()
 
@@ -103,7 +103,7 @@ def assemble(model: EmbeddedModel) -> Path:
     with partial.open("wb") as out:
         for part in parts:
             with part.open("rb") as f:
-                for block in iter(lambda f=f: f.read(1 << 22), b""):
+                while block := f.read(1 << 22):
                     digest.update(block)
                     out.write(block)
     if digest.hexdigest() != model.sha256:

@@ -1,0 +1,74 @@
+import json
+
+import pytest
+
+from codesift.problems import ProblemError, examples_from_docstring, load_problem, stdio_examples
+
+
+def test_stub_doctests_become_call_examples(tmp_path):
+    path = tmp_path / "f.py"
+    path.write_text('def f(x, y=1):\n    """Add.\n    >>> f(1, y=2)\n    3\n    >>> f(0)\n    1\n    """\n')
+    problem = load_problem(path)
+    assert problem.style == "function" and problem.entry_point == "f"
+    assert [(t.kind, t.input, t.output) for t in problem.examples] == [("call", "1, y=2", "3"), ("call", "0", "1")]
+
+
+def test_arrow_example_lines_are_understood():
+    doc = "Examples:\nsolve(3) == 6\nsolve([1, 2]) ➞ [2, 1]\nother(1) == 2\n"
+    tests = examples_from_docstring(doc, "solve")
+    assert [(t.input, t.output) for t in tests] == [("3", "6"), ("[1, 2]", "[2, 1]")]
+
+
+def test_statement_pairs_fenced_and_plain_blocks():
+    text = "Intro\n\n## Input\n```\n1 2\n```\n## Output\n```\n3\n```\n\nInput\n4\n5\n\nOutput\n9\n\nNote\nx\n"
+    tests = stdio_examples(text)
+    assert [(t.input, t.output) for t in tests] == [("1 2\n", "3\n"), ("4\n5\n", "9\n")]
+
+
+def test_humaneval_record_never_reads_hidden_test(tmp_path):
+    record = {"task_id": "T/1", "prompt": 'def g(a):\n    """>>> g(2)\n    4\n    """\n', "entry_point": "g",
+              "test": "def check(c): assert c(3) == 9"}  # fmt: skip
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    problem = load_problem(path)
+    assert problem.id == "T/1"
+    assert "check" not in problem.model_dump_json()
+    assert [(t.input, t.output) for t in problem.examples] == [("2", "4")]
+
+
+def test_jsonl_task_selection(tmp_path):
+    lines = [{"task_id": f"T/{i}", "prompt": f"def f{i}():\n    pass\n", "entry_point": f"f{i}"} for i in range(3)]
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines))
+    assert load_problem(path, task="T/2").entry_point == "f2"
+    with pytest.raises(ProblemError, match="no record"):
+        load_problem(path, task="T/9")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bad.py", "def f(:\n", "not valid Python"),
+        ("nofunc.py", "x = 1\n", "no top-level function"),
+        ("empty.md", "   \n", "empty"),
+        ("noex.md", "Just a statement.\n", "no examples found"),
+        ("bad.jsonl", "{not json\n", "invalid JSON"),
+        ("p.yaml", "a: 1\n", "unknown problem format"),
+    ],
+)
+def test_bad_files_name_file_and_fix(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(ProblemError, match=message) as info:
+        load_problem(path)
+    assert name.split(".")[0] in str(info.value)
+
+
+def test_shipped_examples_all_load():
+    from pathlib import Path
+
+    files = sorted(Path(__file__).parent.parent.joinpath("examples").iterdir())
+    problems = [load_problem(f) for f in files]
+    assert sum(p.style == "function" for p in problems) >= 3
+    assert sum(p.style == "stdio" for p in problems) >= 3
+    assert all(p.examples for p in problems)

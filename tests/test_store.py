@@ -1,0 +1,39 @@
+from codesift.records import Answer, Candidate, Execution
+from codesift.store import Store
+
+
+def _candidate(seed: int) -> Candidate:
+    return Candidate(problem_id="p", policy="a", seed=seed, completion="c", code=f"x = {seed}\n",
+                     prompt_tokens=3, completion_tokens=4, mean_logprob=None, seconds=0.5)  # fmt: skip
+
+
+def test_candidates_survive_reopen_and_are_not_duplicated(tmp_path):
+    path = tmp_path / "run.sqlite"
+    with Store(path) as store:
+        store.add_candidates([_candidate(0), _candidate(1)])
+        store.add_candidate(_candidate(1))
+    with Store(path) as store:
+        assert [c.seed for c in store.candidates("p")] == [0, 1]
+        assert store.candidates("other") == []
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_executions_are_a_cache_by_program_and_test(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        assert store.execution("prog", "t") is None
+        store.add_execution(Execution(program="prog", test="t", status="failed", output="1"))
+        store.add_execution(Execution(program="prog", test="t", status="passed", output="2"))
+        assert store.execution("prog", "t").status == "passed"
+        assert store.execution_count() == 1
+
+
+def test_answers_and_meta_round_trip(tmp_path):
+    answer = Answer(problem_id="p", submissions=(), samples=1, distinct=1, passing=0, clusters=0,
+                    prompt_tokens=1, completion_tokens=2, executions=3, seconds=0.1)  # fmt: skip
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_answer(answer)
+        store.set_meta("k", {"a": [1]})
+        assert store.answer("p") == answer
+        assert store.answers() == [answer]
+        assert store.meta("k") == {"a": [1]}
+        assert store.meta("missing") is None
