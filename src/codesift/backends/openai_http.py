@@ -57,6 +57,14 @@ FENCE = "```"
 RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError)
 
 
+class SamplingInterrupted(BackendError):
+    """Some requests failed for good; ``completions`` holds the samples that did arrive, to be kept."""
+
+    def __init__(self, message: str, completions: Sequence[Completion]) -> None:
+        super().__init__(message)
+        self.completions = tuple(completions)
+
+
 def api_key_from_env() -> str | None:
     return os.environ.get("CODESIFT_API_KEY") or os.environ.get("OPENAI_API_KEY")
 
@@ -149,6 +157,8 @@ class OpenAIBackend:
         self._clients: dict[str, openai.OpenAI] = {}
         self._checked: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+        # Bounds requests in flight across every caller of this backend, not just within one call.
+        self._slots = threading.BoundedSemaphore(max(1, self.settings.concurrency))
 
     def __repr__(self) -> str:
         return f"OpenAIBackend({self.settings!r})"
@@ -159,12 +169,16 @@ class OpenAIBackend:
         self._check_model(client, url, policy.model)
         size = max(1, self.settings.samples_per_request)
         chunks = [list(seeds[i : i + size]) for i in range(0, len(seeds), size)]
-        if len(chunks) <= 1 or self.settings.concurrency <= 1:
-            results = [self._request(client, url, prompt, chunk, policy) for chunk in chunks]
-        else:
-            with ThreadPoolExecutor(max_workers=min(self.settings.concurrency, len(chunks))) as pool:
-                results = list(pool.map(lambda c: self._request(client, url, prompt, c, policy), chunks))
-        return [completion for chunk in results for completion in chunk]
+        workers = max(1, min(self.settings.concurrency, len(chunks)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(self._request, client, url, prompt, chunk, policy) for chunk in chunks]
+        done = [c for f in futures if f.exception() is None for c in f.result()]
+        failed = next((f.exception() for f in futures if f.exception() is not None), None)
+        if failed is not None:
+            if not isinstance(failed, BackendError):
+                raise failed
+            raise SamplingInterrupted(str(failed), done)
+        return done
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -206,6 +220,18 @@ class OpenAIBackend:
             "top_p": policy.top_p,
             "max_tokens": policy.max_tokens,
         }
+        with self._slots:
+            return self._send(client, url, prompt, seeds, policy, common)
+
+    def _send(
+        self,
+        client: openai.OpenAI,
+        url: str,
+        prompt: Prompt,
+        seeds: list[int],
+        policy: Policy,
+        common: dict[str, Any],
+    ) -> list[Completion]:
         start = time.perf_counter()
         if policy.api == "chat":
             stop = [s for s in prompt.stop if FENCE not in s]
