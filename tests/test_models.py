@@ -29,3 +29,13 @@ def test_fast_model_assembles_to_the_pinned_hash():
     path = resolve_model("qwen2.5-coder-0.5b")
     assert path.stat().st_size > 300_000_000
     assert path.name.endswith(".gguf")
+
+
+def test_a_corrupted_cache_file_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("CODESIFT_CACHE", str(tmp_path))
+    real = MODELS["qwen2.5-coder-0.5b"]
+    target = tmp_path / real.filename
+    target.write_bytes(b"not a model")
+    path = assemble.__wrapped__(real)
+    assert path == target and path.stat().st_size > 300_000_000
+    assert (tmp_path / (real.filename + ".verified")).read_text().endswith(real.sha256)

