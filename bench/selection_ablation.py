@@ -1,0 +1,180 @@
+"""Selection ablation on a stored run: which program to submit, given the same samples.
+
+Reads the candidates of a `codesift bench` run from its Store (no re-sampling), filters them on the
+visible examples, and scores every selection method with the benchmark's hidden tests (read only
+here, after each method has made its choice). Executions are cached in the same Store, so a re-run
+is cheap. Model-written tests and repairs come from the same Store (scripts/sample_store.py).
+
+    python bench/selection_ablation.py --store runs/mbpp.db --benchmark mbpp-sanitized
+
+Rows (pass@1 of the first submission, mean over problems):
+  raw pass@1                 a random sample, no filtering
+  filter, random             a random sample among those passing the visible examples
+  filter, most common        the passing program sampled most often (the baseline to beat)
+  largest cluster            behaviour clusters on probe inputs, the biggest wins
+  full ranking               clusters scored by size + mean logprob + CodeT agreement
+  half n, full ranking       the same on the first n/2 samples only
+  half n + repair            ... plus repairs of failing samples, budget = tokens of the other n/2
+  n (= half n + more samples) full ranking on all n samples: the equal-token alternative to repair
+  oracle@n                   some sample is correct
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from statistics import fmean
+
+from codesift.bench.tasks import Task, load_tasks
+from codesift.execute import make_executor
+from codesift.extract import ProgramGroup, group
+from codesift.records import Candidate, Test
+from codesift.select import SelectConfig, select
+from codesift.select.cluster import Mapper, run_all
+from codesift.store import Store
+
+
+def _passing(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> list[ProgramGroup]:
+    runs = run_all(groups, task.problem.examples, ex, store)
+    return [
+        g for g in groups if all(runs[g.program][t.key].status == "passed" for t in task.problem.examples)
+    ]
+
+
+def _correct(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> dict[str, bool]:
+    runs = run_all(groups, task.hidden, ex, store)
+    return {g.program: all(runs[g.program][t.key].status == "passed" for t in task.hidden) for g in groups}
+
+
+def _written(task: Task, store: Store) -> tuple[Test, ...]:
+    cached = store.meta(f"written-tests/{task.id}")
+    return tuple(Test(**t) for t in cached["tests"]) if isinstance(cached, dict) else ()
+
+
+def evaluate(
+    task: Task,
+    cands: Sequence[Candidate],
+    ex: Mapper,
+    store: Store,
+    written: tuple[Test, ...],
+    repaired: Sequence[Candidate] | None,
+) -> dict[str, float]:
+    """Every method's chance that its first submission is correct on this problem."""
+    groups = group(cands)
+    correct = _correct(task, groups, ex, store)
+    n = len(cands)
+    passing = _passing(task, groups, ex, store)
+    pool = passing or groups  # nothing passes: every method falls back to all samples
+
+    def expected(gs: Sequence[ProgramGroup]) -> float:
+        return sum(g.votes * correct[g.program] for g in gs) / max(1, sum(g.votes for g in gs))
+
+    def most_common(gs: Sequence[ProgramGroup]) -> float:
+        top = max(g.votes for g in gs)
+        return fmean(correct[g.program] for g in gs if g.votes == top)
+
+    def ranked(gs: Sequence[ProgramGroup], config: SelectConfig, tests: tuple[Test, ...] = ()) -> float:
+        sel = select(task.problem, gs, executor=ex, config=config, model_tests=tests, cache=store)
+        return float(correct.get(sel.submissions[0].program, False))
+
+    size_only = SelectConfig(w_logprob=0, w_codet=0)
+    row = {
+        "raw pass@1": expected(groups),
+        "filter, random": expected(pool),
+        "filter, most common": most_common(pool),
+        "largest cluster": ranked(pool, size_only),
+        "size + logprob": ranked(pool, SelectConfig(w_codet=0)),
+        "size + CodeT": ranked(pool, SelectConfig(w_logprob=0), written),
+        "full ranking": ranked(pool, SelectConfig(), written),
+        "oracle@n": float(any(correct.values())),
+        "samples": float(n),
+        "passing samples": float(sum(g.votes for g in passing)),
+        "clusters": float(
+            len(select(task.problem, pool, executor=ex, config=size_only, cache=store).clusters)
+        ),
+    }
+    if repaired is not None:
+        half = list(cands[: n // 2])
+        half_groups = group(half)
+        correct.update(_correct(task, half_groups, ex, store))
+        half_pool = _passing(task, half_groups, ex, store) or half_groups
+        row["half n, full ranking"] = ranked(half_pool, SelectConfig(), written)
+        fixed = group([*half, *repaired])
+        correct.update(_correct(task, fixed, ex, store))
+        fixed_pool = _passing(task, fixed, ex, store) or fixed
+        row["half n + repair"] = ranked(fixed_pool, SelectConfig(), written)
+        row["repair tokens"] = float(sum(c.prompt_tokens + c.completion_tokens for c in repaired))
+        row["more-samples tokens"] = float(
+            sum(c.prompt_tokens + c.completion_tokens for c in cands[n // 2 :])
+        )
+    return row
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--store", required=True, help="the run's SQLite store")
+    ap.add_argument("--benchmark", required=True, help="humaneval | mbpp-sanitized | apps | ...")
+    ap.add_argument("--data", default=None)
+    ap.add_argument("--n", type=int, default=20, help="use the first n samples of each problem")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--json", default=None, help="also write per-problem rows to this JSONL file")
+    args = ap.parse_args(argv)
+
+    tasks = {t.id: t for t in load_tasks(args.benchmark, args.data)}
+    rows: list[dict[str, float]] = []
+    with Store(args.store) as store, make_executor(workers=args.workers) as ex:
+        ids = [pid for pid in tasks if store.candidates(pid)]
+        out = open(args.json, "w") if args.json else None  # noqa: SIM115
+        for i, pid in enumerate(ids, 1):
+            task = tasks[pid]
+            cands = [c for c in store.candidates(pid) if c.origin == "sample"][: args.n]
+            written = _written(task, store)
+            repaired = None
+            if store.meta(f"repaired/{task.id}") is not None:
+                repaired = [c for c in store.candidates(pid) if c.origin == "repair"]
+            row = evaluate(task, cands, ex, store, written, repaired)
+            rows.append(row)
+            if out:
+                out.write(json.dumps({"id": pid, **row}) + "\n")
+                out.flush()
+            print(
+                f"[{i}/{len(ids)}] {pid}: full={row['full ranking']:.0f} oracle={row['oracle@n']:.0f}",
+                file=sys.stderr,
+            )
+        if out:
+            out.close()
+    print_table(args.benchmark, rows)
+    return 0
+
+
+def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
+    if not rows:
+        print("no problem of this benchmark has candidates in the store")
+        return
+    oracle = fmean(r["oracle@n"] for r in rows)
+    n = fmean(r["samples"] for r in rows)
+    print(f"\n{name}: {len(rows)} problems, {n:.0f} samples each")
+    print("| method | pass@1 | efficiency (÷ oracle@n) |\n|---|---|---|")
+    methods = [
+        k
+        for k in rows[0]
+        if k not in {"samples", "passing samples", "clusters", "repair tokens", "more-samples tokens"}
+    ]
+    for m in methods:
+        vals = [r[m] for r in rows if m in r]
+        v = fmean(vals)
+        print(f"| {m} | {100 * v:.1f}% | {v / oracle:.2f} |" if oracle else f"| {m} | {100 * v:.1f}% | - |")
+    print(
+        f"\nmedian passing samples {sorted(r['passing samples'] for r in rows)[len(rows) // 2]:.0f}/{n:.0f}, "
+        f"median clusters {sorted(r['clusters'] for r in rows)[len(rows) // 2]:.0f}"
+    )
+    if "repair tokens" in rows[0]:
+        rep = sum(r["repair tokens"] for r in rows)
+        more = sum(r["more-samples tokens"] for r in rows)
+        print(f"tokens spent: repair {rep:.0f}, more samples {more:.0f} (ratio {rep / max(more, 1):.2f})")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,124 @@
+"""Model work for the selection ablation, into a Store (resumable; bench/selection_ablation.py reads it).
+
+Per problem: n samples with the normal prompt (`codesift.sample`), then model-written tests
+(store meta ``written-tests/<id>``); with ``--repair``, one repair pass over the samples of the first
+half that fail a visible example, budget = tokens of the second half (candidates ``origin="repair"``).
+
+    nohup python scripts/sample_store.py --benchmark mbpp-sanitized --limit 30 --n 20 --store runs/mbpp.db &
+
+``--top-k`` puts a top-k cut before top-p in the sampler: the top-p sampler sorts the whole 151k-token
+vocabulary for every token of every sequence, which made sampling ~3x slower on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import sys
+import time
+
+import llama_cpp
+
+from codesift.backends.embedded import EmbeddedBackend
+from codesift.backends.models import resolve_model
+from codesift.bench.tasks import Task, load_tasks, select
+from codesift.extract import group
+from codesift.records import Candidate, Policy, Test
+from codesift.repair import Failure, repair
+from codesift.sample import sample
+from codesift.select import write_tests
+from codesift.store import Store
+
+
+class TopKBackend(EmbeddedBackend):
+    def __init__(self, *args: object, top_k: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.top_k = top_k
+
+    def _sampler(self, policy: Policy, seed: int) -> ctypes.c_void_p:
+        chain = super()._sampler(policy, seed)
+        if policy.temperature > 0 and self.top_k:
+            cut = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
+            llama_cpp.llama_sampler_chain_add(cut, llama_cpp.llama_sampler_init_top_k(self.top_k))
+            llama_cpp.llama_sampler_chain_add(cut, llama_cpp.llama_sampler_init_top_p(policy.top_p, 1))
+            llama_cpp.llama_sampler_chain_add(cut, llama_cpp.llama_sampler_init_temp(policy.temperature))
+            llama_cpp.llama_sampler_chain_add(cut, llama_cpp.llama_sampler_init_dist(seed & 0xFFFFFFFF))
+            llama_cpp.llama_sampler_free(chain)
+            return cut
+        return chain
+
+
+def written_tests(task: Task, store: Store, backend: EmbeddedBackend, policy: Policy) -> tuple[Test, ...]:
+    key = f"written-tests/{task.id}"
+    cached = store.meta(key)
+    if cached is None:
+        w = write_tests(task.problem, backend, policy)
+        cached = {"tests": [t.model_dump() for t in w.tests], "tokens": w.prompt_tokens + w.completion_tokens}
+        store.set_meta(key, cached)
+    assert isinstance(cached, dict)
+    return tuple(Test(**t) for t in cached["tests"])
+
+
+def repaired(
+    task: Task, cands: list[Candidate], store: Store, backend: EmbeddedBackend, policy: Policy
+) -> None:
+    from codesift.execute import make_executor
+
+    if store.meta(f"repaired/{task.id}") is not None:
+        return
+    half, rest = cands[: len(cands) // 2], cands[len(cands) // 2 :]
+    examples = task.problem.examples
+    failures = []
+    with make_executor(workers=1) as ex:
+        for g in group(half):
+            runs = ex.run(g.code, examples)
+            bad = next(((t, e) for t, e in zip(examples, runs, strict=True) if e.status != "passed"), None)
+            if bad is not None:
+                failures.append(Failure(candidate=g.candidates[0], test=bad[0], execution=bad[1]))
+    budget = sum(c.prompt_tokens + c.completion_tokens for c in rest)
+    fixed = repair(task.problem, failures, backend, policy, budget_tokens=budget, seed=10_000)
+    store.add_candidates(fixed)
+    store.set_meta(f"repaired/{task.id}", len(fixed))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--benchmark", required=True)
+    ap.add_argument("--store", required=True)
+    ap.add_argument("--limit", type=int, default=50)
+    ap.add_argument("--n", type=int, default=20)
+    ap.add_argument("--model", default="qwen2.5-coder-0.5b")
+    ap.add_argument("--temperature", type=float, default=0.8)
+    ap.add_argument("--max-tokens", type=int, default=512)
+    ap.add_argument("--top-k", type=int, default=40)
+    ap.add_argument("--no-tests", action="store_true", help="skip model-written tests")
+    ap.add_argument("--repair", action="store_true")
+    args = ap.parse_args()
+    policy = Policy(
+        name=f"t{args.temperature}",
+        model=args.model,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+    )
+    backend = TopKBackend(resolve_model(args.model), top_k=args.top_k)
+    tasks = select(load_tasks(args.benchmark), limit=args.limit)
+    started = time.perf_counter()
+    with Store(args.store) as store:
+        store.set_meta("policy", {**policy.model_dump(), "top_k": args.top_k})
+        for i, task in enumerate(tasks, 1):
+            cands = sample(task.problem, [policy], args.n, seed=0, store=store, backend_for=lambda p: backend)
+            tests = () if args.no_tests else written_tests(task, store, backend, policy)
+            if args.repair:
+                repaired(task, cands, store, backend, policy)
+            tokens = sum(c.completion_tokens for c in cands)
+            print(
+                f"[{i}/{len(tasks)}] {task.id}: {len(cands)} samples, {tokens} tokens, {len(tests)} tests, "
+                f"{time.perf_counter() - started:.0f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+    backend.close()
+
+
+if __name__ == "__main__":
+    main()
