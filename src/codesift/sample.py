@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from codesift.backends import Backend
+from codesift.backends import Backend, BackendError
 from codesift.extract import extract_code
 from codesift.policies import plan
 from codesift.prompt import build_prompt
@@ -54,7 +54,13 @@ def sample(
             prompt = build_prompt(problem, policy.prompt)
             backend = backend_for(policy)
             for start in range(0, len(missing), chunk):
-                completions = backend.complete(prompt, missing[start : start + chunk], policy)
+                try:
+                    completions = backend.complete(prompt, missing[start : start + chunk], policy)
+                except BackendError as e:
+                    # Samples that arrived before the backend failed for good are kept, not redrawn.
+                    arrived = getattr(e, "completions", ())
+                    store.add_candidates(to_candidate(problem, policy, prompt, c, "sample") for c in arrived)
+                    raise
                 fresh = [to_candidate(problem, policy, prompt, c, "sample") for c in completions]
                 store.add_candidates(fresh)
                 stored.update({(c.policy, c.seed): c for c in fresh})
