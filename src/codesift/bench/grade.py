@@ -1,0 +1,109 @@
+"""The grader: the only code that reads a task's hidden tests, and only after the answer is fixed.
+
+Every distinct sampled program and every submission is run on the hidden (and challenge) tests.
+Executions go to the run store, a cache keyed by (program, test), so regrading a resumed run is free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from codesift.bench.tasks import Task
+from codesift.extract import ProgramGroup, group
+from codesift.records import Answer, Candidate, Execution
+from codesift.select.cluster import ExecutionCache, Mapper, run_all
+
+
+class ProblemResult(BaseModel):
+    """One problem's grade: enough to recompute every metric and draw every plot without the tasks."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    samples: int
+    correct: int
+    # per policy: [samples, correct]
+    policies: dict[str, tuple[int, int]]
+    distinct: int
+    # hidden-test verdict of the submissions in order (empty when nothing was submitted or no answer)
+    submitted: tuple[bool, ...] = ()
+    answered: bool = False
+    chosen: str | None = None
+    chosen_challenge: bool | None = None
+    # first failing hidden test of the chosen program: status and error (why it failed)
+    failure: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    executions: int = 0
+
+    @property
+    def selected(self) -> bool:
+        return bool(self.submitted and self.submitted[0])
+
+
+def _verdict(results: dict[str, Execution], task: Task) -> tuple[bool, str | None]:
+    for t in task.hidden:
+        e = results[t.key]
+        if e.status != "passed":
+            detail = e.error or (e.output.strip().splitlines() or [""])[-1]
+            return False, f"{e.status} on hidden test {task.hidden.index(t) + 1}: {detail}"[:300]
+    return True, None
+
+
+def grade_programs(
+    task: Task, codes: Sequence[str], executor: Mapper, cache: ExecutionCache
+) -> dict[str, tuple[bool, str | None, bool | None]]:
+    """By program hash: (passes every hidden test, why not, passes the challenge tests or None)."""
+    groups = [ProgramGroup(code=c, candidates=()) for c in dict.fromkeys(codes)]
+    results = run_all(groups, (*task.hidden, *task.challenge), executor, cache)
+    out: dict[str, tuple[bool, str | None, bool | None]] = {}
+    for g in groups:
+        ok, why = _verdict(results[g.program], task)
+        challenge = (
+            all(results[g.program][t.key].status == "passed" for t in task.challenge)
+            if task.challenge
+            else None
+        )
+        out[g.program] = (ok, why, challenge)
+    return out
+
+
+def grade_task(
+    task: Task,
+    candidates: Sequence[Candidate],
+    answer: Answer | None,
+    executor: Mapper,
+    cache: ExecutionCache,
+) -> ProblemResult:
+    """Grade every candidate (as its duplicate group's program) and the answer's submissions."""
+    groups = group(candidates)
+    submissions = answer.submissions if answer else ()
+    verdicts = grade_programs(task, [g.code for g in groups] + [s.code for s in submissions], executor, cache)
+    correct_of = {c.program: verdicts[g.program][0] for g in groups for c in g.candidates}
+    policies: dict[str, tuple[int, int]] = {}
+    for c in candidates:
+        n, k = policies.get(c.policy, (0, 0))
+        policies[c.policy] = (n + 1, k + correct_of[c.program])
+    chosen = submissions[0] if submissions else None
+    chosen_verdict = verdicts[chosen.program] if chosen else None
+    return ProblemResult(
+        id=task.id,
+        samples=len(candidates),
+        correct=sum(correct_of[c.program] for c in candidates),
+        policies=policies,
+        distinct=len(groups),
+        submitted=tuple(verdicts[s.program][0] for s in submissions),
+        answered=answer is not None,
+        chosen=chosen.code if chosen else None,
+        chosen_challenge=chosen_verdict[2] if chosen_verdict else None,
+        failure=chosen_verdict[1] if chosen_verdict else None,
+        prompt_tokens=answer.prompt_tokens if answer else sum(c.prompt_tokens for c in candidates),
+        completion_tokens=answer.completion_tokens
+        if answer
+        else sum(c.completion_tokens for c in candidates),
+        seconds=answer.seconds if answer else sum(c.seconds for c in candidates),
+        executions=answer.executions if answer else 0,
+    )

@@ -1,0 +1,153 @@
+"""Benchmark metrics: what a number means is in its docstring, because a harness that is wrong lies.
+
+Per problem the inputs are: how many samples were drawn (`n`), how many of them are correct on the
+hidden tests (`c`), and whether the pipeline's ordered submissions are correct (`submitted`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from statistics import fmean
+
+from pydantic import BaseModel, ConfigDict
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k (Chen et al. 2021): `1 - C(n-c, k) / C(n, k)`, as a stable product.
+
+    `1 - prod_{i=n-c+1}^{n} (1 - k/i)`: no huge binomials, no float overflow for n in the thousands.
+    """
+    if not 0 <= c <= n or k < 1:
+        raise ValueError(f"pass@k needs 0 <= c <= n and k >= 1 (got n={n}, c={c}, k={k})")
+    if k > n:
+        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
+    if n - c < k:
+        return 1.0
+    prod = 1.0
+    for i in range(n - c + 1, n + 1):
+        prod *= 1.0 - k / i
+    return 1.0 - prod
+
+
+def mean_pass_at_k(counts: Sequence[tuple[int, int]], k: int) -> float | None:
+    """pass@k over problems, each `(n, c)`; None when some problem has fewer than k samples."""
+    if not counts or any(n < k for n, _ in counts):
+        return None
+    return fmean(pass_at_k(n, c, k) for n, c in counts)
+
+
+def oracle(correct: Sequence[bool]) -> bool:
+    """oracle@n: some sample is correct, so a perfect selector would solve the problem.
+
+    For k < n the expected oracle@k over random subsets of k samples *is* pass@k.
+    """
+    return any(correct)
+
+
+def n_at_k(submitted: Sequence[bool], n: int) -> bool:
+    """AlphaCode's n@k for one problem: one of the first `n` submissions (chosen from k samples) is correct.
+
+    The pipeline selects from all samples it drew, so here k = samples per problem. For smaller k
+    use `n_at_k_subsampled` with a selector that can be re-run on a subset.
+    """
+    return any(submitted[:n])
+
+
+def n_at_k_subsampled(
+    correct: Sequence[bool],
+    select: Callable[[Sequence[int]], Sequence[int]],
+    n: int,
+    k: int,
+    rounds: int = 100,
+    seed: int = 0,
+) -> float:
+    """Monte-Carlo n@k for k < samples: draw k sample indices, let `select` order them, check the first n.
+
+    `select` maps sample indices to submitted indices (best first); it must use no hidden information.
+    """
+    if k > len(correct):
+        raise ValueError(f"n@k needs k <= samples ({k} > {len(correct)})")
+    rng = random.Random(seed)
+    hits = 0
+    for _ in range(rounds):
+        chosen = rng.sample(range(len(correct)), k)
+        hits += any(correct[i] for i in list(select(chosen))[:n])
+    return hits / rounds
+
+
+class CostSummary(BaseModel):
+    """Totals and per-problem / per-solved averages of what a run spent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    problems: int
+    solved: int
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+    executions: int
+
+    def per_problem(self, field: str) -> float | None:
+        return float(getattr(self, field)) / self.problems if self.problems else None
+
+    def per_solved(self, field: str) -> float | None:
+        """Cost of one solved problem: everything spent (also on failures) divided by problems solved."""
+        return float(getattr(self, field)) / self.solved if self.solved else None
+
+
+class Summary(BaseModel):
+    """Headline numbers of a run (fractions in [0, 1]; None when undefined for the run)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    problems: int
+    samples: int
+    raw_pass_at_1: float | None
+    selected_pass_at_1: float | None
+    oracle: float | None
+    selection_efficiency: float | None
+    pass_at_k: dict[int, float]
+    n_at_k: dict[int, float]
+    cost: CostSummary
+
+
+def pass_ks(max_n: int) -> list[int]:
+    """The k values worth plotting for `max_n` samples: 1, 2, 5, 10, 20, 50, ... up to max_n."""
+    ks = [k for base in (1, 10, 100, 1000) for k in (base, 2 * base, 5 * base) if k <= max_n]
+    return sorted({*ks, max_n}) if max_n else []
+
+
+def summarize(
+    counts: Sequence[tuple[int, int]],
+    submitted: Sequence[Sequence[bool]] | None,
+    cost: CostSummary,
+) -> Summary:
+    """Aggregate per-problem `(n, c)` and submission correctness.
+
+    - raw pass@1 = mean c/n (a random sample); oracle = share of problems with c > 0;
+    - selected pass@1 = share whose first submission is correct (1@k, k = samples drawn);
+    - selection efficiency = selected / oracle: 1.0 means the selector never misses a solvable problem.
+    """
+    solvable = [(n, c) for n, c in counts if n > 0]
+    raw = fmean(c / n for n, c in solvable) if solvable else None
+    orc = fmean(c > 0 for _, c in solvable) if solvable else None
+    selected = None
+    n_at: dict[int, float] = {}
+    if submitted:
+        n_at = {m: fmean(n_at_k(s, m) for s in submitted) for m in (1, 5, 10)}
+        selected = n_at[1]
+    min_n = min((n for n, _ in counts), default=0)
+    pk = {k: v for k in pass_ks(min_n) if (v := mean_pass_at_k(counts, k)) is not None}
+    eff = selected / orc if selected is not None and orc else None
+    return Summary(
+        problems=len(counts),
+        samples=sum(n for n, _ in counts),
+        raw_pass_at_1=raw,
+        selected_pass_at_1=selected,
+        oracle=orc,
+        selection_efficiency=eff,
+        pass_at_k=pk,
+        n_at_k=n_at,
+        cost=cost,
+    )

@@ -1,0 +1,143 @@
+"""One self-contained HTML report of a benchmark run: plots as inline SVG, programs inline, no network."""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from codesift.bench.metrics import Summary, mean_pass_at_k
+from codesift.bench.run import RunResults
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:2rem;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}
+th{background:#f3f3f3}.ok{color:#070}.bad{color:#b00}pre{background:#f7f7f7;padding:.5rem;overflow:auto}
+figure{display:inline-block;margin:.5rem}details{margin:.25rem 0}
+"""
+
+
+def _svg(fig: Figure) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def pass_curve(results: RunResults) -> str:
+    """pass@k against k, one line per policy (and overall when there are several)."""
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    series = {"all samples": [(r.samples, r.correct) for r in results.problems]}
+    if len(results.policies) > 1:
+        series |= {p: [r.policies.get(p, (0, 0)) for r in results.problems] for p in results.policies}
+    for label, counts in series.items():
+        top = min((n for n, _ in counts), default=0)
+        ks = list(range(1, top + 1))
+        values = [mean_pass_at_k(counts, k) or 0.0 for k in ks]
+        ax.plot(ks, [100 * v for v in values], marker="o", markersize=3, label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("k (samples)")
+    ax.set_ylabel("pass@k (%)")
+    ax.set_title("pass@k")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    return _svg(fig)
+
+
+def selection_bars(summary: Summary) -> str:
+    """raw pass@1 vs selected pass@1 vs oracle: how much of the gap selection closes."""
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    labels = ["raw pass@1", "selected pass@1", "oracle"]
+    values = [summary.raw_pass_at_1, summary.selected_pass_at_1, summary.oracle]
+    bars = ax.bar(labels, [100 * (v or 0.0) for v in values], color=["#999", "#2a7", "#36c"])
+    ax.bar_label(bars, labels=[_pct(v) for v in values])
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("% of problems")
+    ax.set_title("raw vs selected vs oracle")
+    return _svg(fig)
+
+
+def cost_bars(summary: Summary) -> str:
+    """What one solved problem cost: tokens, seconds and sandbox executions."""
+    fig, axes = plt.subplots(1, 3, figsize=(7.5, 3))
+    for ax, field, label in zip(
+        axes, ("completion_tokens", "seconds", "executions"), ("tokens", "seconds", "executions"), strict=True
+    ):
+        values = [summary.cost.per_problem(field) or 0.0, summary.cost.per_solved(field) or 0.0]
+        bars = ax.bar(["per problem", "per solved"], values, color=["#999", "#c63"])
+        ax.bar_label(bars, fmt="%.3g")
+        ax.set_title(label)
+    fig.suptitle("cost")
+    return _svg(fig)
+
+
+def _summary_rows(name: str, s: Summary) -> str:
+    rates = (s.raw_pass_at_1, s.selected_pass_at_1, s.oracle, s.selection_efficiency)
+    pass_k = ", ".join(f"@{k} {_pct(v)}" for k, v in s.pass_at_k.items())
+    cells = [name, s.problems, s.samples, *(_pct(v) for v in rates), pass_k]
+    return "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>"
+
+
+def render(results: RunResults) -> str:
+    s = results.summary
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "policy",
+            "problems",
+            "samples",
+            "raw pass@1",
+            "selected pass@1",
+            "oracle",
+            "efficiency",
+            "pass@k",
+        )
+    )
+    rows = _summary_rows("all", s)
+    if len(results.policies) > 1:
+        rows += "".join(_summary_rows(p, ps) for p, ps in results.policies.items())
+    problems = []
+    for i, r in enumerate(results.problems):
+        verdict = '<span class="ok">solved</span>' if r.selected else '<span class="bad">not solved</span>'
+        link = f'<a href="#p{i}">program</a>' if r.chosen else "no submission"
+        problems.append(
+            f"<tr><td>{html.escape(r.id)}</td><td>{verdict}</td><td>{r.correct}/{r.samples}</td>"
+            f"<td>{r.distinct}</td><td>{link}</td><td>{html.escape(r.failure or '')}</td>"
+            f"<td>{r.completion_tokens}</td><td>{r.seconds:.1f}</td></tr>"
+        )
+    programs = "".join(
+        f'<details id="p{i}"><summary>{html.escape(r.id)}</summary>'
+        f"<pre>{html.escape(r.chosen)}</pre></details>"
+        for i, r in enumerate(results.problems)
+        if r.chosen
+    )
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>codesift: {html.escape(results.benchmark)}</title><style>{CSS}</style></head><body>
+<h1>codesift benchmark: {html.escape(results.benchmark)}</h1>
+<p>{s.problems} problems, {s.samples} samples. Sandbox: {html.escape(results.isolation or "unknown")}.
+Hidden tests graded after selection; selected pass@1 = first submission correct.</p>
+<table id="summary"><tr>{head}</tr>{rows}</table>
+<figure id="pass-at-k">{pass_curve(results)}</figure>
+<figure id="selection">{selection_bars(s)}</figure>
+<figure id="cost">{cost_bars(s)}</figure>
+<h2>Problems</h2>
+<table id="problems"><tr><th>problem</th><th>selected</th><th>correct samples</th><th>distinct</th>
+<th>chosen</th><th>why it failed</th><th>tokens</th><th>seconds</th></tr>{"".join(problems)}</table>
+<h2>Chosen programs</h2>{programs}
+</body></html>
+"""
+
+
+def write_report(results: RunResults, output: Path) -> None:
+    output.write_text(render(results), encoding="utf-8")

