@@ -16,6 +16,7 @@ import ast
 import gzip
 import json
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,11 @@ def load_humaneval(root: Path | None) -> list[Task]:
 
 def _mbpp_entry_point(code: str, assertion: str) -> str:
     """The function the first assert calls that the reference defines (EvalPlus names it the same way)."""
-    defined = {n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    with warnings.catch_warnings():  # some references have invalid escapes like "\d"
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        tree = ast.parse(code)
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     called = [
         n.func.id
         for n in ast.walk(ast.parse(assertion))
