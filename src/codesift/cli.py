@@ -281,5 +281,15 @@ def doctor(
         raise typer.Exit(1)
 
 
+def _mount_benchmarks() -> None:
+    from codesift import cli_bench
+
+    app.command()(cli_bench.bench)
+    app.command()(cli_bench.report)
+
+
+_mount_benchmarks()
+
+
 def main() -> None:
     app()
