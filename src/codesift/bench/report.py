@@ -47,6 +47,9 @@ def pass_curve(results: RunResults) -> str:
         values = [mean_pass_at_k(counts, k) or 0.0 for k in ks]
         ax.plot(ks, [100 * v for v in values], marker="o", markersize=3, label=label)
     ax.set_xscale("log")
+    ticks = pass_ks(max((r.samples for r in results.problems), default=1))
+    ax.set_xticks(ticks, [str(k) for k in ticks])
+    ax.minorticks_off()
     ax.set_xlabel("k (samples)")
     ax.set_ylabel("pass@k (%)")
     ax.set_title("pass@k")
@@ -78,7 +81,7 @@ def cost_bars(summary: Summary) -> str:
         bars = ax.bar(["per problem", "per solved"], values, color=["#999", "#c63"])
         ax.bar_label(bars, fmt="%.3g")
         ax.set_title(label)
-    fig.suptitle("cost")
+    fig.suptitle("cost", y=1.04)
     return _svg(fig)
 
 
