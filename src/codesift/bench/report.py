@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from codesift.bench.metrics import Summary, mean_pass_at_k
+from codesift.bench.metrics import Summary, mean_pass_at_k, pass_ks
 from codesift.bench.run import RunResults
 
 CSS = """
