@@ -18,7 +18,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from codesift.backends import BackendError
-from codesift.backends.models import DEFAULT_MODEL
+from codesift.backends.models import DEFAULT_MODEL, resolve_model
 from codesift.problems import ProblemError
 from codesift.records import Answer, Policy, Problem, digest
 
@@ -184,8 +184,11 @@ def solve(
             policies=policies_from_flags(policies, model, temperature, prompt, backend, base_url, max_tokens),
             samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
         )  # fmt: skip
+        for policy in config.policies:
+            if policy.backend == "embedded":
+                resolve_model(policy.model)  # fail before any work on a wrong name or a missing part
         store_path = (
-            store or Path(".codesift") / f"{problem.id}-{digest(problem.model_dump_json())[:8]}.sqlite"
+            store or Path(".codesift") / f"{problem.id.replace("/", "_")}-{digest(problem.model_dump_json())[:8]}.sqlite"
         )
         pool = BackendPool()
         with Store(store_path) as run_store, open_executor(executor, sandbox, ray_address) as ex:

@@ -151,10 +151,12 @@ def load_problem(path: str | Path, task: str | None = None) -> Problem:
     if not text.strip():
         raise ProblemError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
-    if suffix == ".py":
-        return function_problem(path.stem, text)
-    if suffix in (".md", ".txt"):
-        return stdio_problem(path.stem, text)
+    readers = {".py": function_problem, ".md": stdio_problem, ".txt": stdio_problem}
+    if suffix in readers:
+        try:
+            return readers[suffix](path.stem, text)
+        except ProblemError as err:
+            raise ProblemError(f"{path}{str(err).removeprefix(path.stem)}") from None
     if suffix in (".jsonl", ".json"):
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():

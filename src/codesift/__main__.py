@@ -1,0 +1,3 @@
+from codesift.cli import main
+
+main()
