@@ -187,9 +187,8 @@ def solve(
         for policy in config.policies:
             if policy.backend == "embedded":
                 resolve_model(policy.model)  # fail before any work on a wrong name or a missing part
-        store_path = (
-            store or Path(".codesift") / f"{problem.id.replace("/", "_")}-{digest(problem.model_dump_json())[:8]}.sqlite"
-        )
+        slug = f"{problem.id.replace('/', '_')}-{digest(problem.model_dump_json())[:8]}"
+        store_path = store or Path(".codesift") / f"{slug}.sqlite"
         pool = BackendPool()
         with Store(store_path) as run_store, open_executor(executor, sandbox, ray_address) as ex:
             with progress_bar(not as_json and sys.stderr.isatty()) as bar:
