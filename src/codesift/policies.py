@@ -1,8 +1,8 @@
 """Families of policies: load them from TOML and spread a sample budget over them by weight.
 
 A file lists ``[[policy]]`` tables whose keys are the fields of `codesift.records.Policy`; an optional
-``[defaults]`` table fills keys every policy leaves out. Samples are split by weight with a
-divisor method (`allocate`), so the split is deterministic and sums to ``n``; each policy draws seeds
+``[defaults]`` table fills keys every policy leaves out. Samples are split by weight with the quota
+method (`allocate`), so the split is deterministic and sums to ``n``; each policy draws seeds
 ``seed, seed + 1, …``, so raising ``n`` later keeps every sample already drawn.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -80,15 +81,19 @@ def _first_error(e: ValidationError) -> str:
 def allocate(policies: Sequence[Policy], n: int) -> list[int]:
     """Samples per policy, proportional to weight and summing to ``n``.
 
-    Sample slots are handed out one at a time to the policy with the highest ``weight / (2·count + 1)``
-    (Sainte-Laguë; ties go to the earlier policy). Handing out one at a time makes the split monotone:
-    raising ``n`` never takes a sample away from a policy, so a resumed, larger run reuses every sample.
+    Balinski and Young's quota method: slots are handed out one at a time, each to the policy with the
+    highest ``weight / (count + 1)`` among those still below their upper quota (ties: the earlier).
+    One at a time makes the split monotone (raising ``n`` never takes a sample from a policy, so a
+    larger rerun reuses every sample), and every count stays within 1 of its exact share.
     """
     if n < 0:
         raise ValueError("n must be >= 0")
+    weights = [Fraction(p.weight) for p in policies]
+    total = sum(weights)
     counts = [0] * len(policies)
-    for _ in range(n):
-        best = max(range(len(policies)), key=lambda i: (policies[i].weight / (2 * counts[i] + 1), -i))
+    for size in range(1, n + 1):
+        eligible = [i for i, w in enumerate(weights) if counts[i] < math.ceil(size * w / total)]
+        best = max(eligible, key=lambda i: (weights[i] / (counts[i] + 1), -i))
         counts[best] += 1
     return counts
 
