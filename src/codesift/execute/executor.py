@@ -1,0 +1,370 @@
+"""Parent side of the sandbox: a pool of zygotes, one run = one forked child, verdicts from its reports.
+
+One child per candidate runs all of its call/assert tests (the program is compiled and defined
+once, as HumanEval's and EvalPlus's harnesses do); if a test kills the child (timeout, output
+limit, crash) the remaining tests resume in a fresh child, so one bad test costs one verdict, not
+the rest. Each stdio test gets its own child: it needs its own fd 0/1 and a fresh ``__main__``.
+``bench/sandbox_overhead.py`` measures the alternative (one child per test).
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import queue
+import secrets
+import signal
+import struct
+import subprocess
+import sys
+import sysconfig
+import threading
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
+from codesift.records import Execution, Status, Test, digest
+
+ZYGOTE = Path(__file__).with_name("zygote.py")
+SANDBOX_MODES = ("auto", "strict", "limits")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot run (or cannot reach the isolation asked for); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-test wall time and per-child resource limits."""
+
+    timeout: float = 3.0
+    memory: int = 4 << 30  # RLIMIT_AS counts virtual memory: generous
+    output: int = 1 << 20
+    file_size: int = 16 << 20
+    disk: int = 64 << 20
+    open_files: int = 64
+    processes: int = 64
+
+
+@dataclass(frozen=True)
+class Job:
+    code: str
+    tests: tuple[Test, ...]
+    stop_on_failure: bool = False
+    entry_point: str | None = None
+
+
+@dataclass
+class _Spawn:
+    """What one child reported and how it ended."""
+
+    records: list[dict[str, Any]]
+    status: int
+    timeout: bool
+    output_limit: bool
+    stdout: bytes
+    stderr: bytes
+    seconds: float
+    forged: bool = False
+
+
+class _Zygote:
+    """One fork server process and its control pipes; used by one thread at a time."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(ZYGOTE)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            cwd="/",
+        )
+        self._send(config)
+        hello = self._recv()
+        if hello is None:
+            raise SandboxError("the sandbox's zygote failed to start; run `codesift doctor` to see why")
+        self.hello: dict[str, Any] = hello
+
+    def _send(self, obj: Any) -> None:
+        assert self.proc.stdin is not None
+        body = marshal.dumps(obj)
+        self.proc.stdin.write(struct.pack(">I", len(body)) + body)
+        self.proc.stdin.flush()
+
+    def _recv(self) -> Any:
+        assert self.proc.stdout is not None
+        head = self.proc.stdout.read(4)
+        if len(head) < 4:
+            return None
+        (n,) = struct.unpack(">I", head)
+        return marshal.loads(self.proc.stdout.read(n))
+
+    def spawn(self, req: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            self._send(req)
+        except (BrokenPipeError, OSError):
+            return None
+        return self._recv()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+class Executor:
+    """Runs programs against tests in the sandbox; see the module docstring for the run model."""
+
+    def __init__(self, workers: int = 2, sandbox: str = "auto", limits: Limits | None = None) -> None:
+        if sandbox not in SANDBOX_MODES:
+            raise SandboxError(f"unknown sandbox mode {sandbox!r}; use one of {', '.join(SANDBOX_MODES)}")
+        self.limits = limits or Limits()
+        self.mode = sandbox
+        self._config = {
+            **asdict(self.limits),
+            "mode": sandbox,
+            "paths": [p for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}],
+        }
+        self._zygotes: list[_Zygote] = []
+        self._idle: queue.Queue[_Zygote] = queue.Queue()
+        self._lock = threading.Lock()
+        try:
+            for _ in range(max(1, workers)):
+                z = _Zygote(self._config)
+                self._zygotes.append(z)
+                self._idle.put(z)
+        except BaseException:
+            self.close()
+            raise
+        self.isolation: str = self._zygotes[0].hello["isolation"]
+        self.layers: list[str] = list(self._zygotes[0].hello["layers"])
+        if self.isolation == "limits-only":
+            warnings.warn(
+                "codesift sandbox: LIMITS ONLY (no namespace, landlock or seccomp isolation): "
+                "generated programs can reach the network and read your files",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Executor(workers={len(self._zygotes)}, isolation={self.isolation!r})"
+
+    def close(self) -> None:
+        for z in self._zygotes:
+            z.close()
+        self._zygotes.clear()
+
+    # --- public interface --------------------------------------------------------------------------
+
+    def run(
+        self,
+        code: str,
+        tests: Sequence[Test],
+        *,
+        stop_on_failure: bool = False,
+        entry_point: str | None = None,
+    ) -> list[Execution]:
+        """One Execution per test, same order; with ``stop_on_failure`` it ends at the first non-pass."""
+        z = self._idle.get()
+        try:
+            return self._run(z, code, tuple(tests), stop_on_failure, entry_point)
+        finally:
+            self._idle.put(z)
+
+    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, list[Execution]]]:
+        """Run jobs in parallel over the workers; results come back as they finish."""
+        width = max(1, len(self._zygotes))
+        with ThreadPoolExecutor(max_workers=width, thread_name_prefix="codesift-exec") as pool:
+            pending: dict[Future[list[Execution]], Job] = {}
+            for job in jobs:
+                if len(pending) >= 2 * width:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        yield pending.pop(f), f.result()
+                pending[pool.submit(self._job, job)] = job
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    yield pending.pop(f), f.result()
+
+    def _job(self, job: Job) -> list[Execution]:
+        return self.run(job.code, job.tests, stop_on_failure=job.stop_on_failure, entry_point=job.entry_point)
+
+    # --- runs ----------------------------------------------------------------------------------------
+
+    def _run(
+        self, z: _Zygote, code: str, tests: tuple[Test, ...], stop: bool, entry: str | None
+    ) -> list[Execution]:
+        program = digest(code)
+        out: list[Execution] = []
+        i = 0
+        while i < len(tests):
+            if tests[i].kind == "stdio":
+                batch = [tests[i]]
+            else:
+                j = i
+                while j < len(tests) and tests[j].kind != "stdio":
+                    j += 1
+                batch = list(tests[i:j])
+            done = self._batch(z, program, code, batch, stop, entry)
+            out += done
+            i += len(done)
+            if stop and any(e.status != "passed" for e in done):
+                break
+        return out
+
+    def _batch(
+        self, z: _Zygote, program: str, code: str, tests: list[Test], stop: bool, entry: str | None
+    ) -> list[Execution]:
+        """Executions for ``tests`` (all call/assert, or one stdio), re-forking after a killed child."""
+        out: list[Execution] = []
+        while len(out) < len(tests):
+            rest = tests[len(out) :]
+            spawn = self._spawn(z, code, rest, stop, entry)
+            for test, rec in zip(rest, spawn.records, strict=False):
+                out.append(self._verdict(program, test, rec, spawn))
+                if stop and out[-1].status != "passed":
+                    return out
+            if len(spawn.records) < len(rest):
+                out.append(self._abnormal(program, rest[len(spawn.records)], spawn))
+                if stop and out[-1].status != "passed":
+                    return out
+        return out
+
+    def _spawn(self, z: _Zygote, code: str, tests: list[Test], stop: bool, entry: str | None) -> _Spawn:
+        nonce = secrets.token_hex(16)
+        wire = []
+        for t in tests:
+            expected = t.output
+            if t.kind == "call" and expected is not None:
+                try:
+                    literal(expected)
+                    expected = None  # compared in the parent: the child never sees it
+                except NotLiteral:
+                    pass
+            wire.append((t.kind, t.input, expected if t.kind == "call" else None))
+        req = {
+            "code": code,
+            "tests": wire,
+            "entry": entry,
+            "stop": stop,
+            "nonce": nonce,
+            "timeout": self.limits.timeout,
+            "stdin": tests[0].input.encode() if tests[0].kind == "stdio" else None,
+            "paths": self._config["paths"],
+        }
+        reply = z.spawn(req)
+        if reply is None:
+            raise SandboxError("the sandbox's zygote died; this is a bug or the machine ran out of memory")
+        if os.WIFEXITED(reply["status"]) and os.WEXITSTATUS(reply["status"]) == 70:
+            err = reply["stderr"].decode(errors="replace").strip()
+            raise SandboxError(f"sandbox set-up failed in the child: {err}")
+        records: list[dict[str, Any]] = []
+        forged = False
+        for line in reply["results"].split(b"\n")[:-1]:
+            try:
+                rec = json.loads(line)
+                ok = rec.get("n") == nonce and rec.get("i") == len(records)
+            except (ValueError, AttributeError):
+                ok = False
+            if not ok:
+                forged = True
+                break
+            records.append(rec)
+        return _Spawn(
+            records=records,
+            status=reply["status"],
+            timeout=reply["timeout"],
+            output_limit=reply["output_limit"],
+            stdout=reply["stdout"],
+            stderr=reply["stderr"],
+            seconds=reply["seconds"],
+            forged=forged,
+        )
+
+    def _verdict(self, program: str, test: Test, rec: dict[str, Any], spawn: _Spawn) -> Execution:
+        status, output, error = str(rec["status"]), str(rec.get("output") or ""), rec.get("error")
+        seconds = float(rec.get("s") or 0.0)
+        if test.kind == "stdio":
+            output = spawn.stdout[: self.limits.output].decode(errors="replace")
+            if status == "ran":
+                status = "passed" if test.output is None or stdout_matches(output, test.output) else "failed"
+        elif test.kind == "call" and status == "ran":
+            got, _, want_canon = output.partition("\0")
+            output = got
+            if test.output is None:
+                status = "passed"
+            else:
+                status = "passed" if _call_matches(got, want_canon or test.output) else "failed"
+        if status not in _STATUSES:
+            status, error = "error", "BadResult"
+        return Execution(
+            program=program,
+            test=test.key,
+            status=cast(Status, status),
+            output=output,
+            error=error,
+            seconds=seconds,
+        )
+
+    def _abnormal(self, program: str, test: Test, spawn: _Spawn) -> Execution:
+        """The verdict for the test a child was running when it died or was killed."""
+        output = spawn.stdout[: self.limits.output].decode(errors="replace") if test.kind == "stdio" else ""
+        st = spawn.status
+        error: str | None = None
+        status: Status
+        if spawn.timeout:
+            status = "timeout"
+        elif spawn.output_limit:
+            status = "output-limit"
+        elif spawn.forged:
+            status, error = "error", "ForgedResult"
+        elif os.WIFSIGNALED(st) and os.WTERMSIG(st) in (signal.SIGXCPU, signal.SIGKILL):
+            status = "timeout"
+        elif os.WIFSIGNALED(st):
+            status, error = "error", signal.Signals(os.WTERMSIG(st)).name
+        elif test.kind == "stdio" and os.WEXITSTATUS(st) == 0:  # os._exit(0) after printing: judged on output
+            ok = test.output is None or stdout_matches(output, test.output)
+            status = "passed" if ok else "failed"
+        elif b"MemoryError" in spawn.stderr:
+            status, error = "memory", "MemoryError"
+        else:
+            status, error = "error", f"exit {os.WEXITSTATUS(st)}"
+        seconds = self.limits.timeout if status == "timeout" else spawn.seconds
+        return Execution(
+            program=program, test=test.key, status=status, output=output, error=error, seconds=seconds
+        )
+
+
+_STATUSES = {"passed", "failed", "error", "timeout", "memory", "syntax", "output-limit"}
+
+
+def _call_matches(got: str, want: str) -> bool:
+    try:
+        return equal(literal(got), literal(want))
+    except NotLiteral:
+        return got == want
+
+
+def make_executor(workers: int = 2, sandbox: str = "auto", limits: Limits | None = None) -> Executor:
+    """The sandboxed executor at the best isolation this kernel allows (see `Executor.isolation`)."""
+    return Executor(workers=workers, sandbox=sandbox, limits=limits)

@@ -1,0 +1,230 @@
+"""The per-worker fork server: started once as ``python -I -S zygote.py``, forks one child per run.
+
+Stdlib only and deliberately small: fork cost grows with the parent's memory. Protocol on fds 0/1:
+4-byte big-endian length + ``marshal`` payload, one request then one reply per run (the parent is
+trusted, children never hold these fds). The zygote, not the parent, watches the child: a pidfd and
+the output pipes are polled against a per-test deadline, output is capped while it streams, and on
+exit or timeout the whole tree is killed, including orphans the zygote adopted as subreaper.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import select
+import shutil
+import signal
+import struct
+import sys
+import time
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import contextlib
+
+import confine
+import harness
+
+del sys.path[0]
+
+CTL_IN, CTL_OUT = 0, 1
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def read_msg(fd: int) -> Any:
+    head = _read_exact(fd, 4)
+    if head is None:
+        return None
+    body = _read_exact(fd, struct.unpack(">I", head)[0])
+    return None if body is None else marshal.loads(body)
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < n:
+        chunk = os.read(fd, n - got)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def write_msg(fd: int, obj: Any) -> None:
+    body = marshal.dumps(obj)
+    data = struct.pack(">I", len(body)) + body
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+class Zygote:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.runs = 0
+        self.devnull = os.open(os.devnull, os.O_RDWR)
+        self.ctl = (os.dup(CTL_IN), os.dup(CTL_OUT))
+        for fd in (CTL_IN, CTL_OUT):
+            os.dup2(self.devnull, fd)
+        confine.prctl(PR_SET_CHILD_SUBREAPER, 1)
+        self.sandbox = confine.Sandbox(config)
+        self.root = self.sandbox.workdir()
+
+    def serve(self) -> None:
+        write_msg(
+            self.ctl[1], {"pid": os.getpid(), "isolation": self.sandbox.level, "layers": self.sandbox.layers}
+        )
+        while (req := read_msg(self.ctl[0])) is not None:
+            write_msg(self.ctl[1], self.run(req))
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def run(self, req: dict[str, Any]) -> dict[str, Any]:
+        self.runs += 1
+        tmp = os.path.join(self.root, f"r{self.runs}")
+        os.mkdir(tmp, 0o700)
+        self.sandbox.own(tmp)
+        stdin = self.devnull
+        if req.get("stdin") is not None:
+            path = os.path.join(tmp, ".stdin")
+            with open(path, "wb") as fh:
+                fh.write(req["stdin"])
+            stdin = os.open(path, os.O_RDONLY)
+            os.unlink(path)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe()
+        started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # child: never returns
+            code = 70
+            try:
+                self._child(req, tmp, stdin, out_w, err_w, res_w)
+                code = 0
+            except BaseException:
+                try:
+                    os.write(2, f"sandbox setup failed: {sys.exc_info()[1]!r}\n".encode())
+                finally:
+                    os._exit(70)
+            os._exit(code)
+        for fd in (out_w, err_w, res_w):
+            os.close(fd)
+        if stdin != self.devnull:
+            os.close(stdin)
+        reply = self._watch(pid, req, out_r, err_r, res_r)
+        reply["seconds"] = time.perf_counter() - started
+        shutil.rmtree(tmp, ignore_errors=True)
+        return reply
+
+    def _child(self, req: dict[str, Any], tmp: str, stdin: int, out_w: int, err_w: int, res_w: int) -> None:
+        os.setsid()
+        for i, fd in enumerate((stdin, out_w, err_w, res_w)):
+            os.dup2(fd, i + 500)
+        for i in range(4):
+            os.dup2(i + 500, i)
+        os.closerange(4, 1 << 16)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.chdir(tmp)
+        self.sandbox.enter(req, tmp)
+        harness.run(req)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(0)
+
+    def _watch(self, pid: int, req: dict[str, Any], out_r: int, err_r: int, res_r: int) -> dict[str, Any]:
+        cap = int(self.config["output"])
+        timeout = float(req["timeout"])
+        resets = len(req["tests"])
+        pidfd = os.pidfd_open(pid)
+        poll = select.poll()
+        for fd in (pidfd, out_r, err_r, res_r):
+            poll.register(fd, select.POLLIN)
+        bufs: dict[int, bytearray] = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
+        deadline = time.monotonic() + timeout + 0.2  # the first test also pays for defining the program
+        timed_out = over = exited = False
+        open_fds = {out_r, err_r, res_r}
+        while not exited:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            for fd, _ in poll.poll(left * 1000):
+                if fd == pidfd:
+                    exited = True
+                    continue
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    poll.unregister(fd)
+                    open_fds.discard(fd)
+                    continue
+                bufs[fd] += chunk
+                if fd == res_r and resets:
+                    done = chunk.count(b"\n")
+                    if done:
+                        resets = max(0, resets - done)
+                        deadline = time.monotonic() + timeout
+                if len(bufs[fd]) > (cap if fd != res_r else 64 * cap):
+                    over = True
+                    exited = True
+        status = self._kill_tree(pid)
+        for fd in open_fds:  # whatever the tree wrote before it died, without waiting for EOF
+            os.set_blocking(fd, False)
+            try:
+                while len(bufs[fd]) <= cap and (chunk := os.read(fd, 1 << 16)):
+                    bufs[fd] += chunk
+            except BlockingIOError:
+                pass
+        for fd in (pidfd, out_r, err_r, res_r):
+            os.close(fd)
+        return {
+            "status": status,
+            "timeout": timed_out,
+            "output_limit": over,
+            "stdout": bytes(bufs[out_r][: cap + 1]),
+            "stderr": bytes(bufs[err_r][:65536]),
+            "results": bytes(bufs[res_r]),
+        }
+
+    def _kill_tree(self, pid: int) -> int:
+        """SIGKILL the child's group and every process the zygote adopted, reap all; the child's status."""
+        status = 0
+        for target in (-pid, pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(target, signal.SIGKILL)
+        self.sandbox.kill_all()
+        while True:
+            while True:
+                try:
+                    got, st = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    return status
+                if got == 0:
+                    break
+                if got == pid:
+                    status = st
+            for child in _children():
+                for target in (-child, child):
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(target, signal.SIGKILL)
+            time.sleep(0.0002)
+
+
+def _children() -> list[int]:
+    me = os.getpid()
+    try:
+        with open(f"/proc/{me}/task/{me}/children") as fh:
+            pids = [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+    return pids
+
+
+def main() -> None:
+    config = read_msg(CTL_IN)
+    if config is None:
+        return
+    Zygote(config).serve()
+
+
+if __name__ == "__main__":
+    main()
