@@ -27,6 +27,7 @@ import sys
 from collections.abc import Sequence
 from statistics import fmean
 
+from codesift.bench.grade import grade_programs
 from codesift.bench.tasks import Task, load_tasks
 from codesift.execute import make_executor
 from codesift.extract import ProgramGroup, group
@@ -44,13 +45,17 @@ def _passing(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Stor
 
 
 def _correct(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> dict[str, bool]:
-    runs = run_all(groups, task.hidden, ex, store)
-    return {g.program: all(runs[g.program][t.key].status == "passed" for t in task.hidden) for g in groups}
+    verdicts = grade_programs(task, [g.code for g in groups], ex, store)
+    return {g.program: verdicts[g.program][0] for g in groups}
 
 
 def _written(task: Task, store: Store) -> tuple[Test, ...]:
-    cached = store.meta(f"written-tests/{task.id}")
-    return tuple(Test(**t) for t in cached["tests"]) if isinstance(cached, dict) else ()
+    """Model-written tests stored by scripts/sample_store.py, or by `codesift bench` (seed 0, one writer)."""
+    for key in (f"written-tests/{task.id}", f"written-tests:{task.id}:0:1"):
+        cached = store.meta(key)
+        if isinstance(cached, dict):
+            return tuple(Test(**t) for t in cached["tests"])
+    return ()
 
 
 def evaluate(

@@ -1,10 +1,12 @@
 """Record real 0.5B-model outputs for the selection/repair tests (tests/data/select_*.json).
 
-For each problem: n samples with the normal prompt, the model-written tests completions, and one
-repair completion per distinct sample that fails the visible example(s). Every model call is stored
-with its prompt, so the tests can replay the exact outputs through a backend that looks them up.
+For each problem: n samples with the normal prompt (or the first n of a run's Store, ``--store``,
+as sampled by scripts/sample_store.py), the model-written tests completions, and one repair
+completion per distinct sample that fails the visible example(s). Every model call is stored with
+its prompt, so the tests can replay the exact outputs through a backend that looks them up.
 
     python scripts/record_select_data.py --benchmark mbpp-sanitized --problems 11,12,17 --n 10
+    python scripts/record_select_data.py --benchmark mbpp-sanitized --problems 2 --n 20 --store runs/mbpp.db
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from codesift.records import Completion, Policy, Prompt
 from codesift.repair import Failure, repair_prompt
 from codesift.sample import to_candidate
 from codesift.select.written import tests_prompt
+from codesift.store import Store
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data"
 
@@ -46,6 +49,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10)
     ap.add_argument("--model", default="qwen2.5-coder-0.5b")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--store", default=None, help="take the samples from this run store")
+    ap.add_argument("--max-repairs", type=int, default=4)
     args = ap.parse_args()
     policy = Policy(name="t0.8", model=args.model, temperature=0.8, max_tokens=384)
     rec = Recorder(EmbeddedBackend(resolve_model(args.model)))
@@ -54,12 +59,17 @@ def main() -> None:
             problem = task.problem
             prompt = build_prompt(problem, "plain")
             rec.calls = []
-            cands = [
-                to_candidate(problem, policy, prompt, c, "sample")
-                for c in rec.complete(prompt, list(range(args.seed, args.seed + args.n)), policy)
-            ]
+            if args.store:
+                with Store(args.store) as store:
+                    cands = [c for c in store.candidates(task.id) if c.origin == "sample"][: args.n]
+            else:
+                seeds = list(range(args.seed, args.seed + args.n))
+                cands = [
+                    to_candidate(problem, policy, prompt, c, "sample")
+                    for c in rec.complete(prompt, seeds, policy)
+                ]
             rec.complete(tests_prompt(problem), [0, 1], policy)
-            for i, g in enumerate(group(cands)):
+            for i, g in enumerate(group(cands)[: args.max_repairs]):
                 runs = ex.run(g.code, problem.examples)
                 bad = next(
                     ((t, e) for t, e in zip(problem.examples, runs, strict=True) if e.status != "passed"),

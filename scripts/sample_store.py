@@ -107,7 +107,9 @@ def main() -> None:
         store.set_meta("policy", {**policy.model_dump(), "top_k": args.top_k})
         for i, task in enumerate(tasks, 1):
             cands = sample(task.problem, [policy], args.n, seed=0, store=store, backend_for=lambda p: backend)
-            tests = () if args.no_tests else written_tests(task, store, backend, policy)
+            # 8 asserts fit in 256 tokens; a cap stops a model that keeps writing from costing 2x.
+            writer = policy.model_copy(update={"max_tokens": 256})
+            tests = () if args.no_tests else written_tests(task, store, backend, writer)
             if args.repair:
                 repaired(task, cands, store, backend, policy)
             tokens = sum(c.completion_tokens for c in cands)

@@ -171,7 +171,7 @@ def signature_args(problem: Problem) -> tuple[Any, ...] | None:
         return None
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == problem.entry_point:
-            protos = tuple(_prototype(a.annotation) for a in node.args.args)
+            protos = tuple(_prototype(a.annotation) for a in node.args.args if a.arg != "self")
             return protos if protos and all(p is not None for p in protos) else None
     return None
 
