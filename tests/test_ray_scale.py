@@ -1,0 +1,121 @@
+"""Ray scale-out on a local Ray session (num_cpus=2, HOME and Ray's temp dir inside the test's tmp dir).
+
+One Ray session for the whole module: starting Ray costs seconds on two cores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import ray
+from llama_server import API_KEY, LlamaServer, llama_server
+
+from codesift.backends import BackendPool
+from codesift.backends.openai_http import HTTPSettings
+from codesift.execute import Job, make_executor
+from codesift.records import Policy, Problem, Test
+from codesift.sample import sample
+from codesift.scale import RayExecutor, RaySampling
+from codesift.store import Store
+
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(home))
+        patch.delenv("RAY_ADDRESS", raising=False)
+        ray.init(num_cpus=2, include_dashboard=False, _temp_dir=str(home / "ray"), log_to_driver=False)
+        try:
+            yield
+        finally:
+            ray.shutdown()
+
+
+JOBS = [
+    Job(code="def f(x):\n    return x * 2\n", tests=(Test(kind="call", input="3", output="6"),)),
+    Job(
+        code="def f(x):\n    return x + 2\n",
+        tests=(Test(kind="call", input="3", output="6"), Test(kind="call", input="0", output=None)),
+    ),
+    Job(code="def f(x):\n    return 1 / x\n", tests=(Test(kind="call", input="0", output="0"),)),
+    Job(code="def f(x):\n    while True: pass\n", tests=(Test(kind="call", input="1", output="1"),)),
+    Job(code="def f(x) return\n", tests=(Test(kind="call", input="1", output="1"),)),
+    Job(
+        code="print(sum(map(int, input().split())))\n",
+        tests=(Test(kind="stdio", input="2 5\n", output="7\n"),),
+    ),
+    Job(
+        code="import os\nprint(os.environ.get('CODESIFT_API_KEY'))\n",
+        tests=(Test(kind="stdio", input="", output="None\n"),),
+    ),
+    Job(
+        code="def f(x):\n    return sorted(x)\n",
+        tests=(Test(kind="assert", input="assert f([3, 1]) == [1, 3]"),),
+    ),
+]
+
+
+def verdicts(pairs: Iterator[tuple[Job, list]]) -> dict[str, list[tuple[str, str, str, str | None]]]:
+    return {
+        job.code: [(e.test, e.status, e.output, e.error) for e in executions] for job, executions in pairs
+    }
+
+
+def test_ray_executor_gives_the_local_executions_and_isolation() -> None:
+    with make_executor(workers=1) as local:
+        expected = verdicts(local.map(JOBS))
+        local_isolation = local.isolation
+    with RayExecutor(actors=2, chunk=3) as remote:
+        assert remote.isolation == local_isolation  # each Ray worker runs codesift's own sandbox
+        got = verdicts(remote.map(JOBS))
+        single = remote.run(JOBS[1].code, JOBS[1].tests)
+    assert got == expected
+    assert len(got) == len(JOBS) and {s for v in got.values() for _, s, _, _ in v} >= {
+        "passed",
+        "failed",
+        "error",
+        "timeout",
+    }
+    assert [(e.status, e.output) for e in single] == [(s, o) for _, s, o, _ in expected[JOBS[1].code]]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    with llama_server(tmp_path_factory.mktemp("llama") / "server.log") as s:
+        yield s
+
+
+@pytest.mark.server
+@pytest.mark.model
+def test_ray_sampling_gives_the_local_candidates_for_the_same_seeds(server: LlamaServer) -> None:
+    problem = Problem(
+        id="double",
+        prompt='def double(x: int) -> int:\n    """Twice x.\n    >>> double(4)\n    8\n    """\n',
+        style="function",
+        entry_point="double",
+    )
+    policies = (
+        Policy(name="plain", backend="openai", model="qwen2.5-coder-0.5b", api="completion", max_tokens=10),
+        Policy(
+            name="ex",
+            backend="openai",
+            model="qwen2.5-coder-0.5b",
+            api="completion",
+            max_tokens=16,
+            prompt="examples-first",
+        ),
+    )
+    pool = BackendPool(http=HTTPSettings(base_url=server.url, api_key=API_KEY, concurrency=1))
+    local = sample(problem, policies, 4, seed=7, store=Store(), backend_for=pool)
+    sampling = RaySampling(BackendPool(http=HTTPSettings(base_url=server.url, api_key=API_KEY)), actors=2)
+    try:
+        remote = sample(problem, policies, 4, seed=7, store=Store(), backend_for=sampling)
+    finally:
+        sampling.close()
+    key = [(c.policy, c.seed, c.completion, c.code) for c in local]
+    assert [(c.policy, c.seed, c.completion, c.code) for c in remote] == key
+    assert [c.policy for c in local] == ["plain", "plain", "ex", "ex"]
