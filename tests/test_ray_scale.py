@@ -105,7 +105,7 @@ def test_ray_sampling_gives_the_local_candidates_for_the_same_seeds(server: Llam
             backend="openai",
             model="qwen2.5-coder-0.5b",
             api="completion",
-            max_tokens=16,
+            max_tokens=10,
             prompt="examples-first",
         ),
     )
