@@ -92,7 +92,7 @@ class RayExecutor:
         ]
         isolations = set(ray.get([a.isolation.remote() for a in self._actors]))
         self.isolation = " | ".join(sorted(isolations))
-        self._chunk = max(1, chunk)
+        self.chunk = max(1, chunk)  # jobs per Ray call; tunable between runs
         self._next = itertools.cycle(self._actors)
 
     def __enter__(self) -> RayExecutor:
@@ -112,7 +112,7 @@ class RayExecutor:
     def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, list[Execution]]]:
         import ray
 
-        chunks = _chunks(jobs, self._chunk)
+        chunks = _chunks(jobs, self.chunk)
         pending: dict[Any, Any] = {}  # object ref -> actor that computes it
         idle = [actor for actor in self._actors for _ in range(2)]
         while True:
