@@ -13,7 +13,10 @@ from codesift.records import Test
 
 
 def _call_args(source: str, entry_point: str) -> str | None:
-    """The argument source of `source` if it is exactly one call of `entry_point`."""
+    """The argument source of `source` if it is one call of `entry_point` with literal arguments.
+
+    The executor evaluates call arguments without the program's names, so `f(Pair(1, 2))` stays an assert.
+    """
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError:
@@ -22,8 +25,9 @@ def _call_args(source: str, entry_point: str) -> str | None:
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == entry_point):
         return None
     text = source.strip()
+    values = [*call.args, *(k.value for k in call.keywords)]
     parts = [ast.get_source_segment(text, a) for a in (*call.args, *call.keywords)]
-    if any(p is None for p in parts):
+    if any(p is None or not _is_value(ast.unparse(v)) for p, v in zip(parts, values, strict=True)):
         return None
     return ", ".join(p for p in parts if p is not None)
 

