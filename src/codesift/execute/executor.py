@@ -9,17 +9,21 @@ the rest. Each stdio test gets its own child: it needs its own fd 0/1 and a fres
 
 from __future__ import annotations
 
+import contextlib
 import json
 import marshal
 import os
 import queue
 import secrets
+import select
+import shutil
 import signal
 import struct
 import subprocess
 import sys
 import sysconfig
 import threading
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -31,7 +35,7 @@ from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Execution, Status, Test, digest
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
-SANDBOX_MODES = ("auto", "strict", "limits")
+SANDBOX_MODES = ("auto", "strict", "bubblewrap", "limits")
 
 
 class SandboxError(RuntimeError):
@@ -71,6 +75,7 @@ class _Spawn:
     stderr: bytes
     seconds: float
     forged: bool = False
+    lost: bool = False
 
 
 class _Zygote:
@@ -78,6 +83,9 @@ class _Zygote:
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
+        self._start()
+
+    def _start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", str(ZYGOTE)],
             stdin=subprocess.PIPE,
@@ -85,32 +93,50 @@ class _Zygote:
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
             cwd="/",
         )
-        self._send(config)
-        hello = self._recv()
-        if hello is None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._in, self._out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        hello = self._send(self.config) and self._recv(60.0)
+        if not hello:
+            self.close()
             raise SandboxError("the sandbox's zygote failed to start; run `codesift doctor` to see why")
         self.hello: dict[str, Any] = hello
 
-    def _send(self, obj: Any) -> None:
-        assert self.proc.stdin is not None
+    def _send(self, obj: Any) -> bool:
         body = marshal.dumps(obj)
-        self.proc.stdin.write(struct.pack(">I", len(body)) + body)
-        self.proc.stdin.flush()
-
-    def _recv(self) -> Any:
-        assert self.proc.stdout is not None
-        head = self.proc.stdout.read(4)
-        if len(head) < 4:
-            return None
-        (n,) = struct.unpack(">I", head)
-        return marshal.loads(self.proc.stdout.read(n))
-
-    def spawn(self, req: dict[str, Any]) -> dict[str, Any] | None:
+        data = memoryview(struct.pack(">I", len(body)) + body)
         try:
-            self._send(req)
-        except (BrokenPipeError, OSError):
-            return None
-        return self._recv()
+            while data:
+                data = data[os.write(self._in, data) :]
+        except OSError:
+            return False
+        return True
+
+    def _read(self, n: int, deadline: float) -> bytes | None:
+        chunks, got = [], 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._out], [], [], left)[0]:
+                return None
+            chunk = os.read(self._out, n - got)
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _recv(self, seconds: float) -> Any:
+        deadline = time.monotonic() + seconds
+        head = self._read(4, deadline)
+        body = head and self._read(struct.unpack(">I", head)[0], deadline)
+        return marshal.loads(body) if body else None
+
+    def spawn(self, req: dict[str, Any], seconds: float) -> dict[str, Any] | None:
+        """The zygote's report on one child; None (and a fresh zygote) if the zygote died or hung."""
+        reply = self._recv(seconds) if self._send(req) else None
+        if reply is None:
+            self.close()
+            self._start()
+        return reply
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -121,8 +147,13 @@ class _Zygote:
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        workdir = getattr(self, "hello", {}).get("workdir")
+        if workdir:  # the zygote's tmpfs was mounted on it in its own namespace: an empty dir here
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 class Executor:
@@ -136,6 +167,7 @@ class Executor:
         self._config = {
             **asdict(self.limits),
             "mode": sandbox,
+            "bwrap": shutil.which("bwrap"),
             "paths": [p for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}],
         }
         self._zygotes: list[_Zygote] = []
@@ -149,8 +181,18 @@ class Executor:
         except BaseException:
             self.close()
             raise
-        self.isolation: str = self._zygotes[0].hello["isolation"]
-        self.layers: list[str] = list(self._zygotes[0].hello["layers"])
+        hello = self._zygotes[0].hello
+        self.isolation: str = hello["isolation"]
+        self.layers: list[str] = list(hello["layers"])
+        self.missing: list[str] = list(hello["missing"])
+        if sandbox == "strict" and not self.isolation.startswith("full"):
+            self.close()
+            raise SandboxError(
+                f"--sandbox strict needs full isolation, but here only {self.isolation} is possible "
+                f"(missing: {', '.join(self.missing)}); run as root or allow unprivileged user namespaces "
+                "(sysctl kernel.unprivileged_userns_clone=1) on a kernel with Landlock and seccomp, "
+                "or use --sandbox auto"
+            )
         if self.isolation == "limits-only":
             warnings.warn(
                 "codesift sandbox: LIMITS ONLY (no namespace, landlock or seccomp isolation): "
@@ -272,9 +314,9 @@ class Executor:
             "stdin": tests[0].input.encode() if tests[0].kind == "stdio" else None,
             "paths": self._config["paths"],
         }
-        reply = z.spawn(req)
+        reply = z.spawn(req, self.limits.timeout * (len(tests) + 1) + 30.0)
         if reply is None:
-            raise SandboxError("the sandbox's zygote died; this is a bug or the machine ran out of memory")
+            return _Spawn([], -1, False, False, b"", b"", 0.0, lost=True)
         if os.WIFEXITED(reply["status"]) and os.WEXITSTATUS(reply["status"]) == 70:
             err = reply["stderr"].decode(errors="replace").strip()
             raise SandboxError(f"sandbox set-up failed in the child: {err}")
@@ -332,7 +374,9 @@ class Executor:
         st = spawn.status
         error: str | None = None
         status: Status
-        if spawn.timeout:
+        if spawn.lost:
+            status, error = "error", "SandboxLost"
+        elif spawn.timeout:
             status = "timeout"
         elif spawn.output_limit:
             status = "output-limit"
