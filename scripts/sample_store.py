@@ -91,6 +91,7 @@ def main() -> None:
     ap.add_argument("--temperature", type=float, default=0.8)
     ap.add_argument("--max-tokens", type=int, default=512)
     ap.add_argument("--top-k", type=int, default=40)
+    ap.add_argument("--threads", type=int, default=1, help="1 holds up better than 2 on a crowded 2-core box")
     ap.add_argument("--no-tests", action="store_true", help="skip model-written tests")
     ap.add_argument("--repair", action="store_true")
     args = ap.parse_args()
@@ -100,7 +101,7 @@ def main() -> None:
         temperature=args.temperature,
         max_tokens=args.max_tokens,
     )
-    backend = TopKBackend(resolve_model(args.model), top_k=args.top_k)
+    backend = TopKBackend(resolve_model(args.model), top_k=args.top_k, threads=args.threads)
     tasks = select(load_tasks(args.benchmark), limit=args.limit)
     started = time.perf_counter()
     with Store(args.store) as store:
