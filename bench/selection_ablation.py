@@ -38,7 +38,7 @@ from codesift.store import Store
 
 
 def _passing(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> list[ProgramGroup]:
-    runs = run_all(groups, task.problem.examples, ex, store)
+    runs = run_all(groups, task.problem.examples, ex, store, task.problem.entry_point)
     return [
         g for g in groups if all(runs[g.program][t.key].status == "passed" for t in task.problem.examples)
     ]

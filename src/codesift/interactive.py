@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 from rich.console import Console
+from rich.markup import escape
 from rich.prompt import Prompt as Ask
 from rich.syntax import Syntax
 from rich.table import Table
@@ -90,7 +91,7 @@ class Session:
 
     def _keep(self, groups: Sequence[ProgramGroup]) -> list[ProgramGroup]:
         checks = [t for t, _ in self.pinned] + self.tests
-        results = run_all(groups, checks, self._executor, self._cache)
+        results = run_all(groups, checks, self._executor, self._cache, self.problem.entry_point)
         keep = []
         for g in groups:
             runs = results[g.program]
@@ -105,18 +106,22 @@ class Session:
         return self.selection
 
     def disagreement(self, top: int = 4) -> Disagreement | None:
-        """The separating probe that splits the top clusters into the most distinct behaviours."""
+        """The probe that splits the top clusters into the most behaviours (the first two, on ties).
+
+        One answer may not settle everything: ask again until this returns None.
+        """
         shown = self.selection.clusters[:top]
-        best: Disagreement | None = None
-        for i in self.selection.separating:
-            behaviours = tuple(c.outputs[i] for c in shown)
-            if len(set(behaviours)) > 1 and (
-                best is None or len(set(behaviours)) > len(set(best.behaviours))
-            ):
-                best = Disagreement(
-                    probe=self.selection.probes[i], clusters=tuple(range(len(shown))), behaviours=behaviours
-                )
-        return best
+        if len(shown) < 2:
+            return None
+        rows = [tuple(c.outputs[i] for c in shown) for i in range(len(self.selection.probes))]
+        best = max(
+            range(len(rows)), key=lambda i: (len(set(rows[i])), rows[i][0] != rows[i][1]), default=None
+        )
+        if best is None or len(set(rows[best])) < 2:
+            return None
+        return Disagreement(
+            probe=self.selection.probes[best], clusters=tuple(range(len(shown))), behaviours=rows[best]
+        )
 
     def choose(self, probe: Test, b: str) -> Selection:
         """The user says ``b`` is the right behaviour on ``probe``: clusters that differ are dropped."""
@@ -170,14 +175,14 @@ def run_interactive(
         d = session.disagreement(top)
         choices = ["a", "t", "h", "q"]
         if d is not None:
-            console.print(f"\nThe top clusters differ on input: [bold]{d.probe.input.strip()}[/bold]")
+            console.print(f"\nThe top clusters differ on input: [bold]{escape(d.probe.input.strip())}[/bold]")
             for n, b in enumerate(d.behaviours, 1):
-                console.print(f"  [{n}] cluster {n}: {show(b)}")
+                console.print(escape(f"  [{n}] cluster {n}: {show(b)}"))
             choices = [str(n) for n in range(1, len(d.behaviours) + 1)] + choices
         elif session.selection.clusters:
             console.print("\nThe top clusters agree on every probe input.")
         answer = Ask.ask(
-            "Pick the right output (number), [a]ccept, add a [t]est, give a [h]int, [q]uit",
+            "Pick the right output (number); a: accept, t: add a test, h: give a hint, q: quit",
             choices=choices,
             default="a",
             console=console,

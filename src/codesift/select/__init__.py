@@ -56,7 +56,7 @@ def select(
             seed=config.seed,
         )
     probes = tuple(probes) if config.cluster and len(groups) > 1 else ()
-    results = run_all(groups, (*probes, *codet), executor, cache)
+    results = run_all(groups, (*probes, *codet), executor, cache, problem.entry_point)
     sigs = signatures(groups, probes, results, config.float_digits)
     if not config.cluster:
         sigs = {g.program: (g.program,) for g in groups}
