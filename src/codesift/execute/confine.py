@@ -34,7 +34,7 @@ X86_64 = platform.machine() == "x86_64"
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
 CLONE_NS_FLAGS = 0x7E020000  # every CLONE_NEW* flag (ns, cgroup, uts, ipc, user, pid, net)
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
-PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_SET_DUMPABLE = 38, 22, 2, 4
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
 SYS_CAPSET = 126
 
@@ -249,6 +249,7 @@ class Sandbox:
             os.setresuid(self.uid, self.uid, self.uid)
             if os.getuid() == 0 or os.geteuid() == 0:
                 raise OSError("still root after setresuid")
+            prctl(PR_SET_DUMPABLE, 1)  # a uid change clears it, and with it access to /proc/self
         if self.config["mode"] == "limits":
             return
         if self.bwrap is not None:

@@ -35,6 +35,7 @@ from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Execution, Status, Test, digest
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
+READY, SETUP_FAILED = b"+", 70  # as in harness.py / zygote.py, which cannot import codesift
 SANDBOX_MODES = ("auto", "strict", "bubblewrap", "limits")
 
 
@@ -317,12 +318,15 @@ class Executor:
         reply = z.spawn(req, self.limits.timeout * (len(tests) + 1) + 30.0)
         if reply is None:
             return _Spawn([], -1, False, False, b"", b"", 0.0, lost=True)
-        if os.WIFEXITED(reply["status"]) and os.WEXITSTATUS(reply["status"]) == 70:
+        results: bytes = reply["results"]
+        if results.startswith(READY):
+            results = results[len(READY) :]
+        elif os.WIFEXITED(reply["status"]) and os.WEXITSTATUS(reply["status"]) == SETUP_FAILED:
             err = reply["stderr"].decode(errors="replace").strip()
             raise SandboxError(f"sandbox set-up failed in the child: {err}")
         records: list[dict[str, Any]] = []
         forged = False
-        for line in reply["results"].split(b"\n")[:-1]:
+        for line in results.split(b"\n")[:-1]:
             try:
                 rec = json.loads(line)
                 ok = rec.get("n") == nonce and rec.get("i") == len(records)

@@ -23,6 +23,7 @@ import traceback
 from typing import Any
 
 RESULT_FD = 3
+READY = b"+"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _PLAIN = (int, float, str, bool, type(None), complex, bytes)
 
@@ -77,12 +78,10 @@ def _exit_builtins() -> None:
 
 
 def _failing_line(exc: BaseException, source: str) -> str:
-    """The test source line an assert failed on (useful feedback for repair)."""
+    """The innermost test source line an assert failed on (feedback for repair)."""
     lines = source.splitlines()
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename == "<test>" and 0 < lineno <= len(lines):
-            return lines[lineno - 1].strip()[:500]
-    return ""
+    found = [n for f, n in traceback.walk_tb(exc.__traceback__) if f.f_code.co_filename == "<test>"]
+    return lines[found[-1] - 1].strip()[:500] if found and 0 < found[-1] <= len(lines) else ""
 
 
 class Reporter:
@@ -116,6 +115,7 @@ def _error(e: BaseException) -> tuple[str, str]:
 
 def run(req: dict[str, Any]) -> None:
     """Execute ``req['code']`` then each test, reporting one line per test."""
+    os.write(RESULT_FD, READY)  # set-up is done: from here on a failure is the program's
     report = Reporter(req["nonce"])
     del req["nonce"]
     _exit_builtins()

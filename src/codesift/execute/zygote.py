@@ -30,6 +30,7 @@ del sys.path[0]
 
 CTL_IN, CTL_OUT = 0, 1
 PR_SET_CHILD_SUBREAPER = 36
+SETUP_FAILED = 70  # trusted only without the harness's ready mark: the program can exit 70 too
 
 
 def read_msg(fd: int) -> Any:
@@ -104,16 +105,20 @@ class Zygote:
         started = time.perf_counter()
         pid = os.fork()
         if pid == 0:  # child: never returns
-            code = 70
             try:
-                self._child(req, tmp, stdin, out_w, err_w, res_w)
-                code = 0
+                self._enter(req, tmp, stdin, out_w, err_w, res_w)
             except BaseException:
                 try:
                     os.write(2, f"sandbox setup failed: {sys.exc_info()[1]!r}\n".encode())
                 finally:
-                    os._exit(70)
-            os._exit(code)
+                    os._exit(SETUP_FAILED)
+            code = 1
+            try:
+                harness.run(req)
+                sys.stdout.flush()
+                code = 0
+            finally:
+                os._exit(code)
         for fd in (out_w, err_w, res_w):
             os.close(fd)
         if stdin != self.devnull:
@@ -127,7 +132,7 @@ class Zygote:
         self.sandbox.clean()
         return reply
 
-    def _child(self, req: dict[str, Any], tmp: str, stdin: int, out_w: int, err_w: int, res_w: int) -> None:
+    def _enter(self, req: dict[str, Any], tmp: str, stdin: int, out_w: int, err_w: int, res_w: int) -> None:
         os.setsid()
         for i, fd in enumerate((stdin, out_w, err_w, res_w)):
             os.dup2(fd, i + 500)
@@ -137,12 +142,6 @@ class Zygote:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         os.chdir(tmp)
         self.sandbox.enter(req, tmp)
-        harness.run(req)
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(0)
 
     def _watch(self, pid: int, req: dict[str, Any], out_r: int, err_r: int, res_r: int) -> dict[str, Any]:
         cap = int(self.config["output"])

@@ -1,0 +1,400 @@
+"""Escape corpus: hostile programs through the real sandbox.
+
+Each case asserts the exact verdict and that nothing leaked: no connection or datagram reached the
+servers this test starts, no file appeared outside the run's directory, no secret from the parent's
+environment came back, and no process outlived its run. As root (CI) the whole corpus also runs a
+second time as ``nobody``, where the sandbox must reach full isolation through a user namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from codesift.execute import Executor, Limits, make_executor
+from codesift.records import Test
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = f"codesift-secret-{uuid.uuid4().hex}"
+UNPRIVILEGED = os.geteuid() != 0
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    code: str
+    status: str
+    error: str | None = None
+    stdout: str | None = None  # expected stdout (stdio test); None: the run is only observed
+    kind: str = "stdio"  # "call" runs f() instead
+
+
+def denied(action: str) -> str:
+    """A program that tries ``action`` and says whether it worked (an exact verdict in every mode)."""
+    body = "\n".join("    " + line for line in action.strip().splitlines())
+    return f"try:\n{body}\nexcept OSError:\n    print('denied')\nelse:\n    print('LEAKED')\n"
+
+
+SYSCALLS = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+calls = {
+    "socket": (41, 2, 1, 0), "unshare": (272, 0x10000000), "io_uring_setup": (425, 8, 0),
+    "bpf": (321, 0, 0, 0), "ptrace_traceme": (101, 0, 0, 0), "mount": (165, 0, 0, 0, 0, 0),
+    "keyctl": (250, 0, 0), "setuid": (105, 0), "chroot": (161, 0), "perf_event_open": (298, 0, 0, 0, 0, 0),
+}
+for name, args in calls.items():
+    ctypes.set_errno(0)
+    r = libc.syscall(*args)
+    print(name, r, ctypes.get_errno())
+"""
+SYSCALLS_BLOCKED = "\n".join(
+    f"{n} -1 1"
+    for n in (
+        "socket", "unshare", "io_uring_setup", "bpf", "ptrace_traceme", "mount", "keyctl", "setuid", "chroot",
+        "perf_event_open",
+    )
+)  # fmt: skip
+
+CASES = [
+    Case(
+        "tcp-connect",
+        "import socket\nsocket.create_connection(('127.0.0.1', {tcp}), timeout=1).sendall(b'x')\n",
+        "error",
+        "PermissionError",
+    ),
+    Case(
+        "udp-send",
+        "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "s.sendto(b'x', ('127.0.0.1', {udp}))\n",
+        "error",
+        "PermissionError",
+    ),
+    Case("dns-lookup", "import socket\nsocket.getaddrinfo('example.com', 80)\n", "error", "gaierror"),
+    Case(
+        "unix-socket-file",
+        "import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect({unix!r})\ns.send(b'x')\n",
+        "error",
+        "PermissionError",
+    ),
+    Case(
+        "abstract-unix-socket",
+        denied("import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect({abstract!r})"),
+        "passed",
+        stdout="denied",
+    ),
+    Case("raw-syscalls-via-ctypes", SYSCALLS, "passed", stdout=SYSCALLS_BLOCKED),
+    Case("write-outside-tmp", "open({outside!r}, 'w').write('x')\n", "error", "PermissionError"),
+    Case("write-repository", "open({repo!r} + '/ESCAPED', 'w').write('x')\n", "error", "PermissionError"),
+    Case("read-root-home", "import os\nprint(os.listdir('/root'))\n", "error", "PermissionError"),
+    Case("read-etc-shadow", "print(open('/etc/shadow').read())\n", "error", "PermissionError"),
+    Case(
+        "environment-secrets",
+        "import os\nprint(sorted(os.environ))\n",
+        "passed",
+        stdout="['HOME', 'LANG', 'PATH', 'TMPDIR']",
+    ),
+    Case(
+        "parent-proc-environ",
+        denied("print(open('/proc/{parent}/environ').read())"),
+        "passed",
+        stdout="denied",
+    ),
+    Case(
+        "zygote-proc-environ",
+        denied("import os\nprint(open(f'/proc/{os.getppid()}/environ').read())"),
+        "passed",
+        stdout="denied",
+    ),
+    Case("list-other-processes", denied("import os\nprint(os.listdir('/proc'))"), "passed", stdout="denied"),
+    Case(
+        "own-environ-is-clean",
+        "print(open('/proc/self/environ').read().count('SECRET'))\n",
+        "passed",
+        stdout="0",
+    ),
+    Case("fork-bomb", "import os\nwhile True:\n    os.fork()\n", "error", "BlockingIOError"),
+    Case(
+        "thread-bomb",
+        "import threading, time\nwhile True:\n"
+        "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n",
+        "error",
+        "RuntimeError",
+    ),
+    Case("memory-bomb-at-once", "x = bytearray(1 << 40)\n", "memory", "MemoryError"),
+    Case(
+        "memory-bomb-growing",
+        "a = []\nwhile True:\n    a.append(bytearray(16 << 20))\n",
+        "memory",
+        "MemoryError",
+    ),
+    Case(
+        "disk-fill-one-file",
+        "with open('big', 'wb') as f:\n    while True:\n        f.write(b'x' * (1 << 20))\n",
+        "error",
+        "OSError",
+    ),
+    Case(
+        "disk-fill-many-files",
+        "i = 0\nwhile True:\n    with open(f'f{i}', 'wb') as f:\n"
+        "        f.write(b'x' * (8 << 20))\n    i += 1\n",
+        "error",
+        "OSError",
+    ),
+    Case(
+        "loop-ignoring-sigxcpu",
+        "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n",
+        "timeout",
+    ),
+    Case("forked-busy-loops", "import os\nos.fork()\nos.fork()\nwhile True:\n    pass\n", "timeout"),
+    Case(
+        "setsid-daemon-outlives-run",
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+        "        time.sleep(60)\n    os._exit(0)\nprint('ok')\n",
+        "passed",
+        stdout="ok",
+    ),
+    Case(
+        "grandchild-holds-stdout",
+        "import os, time\nif os.fork() == 0:\n    time.sleep(60)\nprint('done')\n",
+        "passed",
+        stdout="done",
+    ),
+    Case(
+        "kill-the-zygote",
+        "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n",
+        "error",
+        "PermissionError",
+    ),
+    Case(
+        "kill-the-parent",
+        "import os, signal\nos.kill({parent}, signal.SIGKILL)\n",
+        "error",
+        "PermissionError",
+    ),
+    Case(
+        "kill-everything",
+        "import os, signal\nos.kill(-1, signal.SIGKILL)\nprint('alive')\n",
+        "passed",
+        stdout="alive",
+    ),
+    Case(
+        "ptrace-the-zygote",
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.ptrace(16, os.getppid(), 0, 0), ctypes.get_errno())\n",
+        "passed",
+        stdout="-1 1",
+    ),
+    Case("device-access", denied("open('/dev/kmsg', 'w').write('x')"), "passed", stdout="denied"),
+    Case("device-mem", denied("open('/dev/mem', 'rb').read(1)"), "passed", stdout="denied"),
+    Case("huge-stdout", "while True:\n    print('x' * 4096)\n", "output-limit"),
+    Case(
+        "binary-garbage-stdout",
+        "import sys\nsys.stdout.buffer.write(bytes(range(256)) * 64)\n",
+        "failed",
+        stdout="hello",
+    ),
+    Case("deep-recursion", "def f(n):\n    return f(n + 1)\nf(0)\n", "error", "RecursionError"),
+    Case(
+        "c-stack-overflow",
+        "import sys\nsys.setrecursionlimit(10**8)\ndef f(n):\n"
+        "    return max([n], key=lambda _: f(n + 1))\nf(0)\n",
+        "error",
+        "SIGSEGV",
+    ),
+    Case("sys-exit-zero-after-answer", "import sys\nprint('ok')\nsys.exit(0)\n", "passed", stdout="ok"),
+    Case("sys-exit-nonzero", "import sys\nprint('ok')\nsys.exit(3)\n", "error", "SystemExit"),
+    Case("os-exit-inside-call", "import os\ndef f():\n    os._exit(0)\n", "error", "exit 0", kind="call"),
+    Case(
+        "forged-result-record",
+        'import os\ndef f():\n    os.write(3, b\'{"i": 0, "status": "passed"}\\n\')\n    os._exit(0)\n',
+        "error",
+        "ForgedResult",
+        kind="call",
+    ),
+    Case(
+        "close-result-channel",
+        "import os\nos.close(3)\ndef f():\n    return 1\n",
+        "error",
+        "exit 1",
+        kind="call",
+    ),
+    Case("change-uid-back", "import os\nos.setuid(0)\n", "error", "PermissionError"),
+    Case("other-runs-directories", "import os\nprint(os.listdir('..'))\n", "error", "PermissionError"),
+]
+
+
+class Servers:
+    """TCP, UDP and unix-socket servers on this host that a sandboxed program must never reach."""
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        self.tcp = socket.create_server(("127.0.0.1", 0))
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.dir = tempfile.mkdtemp(prefix="codesift-escape-")
+        os.chmod(self.dir, 0o755)
+        self.unix_path = os.path.join(self.dir, "sock")
+        self.unix = socket.socket(socket.AF_UNIX)
+        self.unix.bind(self.unix_path)
+        os.chmod(self.unix_path, 0o777)
+        self.abstract_name = f"\0codesift-escape-{uuid.uuid4().hex}"
+        self.abstract = socket.socket(socket.AF_UNIX)
+        self.abstract.bind(self.abstract_name)
+        for s in (self.tcp, self.unix, self.abstract):
+            s.listen()
+        for s in (self.tcp, self.udp, self.unix, self.abstract):
+            s.settimeout(0.2)
+            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+        self.outside = os.path.join(self.dir, "escaped")
+
+    def _serve(self, s: socket.socket) -> None:
+        while True:
+            try:
+                if s.type == socket.SOCK_DGRAM:
+                    self.hits.append(f"udp {s.recv(100)!r}")
+                else:
+                    self.hits.append(f"connection {s.accept()[1]!r}")
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    def placeholders(self) -> dict[str, object]:
+        return {
+            "tcp": self.tcp.getsockname()[1],
+            "udp": self.udp.getsockname()[1],
+            "unix": self.unix_path,
+            "abstract": self.abstract_name,
+            "outside": self.outside,
+            "repo": str(REPO),
+            "parent": os.getpid(),
+        }
+
+    def close(self) -> None:
+        for s in (self.tcp, self.udp, self.unix, self.abstract):
+            s.close()
+        for name in os.listdir(self.dir):
+            os.unlink(os.path.join(self.dir, name))
+        os.rmdir(self.dir)
+
+
+def fill(code: str, servers: Servers) -> str:
+    for key, value in servers.placeholders().items():
+        code = code.replace(f"{{{key}!r}}", repr(value)).replace(f"{{{key}}}", str(value))
+    return code
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[Servers]:
+    s = Servers()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def ex() -> Iterator[Executor]:
+    os.environ["CODESIFT_TEST_SECRET"] = SECRET  # the executor must not pass it on
+    try:
+        with make_executor(workers=2, limits=Limits(timeout=1.5, memory=256 << 20)) as e:
+            yield e
+    finally:
+        del os.environ["CODESIFT_TEST_SECRET"]
+
+
+def survivors(ex: Executor) -> list[int]:
+    """Processes still alive from any run: the zygotes' children, and anything running as a slot uid."""
+    zygotes = [z.proc.pid for z in ex._zygotes]
+    found = []
+    for z in zygotes:
+        with open(f"/proc/{z}/task/{z}/children") as fh:
+            found += [int(p) for p in fh.read().split()]
+    slot_uids = {str(1_000_000 + z) for z in zygotes}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as fh:
+                    uid = next(line.split()[1] for line in fh if line.startswith("Uid:"))
+            except (OSError, StopIteration):
+                continue
+            if uid in slot_uids:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_program_is_contained(case: Case, ex: Executor, servers: Servers) -> None:
+    code = fill(case.code, servers)
+    test = (
+        Test(kind="call", input="", output="1")
+        if case.kind == "call"
+        else Test(kind="stdio", input="", output=case.stdout)
+    )
+    [e] = ex.run(code, [test], entry_point="f" if case.kind == "call" else None)
+    assert (e.status, e.error) == (case.status, case.error), e.output[:500]
+    if case.status == "passed":
+        assert e.output.split() == (case.stdout or "").split()
+    assert SECRET not in e.output
+    assert e.seconds < 10  # nothing held the run open (a grandchild sleeps 60 s in two cases)
+    assert survivors(ex) == []
+    assert servers.hits == []
+    assert not os.path.exists(servers.outside) and not (REPO / "ESCAPED").exists()
+
+
+def test_after_the_corpus_a_normal_program_still_runs(ex: Executor, servers: Servers) -> None:
+    for case in CASES:  # the whole corpus again, back to back on the same zygotes
+        test = Test(kind="call", input="") if case.kind == "call" else Test(kind="stdio", input="")
+        ex.run(fill(case.code, servers), [test], entry_point="f")
+    code = "def add(a, b):\n    return a + b\n"
+    results = ex.run(
+        code, [Test(kind="call", input="2, 3", output="5"), Test(kind="call", input="2, 2", output="5")]
+    )
+    assert [r.status for r in results] == ["passed", "failed"]
+    assert (
+        ex.run("print(sum(map(int, input().split())))", [Test(kind="stdio", input="1 2 3\n", output="6")])[
+            0
+        ].status
+        == "passed"
+    )
+    assert survivors(ex) == [] and servers.hits == []
+
+
+def hide_root_then(argv: list[str]) -> list[str]:
+    """As root: a private mount namespace where /root (holding this interpreter) is an empty tmpfs
+    with only the interpreter bound back, then ``nobody``; the way an unprivileged user sees a box."""
+    prefix = sys.base_prefix
+    steps = []
+    if prefix.startswith("/root/"):
+        keep = tempfile.mkdtemp(prefix="codesift-keep-")
+        steps += [
+            f"mount --bind {shlex.quote(prefix)} {keep}",
+            "mount -t tmpfs -o size=1m,mode=0755 none /root",
+            f"mkdir -p {shlex.quote(prefix)}",
+            f"mount --move {keep} {shlex.quote(prefix)}",
+        ]
+    steps.append("exec setpriv --reuid=65534 --regid=65534 --clear-groups -- " + shlex.join(argv))
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-ec", "; ".join(steps)]
+
+
+def test_the_corpus_holds_for_an_unprivileged_user(ex: Executor) -> None:
+    if UNPRIVILEGED:  # this is the nested run: the sandbox reached full isolation without root
+        assert ex.isolation.startswith("full (userns+netns")
+        return
+    pytest_argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8"}
+    proc = subprocess.run(
+        hide_root_then(pytest_argv), cwd="/", env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert f"{len(CASES) + 2} passed" in proc.stdout

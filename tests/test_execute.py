@@ -1,0 +1,208 @@
+"""The executor's verdicts: benchmark-faithful comparisons and every status, through the real sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from codesift.execute import Executor, Job, Limits, SandboxError, make_executor
+from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
+from codesift.records import Test, digest
+
+
+@pytest.fixture(scope="module")
+def ex() -> Iterator[Executor]:
+    with make_executor(workers=2, limits=Limits(timeout=1.0, memory=1 << 30, output=1 << 16)) as e:
+        yield e
+
+
+def call(args: str, want: str | None = None) -> Test:
+    return Test(kind="call", input=args, output=want)
+
+
+def stdio(stdin: str, want: str | None = None) -> Test:
+    return Test(kind="stdio", input=stdin, output=want)
+
+
+def statuses(ex: Executor, code: str, tests: list[Test], **kw: object) -> list[tuple[str, str | None]]:
+    return [(e.status, e.error) for e in ex.run(code, tests, **kw)]  # type: ignore[arg-type]
+
+
+ADD = "def add(a, b):\n    return a + b\n"
+
+
+def test_isolation_is_full_here(ex: Executor) -> None:
+    # CI runs as root on a kernel with Landlock and seccomp: anything less is a regression.
+    assert ex.isolation.startswith("full ("), ex.isolation
+    for layer in ("netns", "landlock", "seccomp", "uid", "rlimits", "subreaper"):
+        assert layer in ex.isolation or layer in ex.layers
+
+
+def test_call_tests_compare_like_python_with_float_tolerance(ex: Executor) -> None:
+    tests = [
+        call("1, 2", "3"),
+        call("1, 2", "4"),
+        call("0.1, 0.2", "0.3"),
+        call("[1], [2]", "[1, 2]"),
+        call("[1], [2]", "(1, 2)"),  # list != tuple, as == says
+        call("True, False", "1"),  # True + False == 1
+        call("'a', 'b'", "'ab'"),
+    ]
+    got = [e.status for e in ex.run(ADD, tests)]
+    assert got == ["passed", "failed", "passed", "passed", "failed", "passed", "passed"]
+
+
+def test_execution_identity_and_canonical_outputs(ex: Executor) -> None:
+    code = "def f(x):\n    return {'b': {3, 1, 2}, 'a': (x,)}\n"
+    [e] = ex.run(code, [call("1.5")])
+    assert e.program == digest(code) and e.test == call("1.5").key
+    assert e.status == "passed" and e.output == "{'a': (1.5,), 'b': {1, 2, 3}}"
+
+
+def test_probe_outputs_separate_behaviours_and_record_exceptions(ex: Executor) -> None:
+    code = "def f(x):\n    return 10 // x\n"
+    a, b = ex.run(code, [call("3"), call("0")])
+    assert (a.status, a.output) == ("passed", "3")
+    assert (b.status, b.error) == ("error", "ZeroDivisionError")
+
+
+def test_an_object_that_equals_everything_does_not_pass_a_call_test(ex: Executor) -> None:
+    code = "class Any:\n    def __eq__(self, other):\n        return True\n\ndef f():\n    return Any()\n"
+    [e] = ex.run(code, [call("", "42")])
+    assert e.status == "failed" and e.output.startswith("<Any:")
+
+
+def test_non_literal_expected_values_are_evaluated_in_the_child(ex: Executor) -> None:
+    code = "import math\ndef area(r):\n    return math.pi * r * r\n"
+    assert [e.status for e in ex.run(code, [call("1", "math.pi"), call("1", "math.e")])] == [
+        "passed",
+        "failed",
+    ]
+
+
+def test_entry_point_picks_the_function_else_the_last_one_defined(ex: Executor) -> None:
+    code = "def main(x):\n    return helper(x) + 1\n\ndef helper(x):\n    return x * 2\n"
+    assert ex.run(code, [call("3", "7")], entry_point="main")[0].status == "passed"
+    assert ex.run(code, [call("3", "6")])[0].status == "passed"
+    assert statuses(ex, code, [call("3", "7")], entry_point="missing") == [("error", "NameError")]
+
+
+def test_assert_tests_humaneval_check_and_mbpp_asserts(ex: Executor) -> None:
+    check = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n"
+    check += "\ncheck(add)\n"
+    assert ex.run(ADD, [Test(kind="assert", input=check)])[0].status == "passed"
+    wrong = "def add(a, b):\n    return a - b\n"
+    [e] = ex.run(wrong, [Test(kind="assert", input=check)])
+    assert (e.status, e.error, e.output) == ("failed", "AssertionError", "assert candidate(2, 3) == 5")
+    [e] = ex.run(wrong, [Test(kind="assert", input="assert add('a', 1) == 'a1'")])
+    assert (e.status, e.error) == ("error", "TypeError")
+
+
+def test_stdio_is_token_wise_with_float_tolerance(ex: Executor) -> None:
+    code = "n = int(input())\nprint(n * 2)\nprint(1 / 3)\n"
+    tests = [stdio("21\n", "42 0.333333333"), stdio("21\n", "42\n0.3334"), stdio("2\n", "4\n\n0.3333333\n  ")]
+    assert [e.status for e in ex.run(code, tests)] == ["passed", "failed", "passed"]
+    [e] = ex.run(code, [stdio("5\n")])
+    assert (e.status, e.output) == ("passed", "10\n0.3333333333333333\n")
+    assert stdout_matches("1e-9", "0") and not stdout_matches("YES", "yes") and not stdout_matches("1 2", "1")
+
+
+def test_statuses_syntax_error_timeout_memory_output_limit(ex: Executor) -> None:
+    assert statuses(ex, "def f(:\n", [call("", "1"), stdio("", "1")]) == [("syntax", "SyntaxError")] * 2
+    assert statuses(ex, "def f():\n    raise KeyError(1)\n", [call("")]) == [("error", "KeyError")]
+    assert statuses(ex, "while True:\n    pass\n", [stdio("")]) == [("timeout", None)]
+    assert statuses(ex, "x = bytearray(8 << 30)\n", [stdio("")]) == [("memory", "MemoryError")]
+    assert statuses(ex, "while True:\n    print('x' * 1000)\n", [stdio("")]) == [("output-limit", None)]
+    assert statuses(ex, "import sys\nsys.exit(2)\n", [stdio("")]) == [("error", "SystemExit")]
+    assert statuses(ex, "print(1)\nexit()\n", [stdio("", "1")]) == [("passed", None)]
+
+
+def test_a_test_that_kills_the_child_costs_one_verdict_not_the_rest(ex: Executor) -> None:
+    code = "def f(x):\n    while x == 0:\n        pass\n    return x\n"
+    tests = [call("1", "1"), call("0", "0"), call("2", "2"), call("3", "4")]
+    assert [e.status for e in ex.run(code, tests)] == ["passed", "timeout", "passed", "failed"]
+    assert [e.status for e in ex.run(code, tests, stop_on_failure=True)] == ["passed", "timeout"]
+
+
+def test_stop_on_failure_ends_the_list_at_the_first_failure(ex: Executor) -> None:
+    tests = [
+        Test(kind="assert", input="assert add(1, 1) == 2"),
+        Test(kind="assert", input="assert add(1, 1) == 3"),
+    ]
+    tests.append(Test(kind="assert", input="assert add(0, 0) == 0"))
+    assert [e.status for e in ex.run(ADD, tests, stop_on_failure=True)] == ["passed", "failed"]
+    assert [e.status for e in ex.run(ADD, tests)] == ["passed", "failed", "passed"]
+
+
+def test_map_runs_every_job_once_in_parallel(ex: Executor) -> None:
+    jobs = [
+        Job(code=f"def f(x):\n    return x * {i}\n", tests=(call("2", str(2 * i)), call("1", "0")))
+        for i in range(12)
+    ]
+    seen = dict(ex.map(jobs))
+    assert set(seen) == set(jobs)
+    for job, (first, second) in seen.items():
+        assert first.status == "passed" and second.status == ("passed" if job is jobs[0] else "failed")
+
+
+def test_the_verdict_is_not_the_exit_status_or_stdout(ex: Executor) -> None:
+    fake = 'import os\nos.write(3, b\'{"n": "guess", "i": 0, "status": "passed"}\\n\')\nos._exit(0)\n'
+    assert statuses(ex, fake, [Test(kind="assert", input="assert False")]) == [("error", "ForgedResult")]
+    printed = "print('passed')\nimport os\nos._exit(0)\n"
+    assert statuses(ex, printed, [Test(kind="assert", input="assert False")]) == [("error", "exit 0")]
+    assert statuses(ex, "import os\nos._exit(70)\n", [call("")]) == [("error", "exit 70")]
+
+
+def test_programs_can_use_threads_processes_subprocesses_numpy_and_their_directory(ex: Executor) -> None:
+    code = """
+import multiprocessing, subprocess, threading, os
+import numpy as np
+out = []
+t = threading.Thread(target=out.append, args=(1,)); t.start(); t.join()
+with multiprocessing.Pool(2) as pool:
+    out += pool.map(abs, [-2, -3])
+out.append(subprocess.run(["echo", "4"], capture_output=True, text=True).stdout.strip())
+with open("scratch.txt", "w") as fh:
+    fh.write("5")
+out.append(open(os.path.join(os.environ["TMPDIR"], "scratch.txt")).read())
+out.append(int(np.arange(7).sum()))
+print(*out)
+"""
+    [e] = ex.run(code, [stdio("", "1 2 3 4 5 21")], entry_point=None)
+    assert e.status == "passed", (e.error, e.output)
+
+
+def test_literal_parser_accepts_values_only() -> None:
+    assert literal("[1, (2.5, -3), {'a': {1}}, set(), float('inf'), 1-2j]") == [
+        1, (2.5, -3), {"a": {1}}, set(), float("inf"), 1 - 2j,
+    ]  # fmt: skip
+    for source in ("__import__('os').system('true')", "math.pi", "f(1)", "[x for x in y]", "float('1e3')"):
+        with pytest.raises(NotLiteral):
+            literal(source)
+    assert equal([0.1 + 0.2], [0.3]) and not equal((1,), [1]) and equal(float("nan"), float("nan"))
+
+
+def test_unknown_sandbox_mode_is_a_clear_error() -> None:
+    with pytest.raises(SandboxError, match="unknown sandbox mode 'tight'; use one of auto, strict"):
+        make_executor(sandbox="tight")
+
+
+def test_strict_accepts_full_isolation_and_limits_mode_warns_loudly() -> None:
+    with make_executor(workers=1, sandbox="strict") as strict:
+        assert strict.isolation.startswith("full")
+    with (
+        pytest.warns(RuntimeWarning, match="LIMITS ONLY"),
+        make_executor(workers=1, sandbox="limits") as weak,
+    ):
+        assert weak.isolation == "limits-only"
+        assert weak.run(ADD, [call("1, 2", "3")])[0].status == "passed"
+
+
+def test_bubblewrap_fallback_runs_programs_isolated() -> None:
+    with make_executor(workers=1, sandbox="bubblewrap") as bw:
+        assert bw.isolation.startswith("bubblewrap")
+        code = "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9))\n"
+        code += "except OSError:\n    print('no net')\n"
+        assert bw.run(code, [stdio("", "no net")])[0].status == "passed"
+        assert [e.status for e in bw.run(ADD, [call("1, 2", "3"), call("1, 2", "4")])] == ["passed", "failed"]
