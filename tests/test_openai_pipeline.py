@@ -67,7 +67,7 @@ def test_cli_solve_through_the_server_with_a_policy_family(
         "--policies",
         str(family),
         "--samples",
-        "4",
+        "2",
         "--json",
         "--store",
         str(store),
