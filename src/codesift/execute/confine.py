@@ -109,6 +109,7 @@ class Sandbox:
         self.seccomp: bytes | None = None
         self.readable: list[str] = []
         self.shm: str | None = None
+        self._rules: list[Any] = []
         self.workdir = tempfile.mkdtemp(prefix="codesift-zygote-")
         self.bwrap: list[str] | None = None
         mode = config["mode"]
@@ -197,6 +198,7 @@ class Sandbox:
     def exec_bubblewrap(self, req: dict[str, Any], tmp: str) -> None:
         """Child, bubblewrap mode: re-run this file's harness entry inside a fresh bwrap sandbox."""
         assert self.bwrap is not None
+        os.closerange(4, 1 << 16)  # the zygote's pipes and rule fds must not reach bwrap
         with open(os.path.join(tmp, ".request"), "wb") as fh:
             fh.write(marshal.dumps(req))
         env = ["--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", tmp, "--setenv", "TMPDIR", tmp]
@@ -222,26 +224,60 @@ class Sandbox:
             os.close(fd)
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, "hidepid=invisible")
 
-    def clean(self) -> None:
-        """Empty the private /dev/shm after a run (the run's directory is removed by the zygote)."""
-        if self.shm is not None:
-            for name in os.listdir(self.shm):
-                path = os.path.join(self.shm, name)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    os.unlink(path)
-
-    def own(self, path: str) -> None:
-        """Hand a per-run directory to the uid the child will run as."""
+    def prepare(self, tmp: str) -> None:
+        """Zygote, once: the run directory (same inode for every run), the environment children
+        inherit, the Landlock rules and the seccomp program, so that a child only applies them."""
         if self.uid is not None:
-            os.chown(path, self.uid, self.uid)
+            os.chown(tmp, self.uid, self.uid)
+        os.environ.clear()
+        os.environ.update({"PATH": "/usr/bin:/bin", "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8"})
+        if self.landlock:
+            self._landlock_rules(tmp)
+        if self.seccomp is not None:
+            self._fprog = seccomp_program(self.seccomp)
+
+    def _landlock_rules(self, tmp: str) -> None:
+        abi = self.landlock
+        fs = FS_BY_ABI.get(abi, (1 << 16) - 1)
+        attr = struct.pack("Q", fs)
+        if abi >= 4:
+            attr += struct.pack("Q", NET_BIND_TCP | NET_CONNECT_TCP)
+        if abi >= 6:
+            attr += struct.pack("Q", SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
+        self._ruleset_attr = ctypes.create_string_buffer(attr, len(attr))
+        read_dir = FS_EXECUTE | FS_READ_FILE | FS_READ_DIR
+        self._file_bits = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | (FS_TRUNCATE if abi >= 3 else 0)
+        self._fs = fs
+        rules = [(p, read_dir) for p in self.readable]
+        rules += [(p, FS_READ_FILE) for p in READABLE_FILES if os.path.exists(p)]
+        rules += [("/dev/null", FS_READ_FILE | FS_WRITE_FILE), (tmp, fs)]
+        if self.shm is not None:
+            rules.append((self.shm, fs))
+        self._rules = [
+            self._rule(os.open(path, os.O_PATH), access) for path, access in rules
+        ]  # fds stay open
+
+    def _rule(self, fd: int, access: int) -> Any:
+        if not os.path.isdir(f"/proc/self/fd/{fd}"):
+            access &= self._file_bits
+        packed = struct.pack("=Qi", access & self._fs, fd)
+        return ctypes.create_string_buffer(packed, len(packed))
+
+    def clean(self, tmp: str) -> None:
+        """Empty the run directory and the private /dev/shm after a run."""
+        for directory in (tmp, self.shm):
+            if directory is None:
+                continue
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.unlink(entry.path)
 
     # --- child, per run ----------------------------------------------------------------------------
 
     def enter(self, req: dict[str, Any], tmp: str) -> None:
-        os.environ.clear()
-        os.environ.update({"PATH": "/usr/bin:/bin", "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8"})
         set_limits(self.config, len(req["tests"]), float(req["timeout"]))
         if self.uid is not None:
             os.setgroups([])
@@ -259,36 +295,19 @@ class Sandbox:
             header = struct.pack("II", 0x20080522, 0)
             syscall(SYS_CAPSET, ctypes.c_char_p(header), ctypes.c_char_p(bytes(24)))
         if self.landlock:
-            self._landlock(tmp)
+            self._landlock()
         if self.seccomp is not None:
-            apply_seccomp(self.seccomp)
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(self._fprog[1]))
 
-    def _landlock(self, tmp: str) -> None:
-        abi = self.landlock
-        fs = FS_BY_ABI.get(abi, (1 << 16) - 1)
-        attr = struct.pack("Q", fs)
-        if abi >= 4:
-            attr += struct.pack("Q", NET_BIND_TCP | NET_CONNECT_TCP)
-        if abi >= 6:
-            attr += struct.pack("Q", SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
-        ruleset = syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.c_char_p(attr), ctypes.c_size_t(len(attr)), 0)
-        read_dir = FS_EXECUTE | FS_READ_FILE | FS_READ_DIR
-        file_bits = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | (FS_TRUNCATE if abi >= 3 else 0)
-        rules = [(p, read_dir) for p in self.readable]
-        rules += [(p, FS_READ_FILE) for p in READABLE_FILES if os.path.exists(p)]
-        rules += [("/proc/self", read_dir), ("/dev/null", FS_READ_FILE | FS_WRITE_FILE), (tmp, fs)]
-        if self.shm is not None:
-            rules.append((self.shm, fs))
+    def _landlock(self) -> None:
+        attr = self._ruleset_attr
+        ruleset = syscall(SYS_LANDLOCK_CREATE_RULESET, attr, ctypes.c_size_t(len(attr)), 0)
         try:
-            for path, access in rules:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-                try:
-                    if not os.path.isdir(path):
-                        access &= file_bits
-                    rule = struct.pack("=Qi", access & fs, fd)
-                    syscall(SYS_LANDLOCK_ADD_RULE, ruleset, 1, ctypes.c_char_p(rule), 0)
-                finally:
-                    os.close(fd)
+            for rule in self._rules:
+                syscall(SYS_LANDLOCK_ADD_RULE, ruleset, 1, rule, 0)
+            proc = os.open("/proc/self", os.O_PATH)  # this child's own /proc entry, nobody else's
+            syscall(SYS_LANDLOCK_ADD_RULE, ruleset, 1, self._rule(proc, FS_READ_FILE | FS_READ_DIR), 0)
+            os.close(proc)
             syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0)
         finally:
             os.close(ruleset)
@@ -335,11 +354,18 @@ DENIED = {
 }  # fmt: skip
 
 
+def seccomp_program(program: bytes) -> tuple[Any, Any]:
+    """The filter and its ``struct sock_fprog``; keep both alive while the kernel reads them."""
+    prog = ctypes.create_string_buffer(program, len(program))
+    return prog, ctypes.create_string_buffer(
+        struct.pack("HxxxxxxQ", len(program) // 8, ctypes.addressof(prog))
+    )
+
+
 def apply_seccomp(program: bytes) -> None:
     prctl(PR_SET_NO_NEW_PRIVS, 1)
-    prog = ctypes.create_string_buffer(program)
-    fprog = ctypes.create_string_buffer(struct.pack("HxxxxxxQ", len(program) // 8, ctypes.addressof(prog)))
-    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))  # both buffers outlive the call
+    fprog = seccomp_program(program)
+    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog[1]))
 
 
 def _insn(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:

@@ -62,7 +62,6 @@ def write_msg(fd: int, obj: Any) -> None:
 class Zygote:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
-        self.runs = 0
         self.devnull = os.open(os.devnull, os.O_RDWR)
         self.ctl = (os.dup(CTL_IN), os.dup(CTL_OUT))
         for fd in (CTL_IN, CTL_OUT):
@@ -70,6 +69,9 @@ class Zygote:
         confine.prctl(PR_SET_CHILD_SUBREAPER, 1)
         self.sandbox = confine.Sandbox(config)
         self.root = self.sandbox.workdir
+        self.tmp = os.path.join(self.root, "run")
+        os.mkdir(self.tmp, 0o700)
+        self.sandbox.prepare(self.tmp)
         # Warm what every child uses (the parser's first compile costs ms per child otherwise), then
         # freeze the heap so the children's GC never walks, and so never copies, the zygote's pages.
         with open(harness.__file__) as fh:
@@ -88,10 +90,7 @@ class Zygote:
         shutil.rmtree(self.root, ignore_errors=True)
 
     def run(self, req: dict[str, Any]) -> dict[str, Any]:
-        self.runs += 1
-        tmp = os.path.join(self.root, f"r{self.runs}")
-        os.mkdir(tmp, 0o700)
-        self.sandbox.own(tmp)
+        tmp = self.tmp
         stdin = self.devnull
         if req.get("stdin") is not None:
             path = os.path.join(tmp, ".stdin")
@@ -125,11 +124,7 @@ class Zygote:
             os.close(stdin)
         reply = self._watch(pid, req, out_r, err_r, res_r)
         reply["seconds"] = time.perf_counter() - started
-        try:
-            os.rmdir(tmp)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-        self.sandbox.clean()
+        self.sandbox.clean(tmp)
         return reply
 
     def _enter(self, req: dict[str, Any], tmp: str, stdin: int, out_w: int, err_w: int, res_w: int) -> None:
@@ -138,10 +133,10 @@ class Zygote:
             os.dup2(fd, i + 500)
         for i in range(4):
             os.dup2(i + 500, i)
-        os.closerange(4, 1 << 16)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         os.chdir(tmp)
         self.sandbox.enter(req, tmp)
+        os.closerange(4, 1 << 16)  # after enter: the Landlock rules use fds the zygote opened
 
     def _watch(self, pid: int, req: dict[str, Any], out_r: int, err_r: int, res_r: int) -> dict[str, Any]:
         cap = int(self.config["output"])
