@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -206,3 +209,36 @@ def test_bubblewrap_fallback_runs_programs_isolated() -> None:
         code += "except OSError:\n    print('no net')\n"
         assert bw.run(code, [stdio("", "no net")])[0].status == "passed"
         assert [e.status for e in bw.run(ADD, [call("1, 2", "3"), call("1, 2", "4")])] == ["passed", "failed"]
+
+
+def test_without_user_namespaces_strict_refuses_and_auto_falls_back_to_limits_loudly() -> None:
+    # Root of a user namespace that may not create more: no namespaces, so no bubblewrap either.
+    script = """
+import warnings
+from codesift.execute import SandboxError, make_executor
+from codesift.records import Test
+try:
+    make_executor(workers=1, sandbox="strict")
+except SandboxError as e:
+    print("strict:", e)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    with make_executor(workers=1) as ex:
+        [e] = ex.run("print(6 * 7)", [Test(kind="stdio", input="", output="42")])
+        print("auto:", ex.isolation, e.status, "bubblewrap (does not run here)" in ex.missing)
+print("warned:", any("LIMITS ONLY" in str(w.message) for w in caught))
+"""
+    shell = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + shlex.join(
+        [sys.executable, "-c", script]
+    )
+    proc = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "sh", "-c", shell],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert lines[0].startswith("strict: --sandbox strict needs full isolation, but here only limits-only")
+    assert "(missing: namespaces (unshare: No space left on device)" in lines[0]
+    assert lines[1:] == ["auto: limits-only passed True", "warned: True"]

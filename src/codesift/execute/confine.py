@@ -1,16 +1,19 @@
 """Isolation layers: set up once in the zygote, applied to each forked child; stdlib + ctypes only.
 
-Zygote (once): a private mount and network namespace (as root directly; otherwise inside a new user
-namespace that maps only our own uid), a size-capped tmpfs holding the per-run directories, ``/root``
-hidden behind an empty tmpfs (the interpreter's prefix is bound back), and, as root, a fresh
-``/proc`` with ``hidepid=invisible``. Child (per run): clean environment, rlimits, an unprivileged
-uid per worker slot when root, no capabilities, then Landlock (reads only where the interpreter
-and libraries live, writes only in its own directory, no TCP, no signals or abstract unix sockets
-outside its domain) and a seccomp filter (no socket(2) at all, socketpair only for AF_UNIX, no
-ptrace, io_uring, bpf, namespaces, mounts, keyrings, module loading, uid changes).
+Zygote (once): a private mount and network namespace (as real root directly; otherwise inside a new
+user namespace that maps only our own uid), a size-capped tmpfs holding the run directory, a
+private emptied-per-run ``/dev/shm``, and as real root ``/root`` hidden behind an empty tmpfs (the
+interpreter's prefix bound back read-only) and a fresh ``/proc`` with ``hidepid=invisible``.
+Child (per run): rlimits, an unprivileged uid per worker slot when real root (root ignores
+RLIMIT_NPROC), no capabilities, no new privileges, then Landlock (reads only where the interpreter
+and libraries live, writes only in its run directory, no TCP, no signals or abstract unix sockets
+outside its domain) and a seccomp filter (no socket(2) at all, so no UDP or unix sockets either;
+socketpair only for AF_UNIX; no ptrace, io_uring, bpf, namespaces, mounts, keyrings, modules or uid
+changes).
 
-Anything that fails in the zygote lowers the isolation level it reports; anything that fails in a
-child aborts that child before the program runs (exit 70), never runs it with less.
+Levels: ``full (...)`` lists the layers reached; if any is missing, ``auto`` falls back to
+bubblewrap per run (slow: a fresh interpreter each time), then to ``limits-only``; ``strict``
+refuses both. A layer that fails in a child aborts it before the program runs, never runs it with less.
 """
 
 from __future__ import annotations
@@ -96,6 +99,15 @@ def seccomp_available() -> bool:
         return False
 
 
+def _all_uids_mapped() -> bool:
+    """Root with every uid available (not root of a user namespace that maps a few): can drop to any."""
+    try:
+        with open("/proc/self/uid_map") as fh:
+            return fh.read().split() == ["0", "0", "4294967295"]
+    except OSError:
+        return False
+
+
 class Sandbox:
     """What this zygote could set up (``level``, ``layers``); ``enter`` applies it to a forked child."""
 
@@ -103,7 +115,7 @@ class Sandbox:
         self.config = config
         self.layers: list[str] = ["rlimits", "private-tmp", "clean-env", "subreaper", "pidfd-timeout"]
         self.missing: list[str] = []
-        self.root = os.geteuid() == 0
+        self.root = os.geteuid() == 0 and _all_uids_mapped()
         self.uid: int | None = None
         self.landlock = 0
         self.seccomp: bytes | None = None

@@ -1,10 +1,30 @@
 """Parent side of the sandbox: a pool of zygotes, one run = one forked child, verdicts from its reports.
 
-One child per candidate runs all of its call/assert tests (the program is compiled and defined
-once, as HumanEval's and EvalPlus's harnesses do); if a test kills the child (timeout, output
-limit, crash) the remaining tests resume in a fresh child, so one bad test costs one verdict, not
-the rest. Each stdio test gets its own child: it needs its own fd 0/1 and a fresh ``__main__``.
-``bench/sandbox_overhead.py`` measures the alternative (one child per test).
+Run model. Each worker is a small zygote (``python -I -S zygote.py``, stdlib only) that forks one
+child per run; the zygote watches it (pidfd + output pipes against a per-test deadline, output
+capped while it streams) and kills the whole tree afterwards, orphans included (it is their
+subreaper). Isolation layers and fallbacks are described in `codesift.execute.confine`.
+
+One child per candidate, not per test: a child runs all of a candidate's call/assert tests (the
+program is compiled and defined once, as HumanEval's and EvalPlus's harnesses do). If a test kills
+the child (timeout, output limit, crash) the remaining tests resume in a fresh child, so one bad
+test costs one verdict, not the rest; ``stop_on_failure`` ends the list at the first non-pass.
+Measured by ``bench/sandbox_overhead.py`` on HumanEval/0 with its 7 tests: one child per test is
+2-3x slower in wall time and ~4x in CPU. Each stdio test gets its own child: it needs its own
+fd 0/1 and a fresh ``__main__``. Tests sharing a child share its state (a memo dict, a patched
+builtin), exactly as in those harnesses.
+
+Verdicts are hard to forge. The child reports one JSON line per test on a dedicated pipe (fd 3),
+each tagged with a per-run nonce and its index, after a ready mark that separates set-up failures
+from the program's own exits; exit status and stdout decide nothing (a stdio program that exits 0
+without a report is judged on its output, as a judge would). Call tests: the parent parses the
+expected value as a literal and never sends it; the child returns the canonical repr of what the
+function returned, built from exact builtin types only (an object overriding ``__eq__`` shows up
+as ``<Type: ...>`` and fails), and the parent compares. What remains forgeable, by a program that
+deliberately introspects the interpreter it runs in (``gc``, frames, ``ctypes``): its own verdicts
+on assert tests (it can find the nonce, or the test source, in its process) and on call tests whose
+expected value is not a literal (evaluated in the child). It cannot reach another program's
+verdicts, the parent, or anything outside the sandbox.
 """
 
 from __future__ import annotations
@@ -22,7 +42,6 @@ import struct
 import subprocess
 import sys
 import sysconfig
-import threading
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -169,11 +188,10 @@ class Executor:
             **asdict(self.limits),
             "mode": sandbox,
             "bwrap": shutil.which("bwrap"),
-            "paths": [p for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}],
+            "paths": sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}),
         }
         self._zygotes: list[_Zygote] = []
         self._idle: queue.Queue[_Zygote] = queue.Queue()
-        self._lock = threading.Lock()
         try:
             for _ in range(max(1, workers)):
                 z = _Zygote(self._config)
@@ -191,7 +209,7 @@ class Executor:
             raise SandboxError(
                 f"--sandbox strict needs full isolation, but here only {self.isolation} is possible "
                 f"(missing: {', '.join(self.missing)}); run as root or allow unprivileged user namespaces "
-                "(sysctl kernel.unprivileged_userns_clone=1) on a kernel with Landlock and seccomp, "
+                "(sysctl user.max_user_namespaces > 0) on a kernel with Landlock and seccomp, "
                 "or use --sandbox auto"
             )
         if self.isolation == "limits-only":
@@ -227,6 +245,8 @@ class Executor:
         entry_point: str | None = None,
     ) -> list[Execution]:
         """One Execution per test, same order; with ``stop_on_failure`` it ends at the first non-pass."""
+        if not self._zygotes:
+            raise SandboxError("this executor is closed; create a new one with make_executor()")
         z = self._idle.get()
         try:
             return self._run(z, code, tuple(tests), stop_on_failure, entry_point)

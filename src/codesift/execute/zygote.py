@@ -29,7 +29,7 @@ import harness
 del sys.path[0]
 
 CTL_IN, CTL_OUT = 0, 1
-PR_SET_CHILD_SUBREAPER = 36
+PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG = 36, 1
 SETUP_FAILED = 70  # trusted only without the harness's ready mark: the program can exit 70 too
 
 
@@ -134,6 +134,7 @@ class Zygote:
         for i in range(4):
             os.dup2(i + 500, i)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        confine.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # should the zygote itself be killed
         os.chdir(tmp)
         self.sandbox.enter(req, tmp)
         os.closerange(4, 1 << 16)  # after enter: the Landlock rules use fds the zygote opened
