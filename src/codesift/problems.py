@@ -11,6 +11,7 @@ import doctest
 import itertools
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -65,15 +66,11 @@ def function_problem(problem_id: str, stub: str, entry_point: str | None = None)
     try:
         tree = ast.parse(stub)
     except SyntaxError as err:
-        raise ProblemError(
-            f"{problem_id}: the stub is not valid Python ({err.msg}, line {err.lineno})"
-        ) from None
+        raise ProblemError(f"{problem_id}: the stub is not valid Python ({err.msg}, line {err.lineno})") from None
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     if entry_point is None:
         if not functions:
-            raise ProblemError(
-                f"{problem_id}: no top-level function to complete; add a `def name(...):` stub"
-            )
+            raise ProblemError(f"{problem_id}: no top-level function to complete; add a `def name(...):` stub")
         entry_point = functions[-1].name
     docstring = next((ast.get_docstring(f) or "" for f in functions if f.name == entry_point), "")
     return Problem(
@@ -151,7 +148,11 @@ def load_problem(path: str | Path, task: str | None = None) -> Problem:
     if not text.strip():
         raise ProblemError(f"{path}: the file is empty")
     suffix = path.suffix.lower()
-    readers = {".py": function_problem, ".md": stdio_problem, ".txt": stdio_problem}
+    readers: dict[str, Callable[[str, str], Problem]] = {
+        ".py": function_problem,
+        ".md": stdio_problem,
+        ".txt": stdio_problem,
+    }
     if suffix in readers:
         try:
             return readers[suffix](path.stem, text)
@@ -170,6 +171,4 @@ def load_problem(path: str | Path, task: str | None = None) -> Problem:
             if task is None or task in (record.get("task_id"), record.get("id")):
                 return problem_from_record(record, f"{path}:{number}")
         raise ProblemError(f"{path}: no record with task_id or id {task!r}")
-    raise ProblemError(
-        f"{path}: unknown problem format {suffix!r}; use .py (stub), .md/.txt (statement) or .jsonl"
-    )
+    raise ProblemError(f"{path}: unknown problem format {suffix!r}; use .py (stub), .md/.txt (statement) or .jsonl")
