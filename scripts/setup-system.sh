@@ -3,9 +3,10 @@
 # a package is missing and apt has no package lists yet or cannot find it.
 #   bubblewrap: the sandbox's fallback when the kernel refuses codesift's own isolation.
 #   util-linux: setpriv, used by the tests to run the escape corpus as an unprivileged user.
+#   chromium, chromium-driver: the HTML report is checked in a real headless browser.
 set -euo pipefail
 
-PACKAGES=(bubblewrap util-linux)
+PACKAGES=(bubblewrap util-linux chromium chromium-driver)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
