@@ -22,9 +22,9 @@ from codesift.execute import make_executor
 from codesift.extract import group
 from codesift.prompt import build_prompt
 from codesift.records import Completion, Policy, Prompt
-from codesift.repair import Failure, repair_prompt
+from codesift.repair import Failure, repair
 from codesift.sample import to_candidate
-from codesift.select.written import tests_prompt
+from codesift.select import write_tests
 from codesift.store import Store
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data"
@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("--max-repairs", type=int, default=4)
     args = ap.parse_args()
     policy = Policy(name="t0.8", model=args.model, temperature=0.8, max_tokens=384)
-    rec = Recorder(EmbeddedBackend(resolve_model(args.model)))
+    rec = Recorder(EmbeddedBackend(resolve_model(args.model), threads=1))
     with make_executor(workers=2) as ex:
         for task in select(load_tasks(args.benchmark), args.problems):
             problem = task.problem
@@ -68,23 +68,24 @@ def main() -> None:
                     to_candidate(problem, policy, prompt, c, "sample")
                     for c in rec.complete(prompt, seeds, policy)
                 ]
-            rec.complete(tests_prompt(problem), [0, 1], policy)
-            for i, g in enumerate(group(cands)[: args.max_repairs]):
-                runs = ex.run(g.code, problem.examples)
+            write_tests(problem, rec, policy.model_copy(update={"max_tokens": 256}))
+            failures = []
+            for g in group(cands):
+                runs = ex.run(g.code, problem.examples, entry_point=problem.entry_point)
                 bad = next(
                     ((t, e) for t, e in zip(problem.examples, runs, strict=True) if e.status != "passed"),
                     None,
                 )
                 if bad is not None:
-                    failure = Failure(candidate=g.candidates[0], test=bad[0], execution=bad[1])
-                    rec.complete(repair_prompt(problem, failure), [10_000 + i], policy)
+                    failures.append(Failure(candidate=g.candidates[0], test=bad[0], execution=bad[1]))
+            repair(problem, failures[: args.max_repairs], rec, policy, budget_tokens=10**9, seed=10_000)
             path = OUT / f"select_{task.id.replace('/', '_').lower()}.json"
             data = {
                 "model": args.model,
                 "policy": policy.model_dump(),
                 "task": task.model_dump(),
                 "candidates": [c.model_dump() for c in cands],
-                "calls": rec.calls,
+                "records": rec.calls,
             }
             path.write_text(json.dumps(data, indent=1) + "\n")
             print(path, len(cands), "samples,", len(group(cands)), "distinct")

@@ -45,7 +45,8 @@ def feedback(problem: Problem, test: Test, e: Execution) -> str:
     if e.status in ("timeout", "memory", "output-limit"):
         return f"On {where} the program hit the {e.status} limit (too slow or unbounded)."
     if e.status == "error":
-        return f"On {where} the program raised {e.error or 'an exception'}:\n```\n{_clip(e.output)}\n```"
+        said = f":\n```\n{_clip(e.output)}\n```" if e.output.strip() else "."
+        return f"On {where} the program raised {e.error or 'an exception'}{said}"
     if test.kind == "assert":
         return f"The program fails {where}" + (f"\n```\n{_clip(e.output)}\n```" if e.output else "")
     expected, got = _clip(test.output or ""), _clip(e.output)
