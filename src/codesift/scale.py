@@ -67,8 +67,8 @@ class _ExecutionActor:
 class RayExecutor:
     """The Executor interface over a pool of Ray actors, each running codesift's sandbox.
 
-    ``map`` ships jobs in chunks (one Ray call per ``chunk`` jobs amortises Ray's per-call cost) and
-    keeps at most two chunks in flight per actor, so a long job stream never floods the object store.
+    ``map`` ships jobs in chunks of ``chunk`` (fewer Ray calls) and keeps at most two chunks in flight
+    per actor, so a long job stream never floods the object store.
     """
 
     def __init__(

@@ -329,7 +329,7 @@ def _explain(e: Exception, url: str, attempts: int) -> str:
     """One line naming the cause and the fix; never echoes request headers (the key)."""
     tried = f"after {attempts} attempt{'s' if attempts > 1 else ''}"
     if isinstance(e, openai.APITimeoutError):
-        return f"server at {url} did not answer in time ({tried}); raise --timeout or check the server"
+        return f"server at {url} did not answer in time ({tried}); raise the timeout or check the server"
     if isinstance(e, openai.APIConnectionError):
         return f"cannot reach the server at {url} ({tried}); start it or fix --base-url / CODESIFT_BASE_URL"
     if isinstance(e, openai.AuthenticationError | openai.PermissionDeniedError):
