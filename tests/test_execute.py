@@ -89,6 +89,8 @@ def test_entry_point_picks_the_function_else_the_last_one_defined(ex: Executor) 
     assert ex.run(code, [call("3", "7")], entry_point="main")[0].status == "passed"
     assert ex.run(code, [call("3", "6")])[0].status == "passed"
     assert statuses(ex, code, [call("3", "7")], entry_point="missing") == [("error", "NameError")]
+    leetcode = "class Solution:\n    def twice(self, x):\n        return 2 * x\n"
+    assert ex.run(leetcode, [call("4", "8")], entry_point="twice")[0].status == "passed"
 
 
 def test_assert_tests_humaneval_check_and_mbpp_asserts(ex: Executor) -> None:
@@ -140,8 +142,7 @@ def test_stop_on_failure_ends_the_list_at_the_first_failure(ex: Executor) -> Non
 
 def test_map_runs_every_job_once_in_parallel(ex: Executor) -> None:
     jobs = [
-        Job(code=f"def f(x):\n    return x * {i}\n", tests=(call("2", str(2 * i)), call("1", "0")))
-        for i in range(12)
+        Job(code=f"def f(x):\n    return x * {i}\n", tests=(call("2", str(2 * i)), call("1", "0"))) for i in range(12)
     ]
     seen = dict(ex.map(jobs))
     assert set(seen) == set(jobs)
@@ -228,9 +229,7 @@ with warnings.catch_warnings(record=True) as caught:
         print("auto:", ex.isolation, e.status, "bubblewrap (does not run here)" in ex.missing)
 print("warned:", any("LIMITS ONLY" in str(w.message) for w in caught))
 """
-    shell = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + shlex.join(
-        [sys.executable, "-c", script]
-    )
+    shell = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + shlex.join([sys.executable, "-c", script])
     proc = subprocess.run(
         ["unshare", "--user", "--map-root-user", "sh", "-c", shell],
         capture_output=True,

@@ -72,9 +72,7 @@ def syscall(nr: int, *args: Any) -> int:
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     enc = [None if s is None else s.encode() for s in (source, target, fstype)]
-    _check(
-        _libc.mount(enc[0], enc[1], enc[2], flags, None if data is None else data.encode()), f"mount {target}"
-    )
+    _check(_libc.mount(enc[0], enc[1], enc[2], flags, None if data is None else data.encode()), f"mount {target}")
 
 
 def unshare(flags: int) -> None:
@@ -265,9 +263,7 @@ class Sandbox:
         rules += [("/dev/null", FS_READ_FILE | FS_WRITE_FILE), (tmp, fs)]
         if self.shm is not None:
             rules.append((self.shm, fs))
-        self._rules = [
-            self._rule(os.open(path, os.O_PATH), access) for path, access in rules
-        ]  # fds stay open
+        self._rules = [self._rule(os.open(path, os.O_PATH), access) for path, access in rules]  # fds stay open
 
     def _rule(self, fd: int, access: int) -> Any:
         if not os.path.isdir(f"/proc/self/fd/{fd}"):
@@ -369,9 +365,7 @@ DENIED = {
 def seccomp_program(program: bytes) -> tuple[Any, Any]:
     """The filter and its ``struct sock_fprog``; keep both alive while the kernel reads them."""
     prog = ctypes.create_string_buffer(program, len(program))
-    return prog, ctypes.create_string_buffer(
-        struct.pack("HxxxxxxQ", len(program) // 8, ctypes.addressof(prog))
-    )
+    return prog, ctypes.create_string_buffer(struct.pack("HxxxxxxQ", len(program) // 8, ctypes.addressof(prog)))
 
 
 def apply_seccomp(program: bytes) -> None:

@@ -274,9 +274,7 @@ class Executor:
 
     # --- runs ----------------------------------------------------------------------------------------
 
-    def _run(
-        self, z: _Zygote, code: str, tests: tuple[Test, ...], stop: bool, entry: str | None
-    ) -> list[Execution]:
+    def _run(self, z: _Zygote, code: str, tests: tuple[Test, ...], stop: bool, entry: str | None) -> list[Execution]:
         program = digest(code)
         out: list[Execution] = []
         i = 0
@@ -418,9 +416,7 @@ class Executor:
         else:
             status, error = "error", f"exit {os.WEXITSTATUS(st)}"
         seconds = self.limits.timeout if status == "timeout" else spawn.seconds
-        return Execution(
-            program=program, test=test.key, status=status, output=output, error=error, seconds=seconds
-        )
+        return Execution(program=program, test=test.key, status=status, output=output, error=error, seconds=seconds)
 
 
 _STATUSES = {"passed", "failed", "error", "timeout", "memory", "syntax", "output-limit"}

@@ -89,9 +89,7 @@ class Reporter:
         self._nonce = nonce
         self._fd = RESULT_FD
 
-    def __call__(
-        self, i: int, status: str, output: str = "", error: str | None = None, seconds: float = 0.0
-    ) -> None:
+    def __call__(self, i: int, status: str, output: str = "", error: str | None = None, seconds: float = 0.0) -> None:
         line = json.dumps(
             {
                 "n": self._nonce,
@@ -166,9 +164,7 @@ def run(req: dict[str, Any]) -> None:
                 exec(compile(source, "<test>", "exec"), namespace)
                 status, output, error = "passed", "", None
             else:
-                fn = namespace.get(entry or "") if entry else _last_function(namespace)
-                if fn is None:
-                    raise NameError(f"name {entry!r} is not defined")
+                fn = _entry(namespace, entry)
                 args, kwargs = eval("(lambda *a, **k: (a, k))(" + source + ")", {"__builtins__": builtins})
                 value = fn(*args, **kwargs)
                 status, output, error = "ran", canon(value), None
@@ -185,9 +181,22 @@ def run(req: dict[str, Any]) -> None:
             return
 
 
+def _entry(namespace: dict[str, Any], entry: str | None) -> Any:
+    """The function to call: ``entry`` (or a method of that name on a LeetCode-style ``Solution``
+    class); without an entry point, the last function the program defined."""
+    if not entry:
+        fn = _last_function(namespace)
+    elif entry in namespace:
+        fn = namespace[entry]
+    else:
+        owner = next((v for v in namespace.values() if isinstance(v, type) and entry in vars(v)), None)
+        fn = getattr(owner(), entry) if owner is not None else None
+    if fn is None:
+        raise NameError(f"name {entry!r} is not defined")
+    return fn
+
+
 def _last_function(namespace: dict[str, Any]) -> Any:
-    """Without an entry point, the last function the program defined (the stub's is usually last)."""
-    functions = [
-        v for v in namespace.values() if type(v).__name__ == "function" and v.__module__ == "__candidate__"
-    ]
+    """The last function the program defined (the stub's function usually comes last)."""
+    functions = [v for v in namespace.values() if type(v).__name__ == "function" and v.__module__ == "__candidate__"]
     return functions[-1] if functions else None

@@ -59,9 +59,7 @@ def _eval(node: ast.expr) -> Any:
             if text.strip().lower().lstrip("+-") not in ("inf", "infinity", "nan"):
                 raise NotLiteral(text)
             return float(text)
-        case ast.Call(func=ast.Name(id="set" | "frozenset" as name), args=args, keywords=[]) if (
-            len(args) <= 1
-        ):
+        case ast.Call(func=ast.Name(id="set" | "frozenset" as name), args=args, keywords=[]) if len(args) <= 1:
             items = _eval(args[0]) if args else ()
             return set(items) if name == "set" else frozenset(items)
     raise NotLiteral(ast.dump(node))
