@@ -39,9 +39,7 @@ from codesift.store import Store
 
 def _passing(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> list[ProgramGroup]:
     runs = run_all(groups, task.problem.examples, ex, store, task.problem.entry_point)
-    return [
-        g for g in groups if all(runs[g.program][t.key].status == "passed" for t in task.problem.examples)
-    ]
+    return [g for g in groups if all(runs[g.program][t.key].status == "passed" for t in task.problem.examples)]
 
 
 def _correct(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> dict[str, bool]:
@@ -95,10 +93,9 @@ def evaluate(
         "full ranking": ranked(pool, SelectConfig(), written),
         "oracle@n": float(any(correct.values())),
         "samples": float(n),
+        "sample tokens": float(sum(c.prompt_tokens + c.completion_tokens for c in cands)),
         "passing samples": float(sum(g.votes for g in passing)),
-        "clusters": float(
-            len(select(task.problem, pool, executor=ex, config=size_only, cache=store).clusters)
-        ),
+        "clusters": float(len(select(task.problem, pool, executor=ex, config=size_only, cache=store).clusters)),
     }
     if repaired is not None:
         half = list(cands[: n // 2])
@@ -111,9 +108,7 @@ def evaluate(
         fixed_pool = _passing(task, fixed, ex, store) or fixed
         row["half n + repair"] = ranked(fixed_pool, SelectConfig(), written)
         row["repair tokens"] = float(sum(c.prompt_tokens + c.completion_tokens for c in repaired))
-        row["more-samples tokens"] = float(
-            sum(c.prompt_tokens + c.completion_tokens for c in cands[n // 2 :])
-        )
+        row["more-samples tokens"] = float(sum(c.prompt_tokens + c.completion_tokens for c in cands[n // 2 :]))
     return row
 
 
@@ -130,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tasks = {t.id: t for t in load_tasks(args.benchmark, args.data)}
     rows: list[dict[str, float]] = []
     with Store(args.store) as store, make_executor(workers=args.workers) as ex:
-        ids = [pid for pid in tasks if store.candidates(pid)]
+        # Problems whose n samples are all in the store (a run still sampling has a partial one).
+        ids = [pid for pid in tasks if sum(c.origin == "sample" for c in store.candidates(pid)) >= args.n]
         out = open(args.json, "w") if args.json else None  # noqa: SIM115
         for i, pid in enumerate(ids, 1):
             task = tasks[pid]
@@ -158,27 +154,29 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
     if not rows:
         print("no problem of this benchmark has candidates in the store")
         return
-    oracle = fmean(r["oracle@n"] for r in rows)
     n = fmean(r["samples"] for r in rows)
     print(f"\n{name}: {len(rows)} problems, {n:.0f} samples each")
-    print("| method | pass@1 | efficiency (÷ oracle@n) |\n|---|---|---|")
-    methods = [
-        k
-        for k in rows[0]
-        if k not in {"samples", "passing samples", "clusters", "repair tokens", "more-samples tokens"}
-    ]
+    print("| method | pass@1 | efficiency (÷ oracle@n) | problems |\n|---|---|---|---|")
+    counts = {"samples", "sample tokens", "passing samples", "clusters", "repair tokens", "more-samples tokens"}
+    methods = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in counts]
     for m in methods:
-        vals = [r[m] for r in rows if m in r]
-        v = fmean(vals)
-        print(f"| {m} | {100 * v:.1f}% | {v / oracle:.2f} |" if oracle else f"| {m} | {100 * v:.1f}% | - |")
+        subset = [r for r in rows if m in r]
+        v, oracle = fmean(r[m] for r in subset), fmean(r["oracle@n"] for r in subset)
+        eff = f"{v / oracle:.2f}" if oracle else "-"
+        print(f"| {m} | {100 * v:.1f}% | {eff} | {len(subset)} |")
+
+    def median(key: str) -> float:
+        return sorted(r[key] for r in rows)[len(rows) // 2]
+
     print(
-        f"\nmedian passing samples {sorted(r['passing samples'] for r in rows)[len(rows) // 2]:.0f}/{n:.0f}, "
-        f"median clusters {sorted(r['clusters'] for r in rows)[len(rows) // 2]:.0f}"
+        f"\nmedian per problem: passing samples {median('passing samples'):.0f}/{n:.0f}, "
+        f"clusters {median('clusters'):.0f}, tokens (prompt + completion, all samples) {median('sample tokens'):.0f}"
     )
-    if "repair tokens" in rows[0]:
-        rep = sum(r["repair tokens"] for r in rows)
-        more = sum(r["more-samples tokens"] for r in rows)
-        print(f"tokens spent: repair {rep:.0f}, more samples {more:.0f} (ratio {rep / max(more, 1):.2f})")
+    repaired = [r for r in rows if "repair tokens" in r]
+    if repaired:
+        rep = sum(r["repair tokens"] for r in repaired)
+        more = sum(r["more-samples tokens"] for r in repaired)
+        print(f"repair vs more samples: {rep:.0f} vs {more:.0f} tokens (ratio {rep / max(more, 1):.2f})")
 
 
 if __name__ == "__main__":
