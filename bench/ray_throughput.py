@@ -27,10 +27,7 @@ from codesift.scale import RayExecutor
 
 def jobs(count: int, tests: int) -> list[Job]:
     calls = tuple(Test(kind="call", input=str(i), output=str(i * i + 1)) for i in range(tests))
-    return [
-        Job(code=f"def f(x):\n    y = {k}\n    return x * x + 1 + y - {k}\n", tests=calls)
-        for k in range(count)
-    ]
+    return [Job(code=f"def f(x):\n    y = {k}\n    return x * x + 1 + y - {k}\n", tests=calls) for k in range(count)]
 
 
 def rate(mapper: object, work: list[Job]) -> float:
@@ -84,14 +81,10 @@ def show(
         table.add_column(column, justify="left" if column == "mode" else "right")
     for name, values in rates.items():
         median = statistics.median(values)
-        table.add_row(
-            name, f"{median:.0f}", f"{min(values):.0f}", f"{max(values):.0f}", f"{median / base:.2f}x"
-        )
+        table.add_row(name, f"{median:.0f}", f"{min(values):.0f}", f"{max(values):.0f}", f"{median / base:.2f}x")
     console = Console()
     console.print(table)
-    console.print(
-        f"Ray start-up, once: ray.init {ray_start:.1f} s, {args.workers} sandbox actors {actors:.1f} s"
-    )
+    console.print(f"Ray start-up, once: ray.init {ray_start:.1f} s, {args.workers} sandbox actors {actors:.1f} s")
 
 
 if __name__ == "__main__":

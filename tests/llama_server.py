@@ -144,9 +144,7 @@ class FlakyProxy(_Server):
             self.upstream + path,
             data=body or None,
             method=handler.command,
-            headers={
-                k: v for k, v in handler.headers.items() if k.lower() in ("authorization", "content-type")
-            },
+            headers={k: v for k, v in handler.headers.items() if k.lower() in ("authorization", "content-type")},
         )
         with urllib.request.urlopen(request, timeout=120) as answer:
             _send(handler, answer.status, json.loads(answer.read()))

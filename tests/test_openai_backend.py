@@ -99,9 +99,7 @@ def test_retries_with_backoff_then_real_answers(server: LlamaServer) -> None:
         proxy = FlakyProxy(server.url, failures=2, status=status)
         with serving(proxy) as url:
             settings = HTTPSettings(base_url=url, api_key=API_KEY, retries=3, backoff=0.01)
-            out = OpenAIBackend(settings, sleep=naps.append).complete(
-                build_prompt(ADD), [3], policy(max_tokens=4)
-            )
+            out = OpenAIBackend(settings, sleep=naps.append).complete(build_prompt(ADD), [3], policy(max_tokens=4))
         assert proxy.seen == [status, status, 200]
         assert out[0].completion_tokens > 0
     assert naps == [0.01, 0.02, 0.01, 0.02]  # doubling delays, per request

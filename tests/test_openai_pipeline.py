@@ -84,9 +84,7 @@ def test_cli_solve_through_the_server_with_a_policy_family(
     assert API_KEY.encode() not in store.read_bytes()
 
 
-def test_small_bench_through_the_server_reports_every_policy(
-    tmp_path: Path, family: Path, server: LlamaServer
-) -> None:
+def test_small_bench_through_the_server_reports_every_policy(tmp_path: Path, family: Path, server: LlamaServer) -> None:
     tasks = select(load_tasks("humaneval"), "2")
     config = SolveConfig(policies=load_policies(family), samples=2, test_writers=0, submissions=1)
     pool = BackendPool(http=HTTPSettings(base_url=server.url, api_key=API_KEY))

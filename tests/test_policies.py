@@ -79,9 +79,7 @@ def test_family_loads_with_defaults_and_overrides(tmp_path: Path) -> None:
         ("[[policy]\n", "not valid TOML"),
     ],
 )
-def test_mistakes_are_one_line_errors_naming_file_entry_and_key(
-    tmp_path: Path, text: str, expected: str
-) -> None:
+def test_mistakes_are_one_line_errors_naming_file_entry_and_key(tmp_path: Path, text: str, expected: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(PolicyError) as caught:
         load_policies(path)
@@ -108,9 +106,7 @@ def test_split_follows_weights_and_sums_to_n() -> None:
         for n in range(0, 60):
             counts = allocate(family(*weights), n)
             assert sum(counts) == n
-            assert all(
-                abs(c - n * w / sum(weights)) < 1 for c, w in zip(counts, weights, strict=True)
-            )  # quota
+            assert all(abs(c - n * w / sum(weights)) < 1 for c, w in zip(counts, weights, strict=True))  # quota
 
 
 def test_split_never_takes_samples_away_as_n_grows() -> None:

@@ -60,9 +60,7 @@ JOBS = [
 
 
 def verdicts(pairs: Iterator[tuple[Job, list]]) -> dict[str, list[tuple[str, str, str, str | None]]]:
-    return {
-        job.code: [(e.test, e.status, e.output, e.error) for e in executions] for job, executions in pairs
-    }
+    return {job.code: [(e.test, e.status, e.output, e.error) for e in executions] for job, executions in pairs}
 
 
 def test_ray_executor_gives_the_local_executions_and_isolation() -> None:

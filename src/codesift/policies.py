@@ -38,9 +38,7 @@ def load_policies(path: str | Path) -> tuple[Policy, ...]:
 def parse_policies(data: dict[str, Any], source: str = "policies") -> tuple[Policy, ...]:
     unknown = sorted(set(data) - {"policy", "defaults"})
     if unknown:
-        raise PolicyError(
-            f"{source}: unknown top-level key {unknown[0]!r}; use [[policy]] tables and [defaults]"
-        )
+        raise PolicyError(f"{source}: unknown top-level key {unknown[0]!r}; use [[policy]] tables and [defaults]")
     entries = data.get("policy")
     if not isinstance(entries, list) or not entries:
         raise PolicyError(f"{source}: no policies; add at least one [[policy]] table")
@@ -64,9 +62,7 @@ def parse_policies(data: dict[str, Any], source: str = "policies") -> tuple[Poli
     names = [p.name for p in policies]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
-        raise PolicyError(
-            f"{source}: policy name {duplicate!r} is used twice; names key the results, make them unique"
-        )
+        raise PolicyError(f"{source}: policy name {duplicate!r} is used twice; names key the results, make them unique")
     return tuple(policies)
 
 
@@ -100,6 +96,4 @@ def allocate(policies: Sequence[Policy], n: int) -> list[int]:
 
 def plan(policies: Sequence[Policy], n: int, seed: int = 0) -> list[tuple[Policy, list[int]]]:
     """The seeds each policy samples: its share of ``n`` as ``seed, seed + 1, …`` (stable as n grows)."""
-    return [
-        (p, list(range(seed, seed + count))) for p, count in zip(policies, allocate(policies, n), strict=True)
-    ]
+    return [(p, list(range(seed, seed + count))) for p, count in zip(policies, allocate(policies, n), strict=True)]

@@ -34,9 +34,7 @@ def connect(address: str | None = None, **init: Any) -> bool:
         else:
             ray.init(include_dashboard=False, log_to_driver=False, **init)
     except (ConnectionError, TimeoutError, ValueError) as e:
-        raise BackendError(
-            f"cannot join the Ray cluster at {address or 'local'} ({e}); check --ray-address"
-        ) from None
+        raise BackendError(f"cannot join the Ray cluster at {address or 'local'} ({e}); check --ray-address") from None
     return True
 
 
@@ -87,9 +85,7 @@ class RayExecutor:
         if actors is None:  # one actor per CPU of the cluster
             actors = max(1, int(ray.cluster_resources().get("CPU", 1)) // workers_per_actor)
         actor_class = ray.remote(num_cpus=workers_per_actor)(_ExecutionActor)
-        self._actors: list[Any] = [
-            actor_class.remote(workers_per_actor, sandbox, limits) for _ in range(actors)
-        ]
+        self._actors: list[Any] = [actor_class.remote(workers_per_actor, sandbox, limits) for _ in range(actors)]
         isolations = set(ray.get([a.isolation.remote() for a in self._actors]))
         self.isolation = " | ".join(sorted(isolations))
         self.chunk = max(1, chunk)  # jobs per Ray call; tunable between runs
@@ -195,9 +191,7 @@ class RaySampling:
         import ray
 
         self._owns_ray = connect(address)
-        actor_class = ray.remote(num_cpus=num_cpus, num_gpus=num_gpus, resources=resources or {})(
-            _SamplingActor
-        )
+        actor_class = ray.remote(num_cpus=num_cpus, num_gpus=num_gpus, resources=resources or {})(_SamplingActor)
         self._actors: list[Any] = [actor_class.remote(backend_for) for _ in range(actors)]
 
     def __call__(self, policy: Policy) -> Backend:

@@ -245,10 +245,7 @@ class OpenAIBackend:
                 ),
             )
             texts = [as_continuation(c.message.content or "", prompt.prefill) for c in response.choices]
-            logprobs = [
-                [t.logprob for t in c.logprobs.content or ()] if c.logprobs else None
-                for c in response.choices
-            ]
+            logprobs = [[t.logprob for t in c.logprobs.content or ()] if c.logprobs else None for c in response.choices]
         else:
             text = render_template(self.settings.template, prompt.messages) + prompt.prefill
             response = self._retry(
@@ -299,9 +296,7 @@ class OpenAIBackend:
                 if attempt + 1 == attempts:
                     raise BackendError(_explain(e, url, attempts)) from None
                 delay = min(self.settings.backoff * 2**attempt, self.settings.max_backoff)
-                log.warning(
-                    "%s from %s; retry %d/%d in %.1fs", _short(e), url, attempt + 1, attempts - 1, delay
-                )
+                log.warning("%s from %s; retry %d/%d in %.1fs", _short(e), url, attempt + 1, attempts - 1, delay)
                 self._sleep(delay)
             except openai.APIStatusError as e:
                 raise BackendError(_explain(e, url, attempt + 1)) from None
@@ -340,9 +335,7 @@ def _explain(e: Exception, url: str, attempts: int) -> str:
     message = _server_message(e)
     if isinstance(e, openai.NotFoundError):
         return f"server at {url} answered 404 ({message}); check the model name and that the URL ends in /v1"
-    if isinstance(e, openai.BadRequestError) and re.search(
-        r"context|too long|maximum.*tokens", message, re.I
-    ):
+    if isinstance(e, openai.BadRequestError) and re.search(r"context|too long|maximum.*tokens", message, re.I):
         return (
             f"prompt plus max_tokens exceed the model's context at {url} ({message}); "
             "lower max_tokens or shorten the problem"
