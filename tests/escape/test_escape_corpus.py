@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from codesift.execute import Executor, Limits, make_executor
+from codesift.execute import Executor, Job, Limits, make_executor
 from codesift.records import Test
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,8 +76,7 @@ CASES = [
     ),
     Case(
         "udp-send",
-        "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-        "s.sendto(b'x', ('127.0.0.1', {udp}))\n",
+        "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.sendto(b'x', ('127.0.0.1', {udp}))\n",
         "error",
         "PermissionError",
     ),
@@ -147,8 +146,7 @@ CASES = [
     ),
     Case(
         "disk-fill-many-files",
-        "i = 0\nwhile True:\n    with open(f'f{i}', 'wb') as f:\n"
-        "        f.write(b'x' * (8 << 20))\n    i += 1\n",
+        "i = 0\nwhile True:\n    with open(f'f{i}', 'wb') as f:\n        f.write(b'x' * (8 << 20))\n    i += 1\n",
         "error",
         "OSError",
     ),
@@ -208,8 +206,7 @@ CASES = [
     Case("deep-recursion", "def f(n):\n    return f(n + 1)\nf(0)\n", "error", "RecursionError"),
     Case(
         "c-stack-overflow",
-        "import sys\nsys.setrecursionlimit(10**8)\ndef f(n):\n"
-        "    return max([n], key=lambda _: f(n + 1))\nf(0)\n",
+        "import sys\nsys.setrecursionlimit(10**8)\ndef f(n):\n    return max([n], key=lambda _: f(n + 1))\nf(0)\n",
         "error",
         "SIGSEGV",
     ),
@@ -231,6 +228,12 @@ CASES = [
         kind="call",
     ),
     Case("change-uid-back", "import os\nos.setuid(0)\n", "error", "PermissionError"),
+    Case(
+        "lock-the-next-run-out",
+        "import os\nos.mkdir('trap', 0)\nos.chmod('.', 0)\nprint('done')\n",
+        "passed",
+        stdout="done",
+    ),
     Case("other-runs-directories", "import os\nprint(os.listdir('..'))\n", "error", "PermissionError"),
 ]
 
@@ -353,20 +356,19 @@ def test_hostile_program_is_contained(case: Case, ex: Executor, servers: Servers
 
 
 def test_after_the_corpus_a_normal_program_still_runs(ex: Executor, servers: Servers) -> None:
+    stdio_ok = Test(kind="stdio", input="", output="ok")
     for case in CASES:  # the whole corpus again, back to back on the same zygotes
         test = Test(kind="call", input="") if case.kind == "call" else Test(kind="stdio", input="")
         ex.run(fill(case.code, servers), [test], entry_point="f")
     code = "def add(a, b):\n    return a + b\n"
-    results = ex.run(
-        code, [Test(kind="call", input="2, 3", output="5"), Test(kind="call", input="2, 2", output="5")]
-    )
+    results = ex.run(code, [Test(kind="call", input="2, 3", output="5"), Test(kind="call", input="2, 2", output="5")])
     assert [r.status for r in results] == ["passed", "failed"]
     assert (
-        ex.run("print(sum(map(int, input().split())))", [Test(kind="stdio", input="1 2 3\n", output="6")])[
-            0
-        ].status
+        ex.run("print(sum(map(int, input().split())))", [Test(kind="stdio", input="1 2 3\n", output="6")])[0].status
         == "passed"
     )
+    writer = Job(code="open('out.txt', 'w').write('ok')\nprint(open('out.txt').read())\n", tests=(stdio_ok,))
+    assert all(es[0].status == "passed" for _, es in ex.map([writer] * 4))  # both workers' directories
     assert survivors(ex) == [] and servers.hits == []
 
 
@@ -393,8 +395,6 @@ def test_the_corpus_holds_for_an_unprivileged_user(ex: Executor) -> None:
         return
     pytest_argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8"}
-    proc = subprocess.run(
-        hide_root_then(pytest_argv), cwd="/", env=env, capture_output=True, text=True, timeout=600
-    )
+    proc = subprocess.run(hide_root_then(pytest_argv), cwd="/", env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert f"{len(CASES) + 2} passed" in proc.stdout

@@ -272,7 +272,8 @@ class Sandbox:
         return ctypes.create_string_buffer(packed, len(packed))
 
     def clean(self, tmp: str) -> None:
-        """Empty the run directory and the private /dev/shm after a run."""
+        """Empty the run directory (and undo a chmod of it) and the private /dev/shm after a run."""
+        os.chmod(tmp, 0o700)
         for directory in (tmp, self.shm):
             if directory is None:
                 continue
