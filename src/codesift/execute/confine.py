@@ -18,6 +18,7 @@ refuses both. A layer that fails in a child aborts it before the program runs, n
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import marshal
 import os
@@ -36,6 +37,7 @@ _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctype
 X86_64 = platform.machine() == "x86_64"
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
 CLONE_NS_FLAGS = 0x7E020000  # every CLONE_NEW* flag (ns, cgroup, uts, ipc, user, pid, net)
+MNT_DETACH = 2
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_SET_DUMPABLE = 38, 22, 2, 4
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
@@ -270,6 +272,13 @@ class Sandbox:
             access &= self._file_bits
         packed = struct.pack("=Qi", access & self._fs, fd)
         return ctypes.create_string_buffer(packed, len(packed))
+
+    def release(self) -> None:
+        """Zygote, at exit: drop the tmpfs and remove the directory under it, even if the parent died."""
+        if "tmpfs" in self.layers:
+            with contextlib.suppress(OSError):
+                _check(_libc.umount2(self.workdir.encode(), MNT_DETACH), "umount")
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def clean(self, tmp: str) -> None:
         """Empty the run directory (and undo a chmod of it) and the private /dev/shm after a run."""

@@ -13,7 +13,6 @@ import gc
 import marshal
 import os
 import select
-import shutil
 import signal
 import struct
 import sys
@@ -85,9 +84,13 @@ class Zygote:
             self.ctl[1],
             {"isolation": sb.level, "layers": sb.layers, "missing": sb.missing, "workdir": self.root},
         )
-        while (req := read_msg(self.ctl[0])) is not None:
-            write_msg(self.ctl[1], self.run(req))
-        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            while (req := read_msg(self.ctl[0])) is not None:
+                write_msg(self.ctl[1], self.run(req))
+        except BrokenPipeError:  # the parent is gone
+            pass
+        finally:
+            self.sandbox.release()
 
     def run(self, req: dict[str, Any]) -> dict[str, Any]:
         tmp = self.tmp
