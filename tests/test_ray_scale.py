@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 import ray
-from llama_server import API_KEY, LlamaServer, llama_server
+from llama_server import API_KEY, LlamaServer, free_port, llama_server
 
-from codesift.backends import BackendPool
+from codesift.backends import BackendError, BackendPool
 from codesift.backends.openai_http import HTTPSettings
 from codesift.execute import Job, make_executor
 from codesift.records import Policy, Problem, Test
@@ -117,3 +117,18 @@ def test_ray_sampling_gives_the_local_candidates_for_the_same_seeds(server: Llam
     key = [(c.policy, c.seed, c.completion, c.code) for c in local]
     assert [(c.policy, c.seed, c.completion, c.code) for c in remote] == key
     assert [c.policy for c in local] == ["plain", "plain", "ex", "ex"]
+
+
+def test_ray_sampling_failure_is_one_clear_line() -> None:
+    dead = HTTPSettings(base_url=f"http://127.0.0.1:{free_port()}/v1", retries=0)
+    sampling = RaySampling(BackendPool(http=dead), actors=2)
+    problem = Problem(id="p", prompt="Print 1.", style="stdio")
+    policy = Policy(backend="openai", model="m", api="completion", max_tokens=4)
+    try:
+        with pytest.raises(BackendError) as caught:
+            sample(problem, (policy,), 4, seed=0, store=Store(), backend_for=sampling)
+    finally:
+        sampling.close()
+    assert str(caught.value).startswith("cannot reach the server at http://127.0.0.1:") and "\n" not in str(
+        caught.value
+    )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from codesift.backends import Backend, BackendError
+from codesift.backends.openai_http import SamplingInterrupted
 from codesift.records import Completion, Execution, Policy, Prompt, Test
 
 if TYPE_CHECKING:
@@ -220,9 +221,16 @@ class _RayBackend:
             actor.complete.remote(prompt, seeds[i : i + size], policy)
             for actor, i in zip(self._actors, range(0, len(seeds), size), strict=False)
         ]
-        try:
-            return [c for part in ray.get(refs) for c in part]
-        except ray.exceptions.RayTaskError as e:
-            if isinstance(e.cause, BackendError):
-                raise BackendError(str(e.cause)) from None  # one line, not the remote traceback
-            raise
+        done: list[Completion] = []
+        failure: BackendError | None = None
+        for ref in refs:  # every slice is collected, so samples that did arrive survive another's failure
+            try:
+                done += ray.get(ref)
+            except ray.exceptions.RayTaskError as e:
+                if not isinstance(e.cause, BackendError):
+                    raise
+                done += getattr(e.cause, "completions", ())
+                failure = failure or e.cause
+        if failure is not None:  # one line, not the remote traceback
+            raise SamplingInterrupted(str(failure), sorted(done, key=lambda c: seeds.index(c.seed)))
+        return done
