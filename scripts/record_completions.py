@@ -1,6 +1,6 @@
 """Record real completions of the embedded model for the shipped examples (replayed by fast tests).
 
-Usage: python scripts/record_completions.py [--model qwen2.5-coder-0.5b] [--samples 8] [-o tests/data/completions.json]
+Usage: python scripts/record_completions.py [--model M] [--samples 8] [--examples F ...] [--variants V ...] [-o FILE]
 """
 
 from __future__ import annotations
@@ -21,13 +21,16 @@ def main() -> None:
     parser.add_argument("--model", default=FAST_MODEL)
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("-o", "--output", default="tests/data/completions.json")
+    parser.add_argument("--examples", nargs="*", default=["digit_sum.py", "running_max.py", "sum_of_pairs.md"])
+    parser.add_argument("--variants", nargs="*", default=["plain"], choices=VARIANTS)
     args = parser.parse_args()
     backend = EmbeddedBackend(resolve_model(args.model))
     policy = Policy(model=args.model, temperature=0.8, max_tokens=384)
     records = []
-    for path in sorted(Path("examples").iterdir()):
+    for name in args.examples:
+        path = Path("examples") / name
         problem = load_problem(path)
-        for variant in VARIANTS:
+        for variant in args.variants:
             prompt = build_prompt(problem, variant)
             completions = backend.complete(prompt, list(range(args.samples)), policy)
             records.append(

@@ -1,0 +1,33 @@
+"""A Backend that replays recorded real completions of the embedded model (scripts/record_completions.py).
+
+It answers only prompts it has a recording for; anything else is an error, never an invented completion.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from codesift.records import Completion, Policy, Prompt
+
+RECORDING = Path(__file__).parent / "data" / "completions.json"
+
+
+class ReplayBackend:
+    def __init__(self, path: Path = RECORDING) -> None:
+        data = json.loads(path.read_text())
+        self.model = data["model"]
+        self._by_prompt: dict[Prompt, dict[int, Completion]] = {}
+        for record in data["records"]:
+            prompt = Prompt.model_validate(record["prompt"])
+            completions = [Completion.model_validate(c) for c in record["completions"]]
+            self._by_prompt[prompt] = {c.seed: c for c in completions}
+        self.calls = 0
+
+    def complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]:
+        self.calls += 1
+        recorded = self._by_prompt.get(prompt)
+        if recorded is None:
+            raise KeyError("no recording for this prompt; re-run scripts/record_completions.py")
+        return [recorded[s] for s in seeds]

@@ -1,0 +1,68 @@
+"""solve() end to end on recorded real completions of the 0.5B model, with the real sandbox and store."""
+
+import pytest
+from replay import ReplayBackend
+
+from codesift.execute import make_executor
+from codesift.pipeline import SolveConfig, solve
+from codesift.problems import load_problem
+from codesift.records import Policy
+from codesift.store import Store
+
+EXAMPLES = ["digit_sum.py", "running_max.py", "sum_of_pairs.md"]
+
+
+@pytest.fixture(scope="module")
+def replay():
+    return ReplayBackend()
+
+
+@pytest.fixture(scope="module")
+def executor():
+    with make_executor(workers=2) as ex:
+        yield ex
+
+
+def _config(replay: ReplayBackend, samples: int = 8) -> SolveConfig:
+    policy = Policy(name="recorded", model=replay.model, temperature=0.8, max_tokens=384)
+    return SolveConfig(policies=(policy,), samples=samples, test_writers=0)
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_answer_passes_every_visible_example(tmp_path, replay, executor, example):
+    problem = load_problem(f"examples/{example}")
+    with Store(tmp_path / "run.sqlite") as store:
+        answer, selection = solve(
+            problem, _config(replay), executor=executor, store=store, backend_for=lambda p: replay
+        )
+        best = answer.submissions[0]
+        assert best.examples_passed == best.examples_total == len(problem.examples)
+        assert answer.samples == 8 and answer.passing >= 1
+        assert sum(c.samples for c in selection.clusters) == sum(g.votes for c in selection.clusters for g in c.groups)
+        # the chosen program really passes: run it again, outside the pipeline
+        verdicts = executor.run(best.code, problem.examples)
+        assert [v.status for v in verdicts] == ["passed"] * len(problem.examples)
+
+
+def test_a_rerun_on_the_same_store_samples_and_executes_nothing(tmp_path, replay, executor):
+    problem = load_problem("examples/running_max.py")
+    with Store(tmp_path / "run.sqlite") as store:
+        first, _ = solve(problem, _config(replay), executor=executor, store=store, backend_for=lambda p: replay)
+        calls = replay.calls
+        second, _ = solve(problem, _config(replay), executor=executor, store=store, backend_for=lambda p: replay)
+    assert replay.calls == calls
+    assert second.executions == 0 and first.executions > 0
+    assert second.submissions == first.submissions
+
+
+def test_failing_candidates_are_filtered_out(tmp_path, replay, executor):
+    """Every recorded candidate that fails an example must be absent from the submissions."""
+    problem = load_problem("examples/digit_sum.py")
+    with Store(tmp_path / "run.sqlite") as store:
+        answer, _ = solve(problem, _config(replay), executor=executor, store=store, backend_for=lambda p: replay)
+        failing = {
+            c.program
+            for c in store.candidates(problem.id)
+            if any(v.status != "passed" for v in executor.run(c.code, problem.examples))
+        }
+    assert not failing & {s.program for s in answer.submissions}
