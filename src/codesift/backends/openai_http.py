@@ -71,7 +71,11 @@ def api_key_from_env() -> str | None:
 
 @dataclass(frozen=True)
 class HTTPSettings:
-    """How to reach the server; the key is kept out of `repr` so it cannot leak into logs or reports."""
+    """How to reach the server; the key is kept out of `repr` so it cannot leak into logs or reports.
+
+    Without ``api_key`` the client reads ``CODESIFT_API_KEY`` / ``OPENAI_API_KEY`` where it runs, so
+    settings shipped to Ray workers need not carry the key at all.
+    """
 
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
@@ -190,7 +194,7 @@ class OpenAIBackend:
             if url not in self._clients:
                 self._clients[url] = openai.OpenAI(
                     base_url=url,
-                    api_key=self.settings.api_key or "not-needed",
+                    api_key=self.settings.api_key or api_key_from_env() or "not-needed",
                     timeout=self.settings.timeout,
                     max_retries=0,
                 )
