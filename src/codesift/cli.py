@@ -170,7 +170,6 @@ def solve(
     ] = False,
 ) -> None:
     """Solve one problem and print the chosen program with its evidence."""
-    from codesift.backends import BackendPool
     from codesift.pipeline import SolveConfig
     from codesift.pipeline import solve as run_solve
     from codesift.problems import load_problem
@@ -189,8 +188,11 @@ def solve(
                 resolve_model(policy.model)  # fail before any work on a wrong name or a missing part
         slug = f"{problem.id.replace('/', '_')}-{digest(problem.model_dump_json())[:8]}"
         store_path = store or Path(".codesift") / f"{slug}.sqlite"
-        pool = BackendPool()
-        with Store(store_path) as run_store, open_executor(executor, sandbox, ray_address) as ex:
+        with (
+            Store(store_path) as run_store,
+            open_executor(executor, sandbox, ray_address) as ex,
+            open_backends(executor, ray_address) as pool,
+        ):
             with progress_bar(not as_json and sys.stderr.isatty()) as bar:
                 answer, selection = run_solve(
                     problem,
@@ -202,7 +204,6 @@ def solve(
                 )
             if interactive:
                 answer = interact(problem, config, selection, ex, run_store, pool)
-            pool.close()
             isolation = ex.isolation
     if as_json:
         print(json.dumps(answer_json(answer, problem, isolation)))
@@ -228,6 +229,22 @@ def interact(problem, config, selection, ex, store, pool):  # type: ignore[no-un
     chosen = run_interactive(session, resample=resample)
     answer = store.answer(problem.id)
     return answer.model_copy(update={"submissions": chosen.submissions, "clusters": len(chosen.clusters)})
+
+
+@contextmanager
+def open_backends(executor: str, ray_address: str | None) -> Iterator[Any]:
+    """Backends opened once per command; with the Ray executor, sampling runs on Ray actors too."""
+    from codesift.backends import BackendPool
+
+    pool: Any = BackendPool()
+    if executor == "ray":
+        from codesift.scale import RaySampling
+
+        pool = RaySampling(pool, address=ray_address)
+    try:
+        yield pool
+    finally:
+        pool.close()
 
 
 @contextmanager
