@@ -3,8 +3,9 @@
 Usage: python bench/sandbox_overhead.py [--rounds 40] [--batch 8]
 
 Two workloads: a trivial program (``print(1)``) and a HumanEval-sized one (HumanEval/0's solution
-with its 7 tests). Every method runs both workloads in every round, methods interleaved and their
-order rotated round by round, so machine noise hits all of them; the table shows medians in ms per
+with its 7 tests). Every method runs both workloads in every round, in a fresh random order each
+round, so machine noise (and one method's aftermath, such as bubblewrap's namespace teardown)
+hits all of them alike; the table shows medians in ms per
 run and how many times slower than codesift (1 worker) each method is. Rows:
 
 - codesift executor, 1 worker, and 2 workers (``map`` over ``--batch`` jobs, ms per job);
@@ -28,6 +29,7 @@ import argparse
 import io
 import multiprocessing
 import os
+import random
 import resource
 import shutil
 import statistics
@@ -175,17 +177,19 @@ def main() -> None:
     times: dict[tuple[str, str], list[float]] = {(m, w): [] for m in methods for w in WORKLOADS}
     cpu: dict[tuple[str, str], float] = dict.fromkeys(times, 0.0)
     names = list(methods)
+    programs = dict(zip(WORKLOADS, (TRIVIAL, PROGRAM), strict=True))
+    pairs = list(times)
+    shuffle = random.Random(0).shuffle
     try:
         for r in range(args.rounds + 2):  # two warm-up rounds, not recorded
-            order = names[r % len(names) :] + names[: r % len(names)]
-            for name in order:
+            shuffle(pairs)  # a fresh order each round: no method always runs after bubblewrap's teardown
+            for name, workload in pairs:
                 fn, runs = methods[name]
-                for workload, program in zip(WORKLOADS, (TRIVIAL, PROGRAM), strict=True):
-                    cpu_before, started = cpu_seconds([one, two]), time.perf_counter()
-                    fn(program)
-                    if r >= 2:
-                        times[name, workload].append((time.perf_counter() - started) * 1000 / runs)
-                        cpu[name, workload] += (cpu_seconds([one, two]) - cpu_before) * 1000 / runs
+                cpu_before, started = cpu_seconds([one, two]), time.perf_counter()
+                fn(programs[workload])
+                if r >= 2:
+                    times[name, workload].append((time.perf_counter() - started) * 1000 / runs)
+                    cpu[name, workload] += (cpu_seconds([one, two]) - cpu_before) * 1000 / runs
     finally:
         one.close()
         two.close()

@@ -19,7 +19,6 @@ import os
 import re
 import sys
 import time
-import traceback
 from typing import Any
 
 RESULT_FD = 3
@@ -80,7 +79,11 @@ def _exit_builtins() -> None:
 def _failing_line(exc: BaseException, source: str) -> str:
     """The innermost test source line an assert failed on (feedback for repair)."""
     lines = source.splitlines()
-    found = [n for f, n in traceback.walk_tb(exc.__traceback__) if f.f_code.co_filename == "<test>"]
+    found, tb = [], exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<test>":
+            found.append(tb.tb_lineno)
+        tb = tb.tb_next
     return lines[found[-1] - 1].strip()[:500] if found and 0 < found[-1] <= len(lines) else ""
 
 
