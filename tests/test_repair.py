@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from codesift.records import Candidate, Execution, Problem, Test
+from test_select import group
+
+from codesift.records import Execution, Problem, Test
 from codesift.repair import Failure, feedback, repair_prompt
 
-PROBLEM = Problem(
-    id="Mbpp/11", style="function", entry_point="remove_Occ", prompt="Remove first and last occurrence."
-)
+PROBLEM = Problem(id="Mbpp/11", style="function", entry_point="remove_Occ", prompt="Remove first and last occurrence.")
 CALL = Test(kind="call", input='"hello","l"', output='"heo"')
 CODE = 'def remove_Occ(s, ch):\n    return s.replace(ch, "", 1)\n'
 
@@ -22,9 +22,7 @@ def test_wrong_answer_shows_the_call_expected_and_got() -> None:
 
 
 def test_errors_and_limits_are_named() -> None:
-    text = feedback(
-        PROBLEM, CALL, run("error", "Traceback ...\nIndexError: string index out of range", "IndexError")
-    )
+    text = feedback(PROBLEM, CALL, run("error", "Traceback ...\nIndexError: string index out of range", "IndexError"))
     assert "raised IndexError" in text and "string index out of range" in text
     assert "timeout limit" in feedback(PROBLEM, CALL, run("timeout"))
     stdio = Test(kind="stdio", input="3\n1 2 3\n", output="6\n")
@@ -34,17 +32,7 @@ def test_errors_and_limits_are_named() -> None:
 
 def test_long_outputs_are_clipped_in_the_prompt() -> None:
     failure = Failure(
-        candidate=Candidate(
-            problem_id="Mbpp/11",
-            policy="t",
-            seed=0,
-            completion=CODE,
-            code=CODE,
-            prompt_tokens=1,
-            completion_tokens=1,
-            mean_logprob=None,
-            seconds=0.0,
-        ),
+        candidate=group(CODE, 1).candidates[0],
         test=CALL,
         execution=run("failed", "x" * 100_000),
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import random
 
-from codesift.extract import ProgramGroup
-from codesift.records import Candidate, Execution, Problem, Test
+from test_select import group
+
+from codesift.records import Execution, Problem, Test
 from codesift.select.cluster import behaviour, separating
 from codesift.select.probe import example_args, mutated_inputs, probe_tests, signature_args, typed_inputs
 from codesift.select.rank import submissions
@@ -125,29 +126,11 @@ def test_separating_covers_every_pair() -> None:
     assert 2 not in chosen or len(chosen) <= 3
 
 
-def _group(code: str, votes: int) -> ProgramGroup:
-    cands = tuple(
-        Candidate(
-            problem_id="p",
-            policy="t",
-            seed=s,
-            completion=code,
-            code=code,
-            prompt_tokens=10,
-            completion_tokens=20,
-            mean_logprob=-0.1,
-            seconds=0.1,
-        )
-        for s in range(votes)
-    )
-    return ProgramGroup(code=code, candidates=cands)
-
-
 def test_submissions_take_one_per_cluster_then_wrap_around() -> None:
     a1, a2, b1 = (
-        _group("def f(x):\n    return x + 1\n", 3),
-        _group("def f(x):\n    return 1 + x\n", 1),
-        _group("def f(x):\n    return x * 2\n", 2),
+        group("def f(x):\n    return x + 1\n", 3),
+        group("def f(x):\n    return 1 + x\n", 1),
+        group("def f(x):\n    return x * 2\n", 2),
     )
     clusters = [Cluster(groups=(a1, a2), outputs=("=2",)), Cluster(groups=(b1,), outputs=("=3",))]
     assert [s.program for s in submissions(clusters, 1)] == [a1.program]
