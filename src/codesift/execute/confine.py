@@ -52,6 +52,7 @@ READABLE = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt",
 READABLE_FILES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/proc/cpuinfo", "/proc/meminfo")
 HIDDEN = ("/root",)
 SHM = "/dev/shm"
+RULE_FDS = 600  # Landlock rule fds live at 600+ (the zygote stages a child's pipes at 500+)
 
 
 def _check(result: int, what: str) -> int:
@@ -264,7 +265,12 @@ class Sandbox:
         rules += [("/dev/null", FS_READ_FILE | FS_WRITE_FILE), (tmp, fs)]
         if self.shm is not None:
             rules.append((self.shm, fs))
-        self._rules = [self._rule(os.open(path, os.O_PATH), access) for path, access in rules]  # fds stay open
+        self._rules = []
+        for i, (path, access) in enumerate(rules):  # the fds stay open, far above what a child dup2s onto
+            fd = os.open(path, os.O_PATH)
+            os.dup2(fd, RULE_FDS + i, inheritable=False)
+            os.close(fd)
+            self._rules.append(self._rule(RULE_FDS + i, access))
 
     def _rule(self, fd: int, access: int) -> Any:
         if not os.path.isdir(f"/proc/self/fd/{fd}"):
