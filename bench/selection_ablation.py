@@ -31,6 +31,7 @@ from codesift.bench.grade import grade_programs
 from codesift.bench.tasks import Task, load_tasks
 from codesift.execute import make_executor
 from codesift.extract import ProgramGroup, group
+from codesift.pipeline import filter_groups
 from codesift.records import Candidate, Test
 from codesift.select import SelectConfig, select
 from codesift.select.cluster import Mapper, run_all
@@ -38,8 +39,8 @@ from codesift.store import Store
 
 
 def _passing(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> list[ProgramGroup]:
-    runs = run_all(groups, task.problem.examples, ex, store, task.problem.entry_point)
-    return [g for g in groups if all(runs[g.program][t.key].status == "passed" for t in task.problem.examples)]
+    problem = task.problem
+    return filter_groups(problem, groups, run_all(groups, problem.examples, ex, store, problem.entry_point))[0]
 
 
 def _correct(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> dict[str, bool]:

@@ -20,11 +20,13 @@ from codesift.backends.models import resolve_model
 from codesift.bench.tasks import load_tasks, select
 from codesift.execute import make_executor
 from codesift.extract import group
+from codesift.pipeline import filter_groups
 from codesift.prompt import build_prompt
 from codesift.records import Completion, Policy, Prompt
-from codesift.repair import Failure, repair
+from codesift.repair import repair
 from codesift.sample import to_candidate
 from codesift.select import write_tests
+from codesift.select.cluster import run_all
 from codesift.store import Store
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data"
@@ -65,19 +67,12 @@ def main() -> None:
             else:
                 seeds = list(range(args.seed, args.seed + args.n))
                 cands = [
-                    to_candidate(problem, policy, prompt, c, "sample")
-                    for c in rec.complete(prompt, seeds, policy)
+                    to_candidate(problem, policy, prompt, c, "sample") for c in rec.complete(prompt, seeds, policy)
                 ]
             write_tests(problem, rec, policy.model_copy(update={"max_tokens": 256}))
-            failures = []
-            for g in group(cands):
-                runs = ex.run(g.code, problem.examples, entry_point=problem.entry_point)
-                bad = next(
-                    ((t, e) for t, e in zip(problem.examples, runs, strict=True) if e.status != "passed"),
-                    None,
-                )
-                if bad is not None:
-                    failures.append(Failure(candidate=g.candidates[0], test=bad[0], execution=bad[1]))
+            groups = group(cands)
+            results = run_all(groups, problem.examples, ex, None, problem.entry_point)
+            _, failures = filter_groups(problem, groups, results)
             repair(problem, failures[: args.max_repairs], rec, policy, budget_tokens=10**9, seed=10_000)
             path = OUT / f"select_{task.id.replace('/', '_').lower()}.json"
             data = {

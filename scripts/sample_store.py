@@ -23,10 +23,12 @@ from codesift.backends.embedded import EmbeddedBackend
 from codesift.backends.models import resolve_model
 from codesift.bench.tasks import Task, load_tasks, select
 from codesift.extract import group
+from codesift.pipeline import filter_groups
 from codesift.records import Candidate, Policy, Test
-from codesift.repair import Failure, repair
+from codesift.repair import repair
 from codesift.sample import sample
 from codesift.select import write_tests
+from codesift.select.cluster import run_all
 from codesift.store import Store
 
 
@@ -59,24 +61,18 @@ def written_tests(task: Task, store: Store, backend: EmbeddedBackend, policy: Po
     return tuple(Test(**t) for t in cached["tests"])
 
 
-def repaired(
-    task: Task, cands: list[Candidate], store: Store, backend: EmbeddedBackend, policy: Policy
-) -> None:
+def repaired(task: Task, cands: list[Candidate], store: Store, backend: EmbeddedBackend, policy: Policy) -> None:
     from codesift.execute import make_executor
 
     if store.meta(f"repaired/{task.id}") is not None:
         return
     half, rest = cands[: len(cands) // 2], cands[len(cands) // 2 :]
-    examples = task.problem.examples
-    failures = []
-    with make_executor(workers=1) as ex:
-        for g in group(half):
-            runs = ex.run(g.code, examples)
-            bad = next(((t, e) for t, e in zip(examples, runs, strict=True) if e.status != "passed"), None)
-            if bad is not None:
-                failures.append(Failure(candidate=g.candidates[0], test=bad[0], execution=bad[1]))
+    problem = task.problem
     budget = sum(c.prompt_tokens + c.completion_tokens for c in rest)
-    fixed = repair(task.problem, failures, backend, policy, budget_tokens=budget, seed=10_000)
+    with make_executor(workers=1) as ex:
+        groups = group(half)
+        _, failures = filter_groups(problem, groups, run_all(groups, problem.examples, ex, store, problem.entry_point))
+        fixed = repair(problem, failures, backend, policy, budget_tokens=budget, seed=10_000, executor=ex, cache=store)
     store.add_candidates(fixed)
     store.set_meta(f"repaired/{task.id}", len(fixed))
 

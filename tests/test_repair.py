@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from test_select import group
 
+from codesift.execute import make_executor
 from codesift.records import Execution, Problem, Test
-from codesift.repair import Failure, feedback, repair_prompt
+from codesift.repair import Failure, explain, feedback, repair_prompt
 
 PROBLEM = Problem(id="Mbpp/11", style="function", entry_point="remove_Occ", prompt="Remove first and last occurrence.")
 CALL = Test(kind="call", input='"hello","l"', output='"heo"')
@@ -39,3 +40,23 @@ def test_long_outputs_are_clipped_in_the_prompt() -> None:
     prompt = repair_prompt(PROBLEM, failure)
     user = prompt.messages[-1][1]
     assert CODE.strip() in user and len(user) < 5000 and prompt.prefill.startswith("```python")
+
+
+def test_explain_shows_what_a_failing_assert_example_returned() -> None:
+    problem = Problem(
+        id="Mbpp/2",
+        style="function",
+        entry_point="similar_elements",
+        prompt="Write a function to find the shared elements from the given two lists.",
+        examples=(
+            Test(kind="assert", input="assert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))"),
+        ),
+    )
+    code = "def similar_elements(a, b):\n    return [x for x in a if x not in b]\n"
+    failing = Execution(program="p", test=problem.examples[0].key, status="failed", error="AssertionError")
+    failure = Failure(candidate=group(code, 1).candidates[0], test=problem.examples[0], execution=failing)
+    with make_executor(workers=1) as ex:
+        (explained,) = explain(problem, [failure], ex)
+    assert explained.got == "[3, 6]"
+    text = repair_prompt(problem, explained).messages[-1][1]
+    assert "`similar_elements((3, 4, 5, 6), (5, 7, 4, 10))` returned" in text and "[3, 6]" in text

@@ -18,6 +18,7 @@ from codesift.bench.grade import grade_programs
 from codesift.bench.tasks import Task
 from codesift.execute import Executor, make_executor
 from codesift.extract import ProgramGroup, group
+from codesift.pipeline import filter_groups
 from codesift.records import Candidate, Policy
 from codesift.repair import Failure, repair
 from codesift.select import SelectConfig, select, write_tests
@@ -39,17 +40,10 @@ def ex() -> Iterator[Executor]:
 
 @pytest.fixture(scope="module")
 def filtered(ex: Executor) -> tuple[list[ProgramGroup], list[Failure]]:
-    problem = TASK.problem
     groups = group(CANDIDATES)
-    runs = run_all(groups, problem.examples, ex, None, problem.entry_point)
-    passing, failures = [], []
-    for g in groups:
-        bad = next((t for t in problem.examples if runs[g.program][t.key].status != "passed"), None)
-        if bad is None:
-            passing.append(g)
-        else:
-            failures.append(Failure(candidate=g.candidates[0], test=bad, execution=runs[g.program][bad.key]))
-    return passing, failures
+    return filter_groups(
+        TASK.problem, groups, run_all(groups, TASK.problem.examples, ex, None, TASK.problem.entry_point)
+    )
 
 
 def written() -> tuple:  # type: ignore[type-arg]

@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from codesift.backends import Backend
-from codesift.extract import extract_code
+from codesift.extract import ProgramGroup, extract_code
 from codesift.records import Candidate, Execution, Policy, Problem, Prompt, Test
+from codesift.select.cluster import ExecutionCache, Mapper, run_all
+from codesift.select.probe import args_source, example_args
 
 _SYSTEM = "You are an expert Python programmer. You fix bugs and reply with the complete corrected program."
 _CAP = 1200
@@ -26,13 +28,15 @@ class Failure(BaseModel):
     candidate: Candidate
     test: Test
     execution: Execution
+    # What the entry point returned on the call inside a failing assert example (see `explain`).
+    got: str | None = None
 
 
 def _clip(text: str) -> str:
     return text if len(text) <= _CAP else text[: _CAP // 2] + "\n...\n" + text[-_CAP // 2 :]
 
 
-def feedback(problem: Problem, test: Test, e: Execution) -> str:
+def feedback(problem: Problem, test: Test, e: Execution, got: str | None = None) -> str:
     """What went wrong, as a programmer would want to read it: expected vs got, or the error."""
     if test.kind == "call":
         where = f"`{problem.entry_point}({test.input})`"
@@ -44,6 +48,10 @@ def feedback(problem: Problem, test: Test, e: Execution) -> str:
         return f"The program does not compile:\n```\n{_clip(e.output)}\n```"
     if e.status in ("timeout", "memory", "output-limit"):
         return f"On {where} the program hit the {e.status} limit (too slow or unbounded)."
+    if test.kind == "assert" and got is not None:
+        args = example_args(problem, test)
+        call = f"{problem.entry_point}({args_source(args or ())})"
+        return f"The program fails {where}\nbecause `{call}` returned\n```\n{_clip(got)}\n```"
     if e.status == "error":
         said = f":\n```\n{_clip(e.output)}\n```" if e.output.strip() else "."
         return f"On {where} the program raised {e.error or 'an exception'}{said}"
@@ -57,12 +65,39 @@ def repair_prompt(problem: Problem, failure: Failure) -> Prompt:
     user = (
         f"{problem.prompt.strip()}\n\nHere is an attempt:\n"
         f"```python\n{failure.candidate.code.strip()}\n```\n\n"
-        f"{feedback(problem, failure.test, failure.execution)}\n\n"
+        f"{feedback(problem, failure.test, failure.execution, failure.got)}\n\n"
         "Explain nothing; write the complete corrected program."
     )
-    return Prompt(
-        messages=(("system", _SYSTEM), ("user", user)), prefill="```python\n", stop=("```", "<|im_end|>")
+    return Prompt(messages=(("system", _SYSTEM), ("user", user)), prefill="```python\n", stop=("```", "<|im_end|>"))
+
+
+def explain(
+    problem: Problem, failures: Sequence[Failure], executor: Mapper, cache: ExecutionCache | None = None
+) -> list[Failure]:
+    """Fill in `Failure.got` for failed assert examples: an assert only says "AssertionError", so the
+    call inside it is run as a probe to show the model what its program actually returned."""
+    probes: dict[str, Test] = {}
+    for f in failures:
+        args = example_args(problem, f.test) if f.test.kind == "assert" else None
+        if args is not None and f.execution.error in (None, "AssertionError"):
+            probes[f.candidate.program] = Test(kind="call", input=args_source(args))
+    groups = [
+        ProgramGroup(code=f.candidate.code, candidates=(f.candidate,))
+        for f in failures
+        if f.candidate.program in probes
+    ]
+    results = run_all(
+        list({g.program: g for g in groups}.values()), list(set(probes.values())), executor, cache, problem.entry_point
     )
+    out = []
+    for f in failures:
+        probe = probes.get(f.candidate.program)
+        e = results[f.candidate.program][probe.key] if probe else None
+        if e is None or e.status != "passed":
+            out.append(f)
+        else:
+            out.append(f.model_copy(update={"got": e.output}))
+    return out
 
 
 def repair(
@@ -73,11 +108,16 @@ def repair(
     *,
     budget_tokens: int,
     seed: int = 0,
+    executor: Mapper | None = None,
+    cache: ExecutionCache | None = None,
 ) -> list[Candidate]:
     """One fix attempt per failure (distinct programs first, likeliest first) until the budget is spent.
 
     ``budget_tokens`` counts prompt and completion tokens: the feedback prompt is part of repair's cost.
+    With an ``executor``, failed assert examples are explained first (`explain`).
     """
+    if executor is not None:
+        failures = explain(problem, failures, executor, cache)
     seen: set[str] = set()
     queue = []
     for f in sorted(failures, key=lambda f: -(f.candidate.mean_logprob or -1e9)):
