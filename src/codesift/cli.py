@@ -42,9 +42,11 @@ def fail(message: str) -> NoReturn:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
+    from codesift.execute import SandboxError
+
     try:
         yield
-    except (ProblemError, BackendError, UserError) as e:
+    except (ProblemError, BackendError, SandboxError, UserError) as e:
         fail(str(e))
     except ValidationError as e:
         first = e.errors()[0]
@@ -310,4 +312,8 @@ _mount_benchmarks()
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted: everything sampled and run so far is in the store; run the same command to resume")
+        sys.exit(130)
