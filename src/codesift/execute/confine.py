@@ -37,9 +37,10 @@ CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
 CLONE_NS_FLAGS = 0x7E020000  # every CLONE_NEW* flag (ns, cgroup, uts, ipc, user, pid, net)
 MNT_DETACH = 2
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+PR_SET_NAME = 15
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, PR_SET_DUMPABLE = 38, 22, 2, 4
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
-SYS_CAPSET = 126
+SYS_CAPSET, SYS_CLOSE_RANGE = 126, 436
 
 # Landlock access rights by ABI version (include/uapi/linux/landlock.h).
 FS_EXECUTE, FS_WRITE_FILE, FS_READ_FILE, FS_READ_DIR = 1, 2, 4, 8
@@ -210,7 +211,7 @@ class Sandbox:
     def exec_bubblewrap(self, req: dict[str, Any], tmp: str) -> None:
         """Child, bubblewrap mode: re-run this file's harness entry inside a fresh bwrap sandbox."""
         assert self.bwrap is not None
-        os.closerange(4, 1 << 16)  # the zygote's pipes and rule fds must not reach bwrap
+        close_from(4)  # only the program's stdio and the result pipe (fd 3) reach bwrap
         with open(os.path.join(tmp, ".request"), "wb") as fh:
             fh.write(marshal.dumps(req))
         env = ["--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", tmp, "--setenv", "TMPDIR", tmp]
@@ -303,8 +304,9 @@ class Sandbox:
 
     # --- child, per run ----------------------------------------------------------------------------
 
-    def enter(self, req: dict[str, Any], tmp: str) -> None:
-        set_limits(self.config, len(req["tests"]), float(req["timeout"]))
+    def enter(self, tmp: str) -> None:
+        """Confine a freshly forked child, before it knows its request."""
+        set_limits(self.config)
         if self.uid is not None:
             os.setgroups([])
             os.setresgid(self.uid, self.uid, self.uid)
@@ -315,7 +317,7 @@ class Sandbox:
         if self.config["mode"] == "limits":
             return
         if self.bwrap is not None:
-            self.exec_bubblewrap(req, tmp)
+            return  # bwrap confines the run itself, see start()
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         if not self.root:  # inside our user namespace: give up the capabilities unshare granted
             header = struct.pack("II", 0x20080522, 0)
@@ -324,6 +326,14 @@ class Sandbox:
             self._landlock()
         if self.seccomp is not None:
             prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(self._fprog[1]))
+
+    def start(self, req: dict[str, Any], tmp: str) -> None:
+        """Once the request is known: the CPU limit for its tests (lowering is always allowed), and in
+        bubblewrap mode the bwrap sandbox itself."""
+        cpu = int(float(req["timeout"]) * max(len(req["tests"]), 1)) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        if self.bwrap is not None:
+            self.exec_bubblewrap(req, tmp)
 
     def _landlock(self) -> None:
         attr = self._ruleset_attr
@@ -339,6 +349,20 @@ class Sandbox:
             os.close(ruleset)
 
 
+def set_name(name: bytes) -> None:
+    """The process name ps and /proc/<pid>/comm show."""
+    buf = ctypes.create_string_buffer(name[:15])
+    prctl(PR_SET_NAME, ctypes.addressof(buf))
+
+
+def close_from(first: int) -> None:
+    """Close every fd from ``first`` up: one close_range(2) call where the kernel has it."""
+    try:
+        syscall(SYS_CLOSE_RANGE, ctypes.c_uint(first), ctypes.c_uint(0xFFFFFFFF), ctypes.c_uint(0))
+    except OSError:
+        os.closerange(first, 1 << 16)
+
+
 def remove_tree(path: str) -> None:
     """Empty ``path`` without following symlinks (the run's processes are all dead by now)."""
     for root, dirs, files in os.walk(path, topdown=False):
@@ -349,12 +373,10 @@ def remove_tree(path: str) -> None:
             os.unlink(child) if os.path.islink(child) else os.rmdir(child)
 
 
-def set_limits(config: dict[str, Any], tests: int, timeout: float) -> None:
-    """rlimits for one child; CPU covers every test it runs (the wall deadline is per test)."""
-    cpu = int(timeout * max(tests, 1)) + 1
+def set_limits(config: dict[str, Any]) -> None:
+    """rlimits for one child; the CPU limit waits for its request (`Sandbox.start`)."""
     memory = int(config["memory"])
     for res, value in (
-        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
         (resource.RLIMIT_AS, (memory, memory)),
         (resource.RLIMIT_FSIZE, (int(config["file_size"]),) * 2),
         (resource.RLIMIT_NOFILE, (int(config["open_files"]),) * 2),

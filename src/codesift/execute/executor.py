@@ -1,7 +1,8 @@
 """Parent side of the sandbox: a pool of zygotes, one run = one forked child, verdicts from its reports.
 
 Run model. Each worker is a small zygote (``python -I -S zygote.py``, stdlib only) that forks one
-child per run; the zygote watches it (pidfd + output pipes against a per-test deadline, output
+child per run, ahead of time (the next child is confined and waiting before it is needed); the
+zygote watches it (pidfd + output pipes against a per-test deadline, output
 capped while it streams) and kills the whole tree afterwards, orphans included (it is their
 subreaper). Isolation layers and fallbacks are described in `codesift.execute.confine`.
 

@@ -2,9 +2,11 @@
 
 Stdlib only and deliberately small: fork cost grows with the parent's memory. Protocol on fds 0/1:
 4-byte big-endian length + ``marshal`` payload, one request then one reply per run (the parent is
-trusted, children never hold these fds). The zygote, not the parent, watches the child: a pidfd and
-the output pipes are polled against a per-test deadline, output is capped while it streams, and on
-exit or timeout the whole tree is killed, including orphans the zygote adopted as subreaper.
+trusted, children never hold these fds). The next child is forked and fully confined right after a
+reply, while the parent reads it; it then waits for its request on a pipe, so a run's critical path
+is "hand over the request, run". The zygote, not the parent, watches the child: a pidfd and the
+output pipes are polled against a per-test deadline, output is capped while it streams, and on exit
+or timeout the whole tree is killed, including orphans the zygote adopted as subreaper.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import signal
 import struct
 import sys
 import time
-from typing import Any
+from typing import Any, NamedTuple, NoReturn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contextlib
@@ -29,6 +31,8 @@ del sys.path[0]
 
 CTL_IN, CTL_OUT = 0, 1
 PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG = 36, 1
+IDLE_NAME, RUN_NAME = b"codesift-idle", b"codesift-run"  # what ps shows for a waiting / running child
+REQUEST_FD = 4  # a pre-forked child reads its request here, then closes it before running anything
 SETUP_FAILED = 70  # trusted only without the harness's ready mark: the program can exit 70 too
 
 
@@ -58,6 +62,17 @@ def write_msg(fd: int, obj: Any) -> None:
         data = data[os.write(fd, data) :]
 
 
+class Child(NamedTuple):
+    """A pre-forked, confined child and the zygote's ends of its pipes."""
+
+    pid: int
+    pidfd: int
+    request: int
+    stdout: int
+    stderr: int
+    results: int
+
+
 class Zygote:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -85,68 +100,85 @@ class Zygote:
             {"isolation": sb.level, "layers": sb.layers, "missing": sb.missing, "workdir": self.root},
         )
         try:
+            self.next: Child | None = self._prefork()
             while (req := read_msg(self.ctl[0])) is not None:
                 write_msg(self.ctl[1], self.run(req))
+                self.next = self._prefork()  # off the critical path: the parent is reading the reply
         except BrokenPipeError:  # the parent is gone
             pass
         finally:
+            if self.next is not None:
+                self._kill_tree(self.next.pid)
             self.sandbox.release()
 
     def run(self, req: dict[str, Any]) -> dict[str, Any]:
-        tmp = self.tmp
-        stdin = self.devnull
-        if req.get("stdin") is not None:
-            path = os.path.join(tmp, ".stdin")
-            with open(path, "wb") as fh:
-                fh.write(req["stdin"])
-            stdin = os.open(path, os.O_RDONLY)
-            os.unlink(path)
+        child = self.next or self._prefork()
+        self.next = None
+        started = time.perf_counter()
+        with contextlib.suppress(BrokenPipeError):  # it died in set-up: its status and stderr say why
+            write_msg(child.request, req)
+        os.close(child.request)
+        reply = self._watch(child, req)
+        reply["seconds"] = time.perf_counter() - started
+        self.sandbox.clean(self.tmp)
+        return reply
+
+    def _prefork(self) -> Child:
+        """Fork and fully confine the next child now; it waits for its request on a pipe."""
+        req_r, req_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         res_r, res_w = os.pipe()
-        started = time.perf_counter()
         pid = os.fork()
-        if pid == 0:  # child: never returns
-            try:
-                self._enter(req, tmp, stdin, out_w, err_w, res_w)
-            except BaseException:
-                try:
-                    os.write(2, f"sandbox setup failed: {sys.exc_info()[1]!r}\n".encode())
-                finally:
-                    os._exit(SETUP_FAILED)
-            code = 1
-            try:
-                harness.run(req)
-                sys.stdout.flush()
-                code = 0
-            finally:
-                os._exit(code)
-        for fd in (out_w, err_w, res_w):
+        if pid == 0:
+            self._child(req_r, out_w, err_w, res_w)
+        for fd in (req_r, out_w, err_w, res_w):
             os.close(fd)
-        if stdin != self.devnull:
-            os.close(stdin)
-        reply = self._watch(pid, req, out_r, err_r, res_r)
-        reply["seconds"] = time.perf_counter() - started
-        self.sandbox.clean(tmp)
-        return reply
+        return Child(pid, os.pidfd_open(pid), req_w, out_r, err_r, res_r)
 
-    def _enter(self, req: dict[str, Any], tmp: str, stdin: int, out_w: int, err_w: int, res_w: int) -> None:
-        os.setsid()
-        for i, fd in enumerate((stdin, out_w, err_w, res_w)):
-            os.dup2(fd, i + 500)
-        for i in range(4):
-            os.dup2(i + 500, i)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        confine.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # should the zygote itself be killed
-        os.chdir(tmp)
-        self.sandbox.enter(req, tmp)
-        os.closerange(4, 1 << 16)  # after enter: the Landlock rules use fds the zygote opened
+    def _child(self, req_r: int, out_w: int, err_w: int, res_w: int) -> NoReturn:
+        try:
+            os.setsid()
+            for i, fd in enumerate((self.devnull, out_w, err_w, res_w, req_r)):
+                os.dup2(fd, i + 500)
+            for i in range(5):
+                os.dup2(i + 500, i)
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            confine.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # should the zygote itself be killed
+            os.chdir(self.tmp)
+            self.sandbox.enter(self.tmp)
+            confine.close_from(REQUEST_FD + 1)  # after enter: the Landlock rules use the zygote's fds
+            confine.set_name(IDLE_NAME)
+            req = read_msg(REQUEST_FD)
+            if req is None:  # the zygote is shutting down
+                os._exit(0)
+            os.close(REQUEST_FD)
+            confine.set_name(RUN_NAME)
+            if req.get("stdin") is not None:
+                fd = os.memfd_create("stdin")
+                os.write(fd, req["stdin"])
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.dup2(fd, 0)
+                os.close(fd)
+            self.sandbox.start(req, self.tmp)
+        except BaseException:
+            try:
+                os.write(2, f"sandbox setup failed: {sys.exc_info()[1]!r}\n".encode())
+            finally:
+                os._exit(SETUP_FAILED)
+        code = 1
+        try:
+            harness.run(req)
+            sys.stdout.flush()
+            code = 0
+        finally:
+            os._exit(code)
 
-    def _watch(self, pid: int, req: dict[str, Any], out_r: int, err_r: int, res_r: int) -> dict[str, Any]:
+    def _watch(self, child: Child, req: dict[str, Any]) -> dict[str, Any]:
+        pid, pidfd, out_r, err_r, res_r = child.pid, child.pidfd, child.stdout, child.stderr, child.results
         cap = int(self.config["output"])
         timeout = float(req["timeout"])
         resets = len(req["tests"])
-        pidfd = os.pidfd_open(pid)
         poll = select.poll()
         for fd in (pidfd, out_r, err_r, res_r):
             poll.register(fd, select.POLLIN)
