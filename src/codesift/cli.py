@@ -219,9 +219,14 @@ def interact(problem, config, selection, ex, store, pool):  # type: ignore[no-un
     """Let the user settle disagreements between the top clusters, then answer with their choice."""
     from codesift.interactive import Session, run_interactive
     from codesift.pipeline import solve as run_solve
+    from codesift.pipeline import written_tests
 
     groups = [g for c in selection.clusters for g in c.groups]
-    session = Session(problem, groups, executor=ex, config=config.select, submissions=config.submissions)
+    written = written_tests(problem, config, store, pool(config.policies[0])) if config.test_writers else None
+    session = Session(
+        problem, groups, executor=ex, config=config.select, submissions=config.submissions,
+        model_tests=written.tests if written else (),
+    )  # fmt: skip
 
     def resample(hinted: Problem):  # type: ignore[no-untyped-def]
         _, again = run_solve(hinted, config.model_copy(update={"seed": config.seed + 10_000}),

@@ -85,7 +85,7 @@ def filter_groups(
     return passing, failures
 
 
-def _written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
+def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
     key = f"written-tests:{problem.id}:{config.seed}:{config.test_writers}"
     cached = store.meta(key)
     if cached is not None:
@@ -145,7 +145,7 @@ def solve(
     written = WrittenTests()
     if config.test_writers and len(passing) > 1:
         progress.stage("writing tests", config.test_writers)
-        written = _written_tests(problem, config, store, backend_for(config.policies[0]))
+        written = written_tests(problem, config, store, backend_for(config.policies[0]))
         progress.advance(config.test_writers)
 
     progress.stage("clustering", len(passing))
