@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-PROBLEMS = "0,2,4,7,12,15"
+PROBLEMS = "0,2,4,7"
 SAMPLES = 2
 
 
@@ -24,7 +24,7 @@ def _command(run_dir: Path) -> list[str]:
     return [
         sys.executable, "-c", "from codesift.cli_bench import app; app()", "bench", "humaneval",
         "--model", "qwen2.5-coder-0.5b", "--problems", PROBLEMS, "--samples", str(SAMPLES),
-        "--temperature", "0.8", "--max-tokens", "256", "--run-dir", str(run_dir), "--json",
+        "--temperature", "0.8", "--max-tokens", "200", "--run-dir", str(run_dir), "--json",
     ]  # fmt: skip
 
 
@@ -46,7 +46,7 @@ def test_sigkill_and_resume(tmp_path: Path) -> None:
     db = run_dir / "store.sqlite"
     proc = subprocess.Popen(_command(run_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 600
-    while len(_rows(db, "SELECT problem_id FROM answers")) < 2:
+    while not _rows(db, "SELECT problem_id FROM answers"):
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.2)
@@ -55,7 +55,7 @@ def test_sigkill_and_resume(tmp_path: Path) -> None:
     before = _rows(db, "SELECT problem_id, policy, seed, origin, code FROM candidates")
     answers_before = _rows(db, "SELECT problem_id, answer FROM answers")
     executions_before = _rows(db, "SELECT program, test, status FROM executions")
-    assert 2 <= len(answers_before) < len(PROBLEMS.split(","))
+    assert 1 <= len(answers_before) < len(PROBLEMS.split(","))
 
     done = subprocess.run(_command(run_dir), capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stderr

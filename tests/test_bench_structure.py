@@ -39,14 +39,12 @@ def test_only_the_bench_reaches_tasks() -> None:
 
 @pytest.mark.model
 def test_changing_hidden_tests_changes_only_the_grade(tmp_path: Path) -> None:
-    tasks = select(load_tasks("humaneval"), "0,4,12")
+    tasks = select(load_tasks("humaneval"), "0,4")
     # every hidden test replaced by one that nothing passes
-    impossible = [
-        t.model_copy(update={"hidden": (T(kind="assert", input="assert False"),)}) for t in tasks
-    ]
-    config = SolveConfig(
-        policies=(Policy(model="qwen2.5-coder-0.5b", temperature=0.8, max_tokens=256),), samples=3, seed=7
-    )
+    impossible = [t.model_copy(update={"hidden": (T(kind="assert", input="assert False"),)}) for t in tasks]
+    # model-written tests off to keep this fast; their prompt is built from the Problem alone as well
+    policy = Policy(model="qwen2.5-coder-0.5b", temperature=0.8, max_tokens=200)
+    config = SolveConfig(policies=(policy,), samples=2, seed=7, test_writers=0)
     pool = BackendPool()
     with make_executor(workers=2) as ex:
         real = run_bench("humaneval", tasks, tmp_path / "a", config, executor=ex, backend_for=pool)
