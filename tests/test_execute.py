@@ -241,3 +241,9 @@ print("warned:", any("LIMITS ONLY" in str(w.message) for w in caught))
     assert lines[0].startswith("strict: --sandbox strict needs full isolation, but here only limits-only")
     assert "(missing: namespaces (unshare: No space left on device)" in lines[0]
     assert lines[1:] == ["auto: limits-only passed True", "warned: True"]
+
+
+def test_large_stdin_reaches_the_program_whole(ex: Executor) -> None:
+    data = "7" * (24 << 20) + "\n"  # above the 16 MB file size limit the program gets
+    code = "import sys\nblob = sys.stdin.buffer.read()\nprint(len(blob), blob.count(b'7'))\n"
+    assert ex.run(code, [stdio(data, f"{len(data)} {24 << 20}")])[0].status == "passed"

@@ -328,10 +328,11 @@ class Sandbox:
             prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(self._fprog[1]))
 
     def start(self, req: dict[str, Any], tmp: str) -> None:
-        """Once the request is known: the CPU limit for its tests (lowering is always allowed), and in
-        bubblewrap mode the bwrap sandbox itself."""
+        """Once the request is known and stdin written: the CPU limit for its tests and the file size
+        limit (lowering is always allowed), and in bubblewrap mode the bwrap sandbox itself."""
         cpu = int(float(req["timeout"]) * max(len(req["tests"]), 1)) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (int(self.config["file_size"]),) * 2)
         if self.bwrap is not None:
             self.exec_bubblewrap(req, tmp)
 
@@ -374,11 +375,10 @@ def remove_tree(path: str) -> None:
 
 
 def set_limits(config: dict[str, Any]) -> None:
-    """rlimits for one child; the CPU limit waits for its request (`Sandbox.start`)."""
+    """rlimits for one child; CPU and file size wait for its request and its stdin (`Sandbox.start`)."""
     memory = int(config["memory"])
     for res, value in (
         (resource.RLIMIT_AS, (memory, memory)),
-        (resource.RLIMIT_FSIZE, (int(config["file_size"]),) * 2),
         (resource.RLIMIT_NOFILE, (int(config["open_files"]),) * 2),
         (resource.RLIMIT_NPROC, (int(config["processes"]),) * 2),
         (resource.RLIMIT_CORE, (0, 0)),
