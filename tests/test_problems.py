@@ -72,3 +72,9 @@ def test_shipped_examples_all_load():
     assert sum(p.style == "function" for p in problems) >= 3
     assert sum(p.style == "stdio" for p in problems) >= 3
     assert all(p.examples for p in problems)
+
+
+def test_prose_examples_with_free_names_are_not_taken_as_python():
+    doc = "is_simple_power(1, 4) => true\nis_happy(a) => False\nis_happy('abcd') => True\n"
+    assert [(t.input, t.output) for t in examples_from_docstring(doc, "is_happy")] == [("'abcd'", "True")]
+    assert examples_from_docstring(doc, "is_simple_power") == ()

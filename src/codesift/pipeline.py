@@ -130,7 +130,7 @@ def solve(
     )  # fmt: skip
     groups = group(candidates)
     progress.stage("running examples", len(groups))
-    results = run_all(groups, problem.examples, executor, store)
+    results = run_all(groups, problem.examples, executor, store, problem.entry_point)
     progress.advance(len(groups))
     passing, failures = filter_groups(problem, groups, results)
 
@@ -138,7 +138,7 @@ def solve(
         progress.stage("repairing", len(failures))
         candidates += _repaired(problem, failures, config, store, backend_for(config.policies[0]))
         groups = group(candidates)
-        results = run_all(groups, problem.examples, executor, store)
+        results = run_all(groups, problem.examples, executor, store, problem.entry_point)
         passing, failures = filter_groups(problem, groups, results)
         progress.advance(len(failures))
 

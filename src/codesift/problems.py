@@ -37,6 +37,9 @@ def _call_test(source: str, want: str, entry_point: str) -> Test | None:
         return None
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == entry_point):
         return None
+    expected = ast.parse(want.strip(), mode="eval").body
+    if any(isinstance(n, ast.Name) for part in (*call.args, *call.keywords, expected) for n in ast.walk(part)):
+        return None  # prose such as `is_happy(a) => False` or `-> true`, not Python
     args = [ast.unparse(a) for a in call.args] + [ast.unparse(k) for k in call.keywords]
     return Test(kind="call", input=", ".join(args), output=want.strip())
 
