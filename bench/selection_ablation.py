@@ -110,6 +110,8 @@ def evaluate(
         row["half n + repair"] = ranked(fixed_pool, SelectConfig(), written)
         row["repair tokens"] = float(sum(c.prompt_tokens + c.completion_tokens for c in repaired))
         row["more-samples tokens"] = float(sum(c.prompt_tokens + c.completion_tokens for c in cands[n // 2 :]))
+        row["repair seconds"] = sum(c.seconds for c in repaired)
+        row["more-samples seconds"] = sum(c.seconds for c in cands[n // 2 :])
     return row
 
 
@@ -158,7 +160,9 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
     n = fmean(r["samples"] for r in rows)
     print(f"\n{name}: {len(rows)} problems, {n:.0f} samples each")
     print("| method | pass@1 | efficiency (÷ oracle@n) | problems |\n|---|---|---|---|")
-    counts = {"samples", "sample tokens", "passing samples", "clusters", "repair tokens", "more-samples tokens"}
+    counts = {"samples", "sample tokens", "passing samples", "clusters"} | {
+        f"{what} {unit}" for what in ("repair", "more-samples") for unit in ("tokens", "seconds")
+    }
     methods = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in counts]
     for m in methods:
         subset = [r for r in rows if m in r]
@@ -177,7 +181,12 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
     if repaired:
         rep = sum(r["repair tokens"] for r in repaired)
         more = sum(r["more-samples tokens"] for r in repaired)
-        print(f"repair vs more samples: {rep:.0f} vs {more:.0f} tokens (ratio {rep / max(more, 1):.2f})")
+        rep_s = sum(r["repair seconds"] for r in repaired)
+        more_s = sum(r["more-samples seconds"] for r in repaired)
+        print(
+            f"repair vs more samples: {rep:.0f} vs {more:.0f} tokens (ratio {rep / max(more, 1):.2f}), "
+            f"{rep_s:.0f} vs {more_s:.0f} model seconds (ratio {rep_s / max(more_s, 1e-9):.2f})"
+        )
 
 
 if __name__ == "__main__":
