@@ -35,7 +35,7 @@ def _user_errors() -> Iterator[None]:
         try:
             yield
         except BenchDataError as e:
-            err.print(f"[bold red]error:[/bold red] {e}", highlight=False)
+            err.print(f"[bold red]error:[/bold red] {e}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
 
