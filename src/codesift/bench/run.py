@@ -113,9 +113,7 @@ def run_bench(
         for task in tasks:
             answer = store.answer(task.id)
             if answer is None:
-                answer, _ = solve(
-                    task.problem, config, executor=executor, store=store, backend_for=backend_for
-                )
+                answer, _ = solve(task.problem, config, executor=executor, store=store, backend_for=backend_for)
             result = grade_task(task, store.candidates(task.id), answer, executor, store)
             results.append(result)
             run = _results(benchmark, settings, isolation, results)
@@ -126,9 +124,7 @@ def run_bench(
     return _results(benchmark, settings, isolation, results)
 
 
-def _results(
-    benchmark: str, config: dict[str, Any], isolation: str, results: list[ProblemResult]
-) -> RunResults:
+def _results(benchmark: str, config: dict[str, Any], isolation: str, results: list[ProblemResult]) -> RunResults:
     overall, per_policy = summary_of(results)
     return RunResults(
         benchmark=benchmark,
@@ -254,9 +250,7 @@ def grade_references(
         else:
             g = ProgramGroup(code=task.reference, candidates=())
             ok, why, _ = grade_programs(task, [g.code], executor, store)[g.program]
-            visible = run_all([g], task.problem.examples, executor, store, task.problem.entry_point)[
-                g.program
-            ]
+            visible = run_all([g], task.problem.examples, executor, store, task.problem.entry_point)[g.program]
             bad = tuple(
                 f"{t.input} -> {t.output}" if t.kind == "call" else t.input
                 for t in task.problem.examples

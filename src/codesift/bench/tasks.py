@@ -55,9 +55,7 @@ def data_dir(flag: str | Path | None = None) -> Path:
         path = Path(explicit).expanduser()
         if not path.is_dir():
             source = "--data" if flag else f"${DATA_ENV}"
-            raise BenchDataError(
-                f"{source} {path} is not a directory; point it at the benchmark data folder."
-            )
+            raise BenchDataError(f"{source} {path} is not a directory; point it at the benchmark data folder.")
         return path
     repo = Path(__file__).resolve().parents[3]
     for base in (repo, Path.cwd()):
@@ -71,9 +69,7 @@ def data_dir(flag: str | Path | None = None) -> Path:
 
 def _need(path: Path) -> Path:
     if not path.is_file():
-        raise BenchDataError(
-            f"{path} not found; pass --data DIR (or ${DATA_ENV}) pointing at the benchmark data."
-        )
+        raise BenchDataError(f"{path} not found; pass --data DIR (or ${DATA_ENV}) pointing at the benchmark data.")
     return path
 
 
@@ -128,9 +124,7 @@ def _mbpp_entry_point(code: str, assertion: str) -> str:
         tree = ast.parse(code)
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     called = [
-        n.func.id
-        for n in ast.walk(ast.parse(assertion))
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        n.func.id for n in ast.walk(ast.parse(assertion)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     ]
     return next((c for c in called if c in defined), called[0] if called else "")
 
@@ -204,9 +198,7 @@ def load_apps(root: Path) -> list[Task]:
 
 
 def _tests(values: list[Any]) -> tuple[Test, ...]:
-    return tuple(
-        Test(kind="assert", input=v) if isinstance(v, str) else Test.model_validate(v) for v in values
-    )
+    return tuple(Test(kind="assert", input=v) if isinstance(v, str) else Test.model_validate(v) for v in values)
 
 
 def jsonl_task(rec: dict[str, Any]) -> Task:
@@ -239,9 +231,7 @@ def load_tasks(name: str, data: str | Path | None = None) -> list[Task]:
         path = Path(name)
         if path.suffix in {".jsonl", ".gz"} or path.is_file():
             return load_jsonl(path)
-        raise BenchDataError(
-            f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)} or a .jsonl file."
-        )
+        raise BenchDataError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)} or a .jsonl file.")
     if name == "humaneval":
         try:
             root: Path | None = data_dir(data)
@@ -262,8 +252,6 @@ def select(tasks: list[Task], problems: str | None = None, limit: int | None = N
         by_num = {t.id.rsplit("/", 1)[-1]: t for t in tasks}
         missing = [w for w in wanted if w not in by_id and w not in by_num]
         if missing:
-            raise BenchDataError(
-                f"unknown problem id(s): {', '.join(missing)} (ids look like {tasks[0].id})."
-            )
+            raise BenchDataError(f"unknown problem id(s): {', '.join(missing)} (ids look like {tasks[0].id}).")
         tasks = [by_id.get(w) or by_num[w] for w in wanted]
     return tasks[:limit] if limit is not None else tasks
