@@ -57,7 +57,8 @@ class EmbeddedBackend:
 
     def __init__(self, model_path: str | Path, *, threads: int | None = None, batch: int = 16) -> None:
         self.model_path = Path(model_path)
-        self.threads = threads or os.cpu_count() or 1
+        # CODESIFT_THREADS: on a crowded machine one thread per process beats threads that wait on each other.
+        self.threads = threads or int(os.environ.get("CODESIFT_THREADS", 0)) or os.cpu_count() or 1
         self.batch = batch
         try:
             self.llm = llama_cpp.Llama(
