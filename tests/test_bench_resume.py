@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-PROBLEMS = "0,2,4,7"
-SAMPLES = 2
+PROBLEMS = "0,2,4"
+SAMPLES = 1
 
 
 def _command(run_dir: Path) -> list[str]:
     return [
         sys.executable, "-c", "from codesift.cli_bench import app; app()", "bench", "humaneval",
         "--model", "qwen2.5-coder-0.5b", "--problems", PROBLEMS, "--samples", str(SAMPLES),
-        "--temperature", "0.8", "--max-tokens", "200", "--run-dir", str(run_dir), "--json",
+        "--temperature", "0", "--max-tokens", "160", "--run-dir", str(run_dir), "--json",
     ]  # fmt: skip
 
 
@@ -45,7 +45,7 @@ def test_sigkill_and_resume(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     db = run_dir / "store.sqlite"
     proc = subprocess.Popen(_command(run_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 1200
     while not _rows(db, "SELECT problem_id FROM answers"):
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
         assert time.monotonic() < deadline, "the run made no progress"
@@ -57,7 +57,7 @@ def test_sigkill_and_resume(tmp_path: Path) -> None:
     executions_before = _rows(db, "SELECT program, test, status FROM executions")
     assert 1 <= len(answers_before) < len(PROBLEMS.split(","))
 
-    done = subprocess.run(_command(run_dir), capture_output=True, text=True, timeout=900, check=False)
+    done = subprocess.run(_command(run_dir), capture_output=True, text=True, timeout=1800, check=False)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["summary"]["problems"] == len(PROBLEMS.split(","))
