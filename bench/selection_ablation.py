@@ -7,7 +7,7 @@ is cheap. Model-written tests and repairs come from the same Store (scripts/samp
 
     python bench/selection_ablation.py --store runs/mbpp.db --benchmark mbpp-sanitized
 
-Rows (pass@1 of the first submission, mean over problems):
+Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first 10 submissions):
   raw pass@1                 a random sample, no filtering
   filter, random             a random sample among those passing the visible examples
   filter, most common        the passing program sampled most often (the baseline to beat)
@@ -79,9 +79,13 @@ def evaluate(
         top = max(g.votes for g in gs)
         return fmean(correct[g.program] for g in gs if g.votes == top)
 
-    def ranked(gs: Sequence[ProgramGroup], config: SelectConfig, tests: tuple[Test, ...] = ()) -> float:
-        sel = select(task.problem, gs, executor=ex, config=config, model_tests=tests, cache=store)
-        return float(correct.get(sel.submissions[0].program, False))
+    def ranked(gs: Sequence[ProgramGroup], config: SelectConfig, tests: tuple[Test, ...] = (), k: int = 1) -> float:
+        sel = select(task.problem, gs, executor=ex, config=config, model_tests=tests, cache=store, submissions=k)
+        return float(any(correct.get(s.program, False) for s in sel.submissions))
+
+    def most_common_k(gs: Sequence[ProgramGroup], k: int) -> float:
+        top = sorted(gs, key=lambda g: -g.votes)[:k]  # `group` keeps sampling order among ties
+        return float(any(correct[g.program] for g in top))
 
     size_only = SelectConfig(w_logprob=0, w_codet=0)
     row = {
@@ -92,6 +96,8 @@ def evaluate(
         "size + logprob": ranked(pool, SelectConfig(w_codet=0)),
         "size + CodeT": ranked(pool, SelectConfig(w_logprob=0), written),
         "full ranking": ranked(pool, SelectConfig(), written),
+        "10@n, filter, 10 most common": most_common_k(pool, 10),
+        "10@n, full ranking (one per cluster)": ranked(pool, SelectConfig(), written, k=10),
         "oracle@n": float(any(correct.values())),
         "samples": float(n),
         "sample tokens": float(sum(c.prompt_tokens + c.completion_tokens for c in cands)),
