@@ -114,7 +114,9 @@ def run_bench(
             answer = store.answer(task.id)
             if answer is None:
                 answer, _ = solve(task.problem, config, executor=executor, store=store, backend_for=backend_for)
-            result = grade_task(task, store.candidates(task.id), answer, executor, store)
+            # pass@k counts samples; repaired programs count only when submitted
+            samples = [c for c in store.candidates(task.id) if c.origin == "sample"]
+            result = grade_task(task, samples, answer, executor, store)
             results.append(result)
             run = _results(benchmark, settings, isolation, results)
             write_results(run_dir, run)
