@@ -32,7 +32,7 @@ class ProblemResult(BaseModel):
     answered: bool = False
     chosen: str | None = None
     chosen_challenge: bool | None = None
-    # first failing hidden test of the chosen program: status and error (why it failed)
+    # first failing hidden test of the chosen program (else of the most common sample): status and error
     failure: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -98,7 +98,7 @@ def grade_task(
         answered=answer is not None,
         chosen=chosen.code if chosen else None,
         chosen_challenge=chosen_verdict[2] if chosen_verdict else None,
-        failure=chosen_verdict[1] if chosen_verdict else None,
+        failure=chosen_verdict[1] if chosen_verdict else (verdicts[groups[0].program][1] if groups else None),
         prompt_tokens=answer.prompt_tokens if answer else sum(c.prompt_tokens for c in candidates),
         completion_tokens=answer.completion_tokens if answer else sum(c.completion_tokens for c in candidates),
         seconds=answer.seconds if answer else sum(c.seconds for c in candidates),
