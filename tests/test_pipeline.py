@@ -66,3 +66,36 @@ def test_failing_candidates_are_filtered_out(tmp_path, replay, executor):
             if any(v.status != "passed" for v in executor.run(c.code, problem.examples))
         }
     assert not failing & {s.program for s in answer.submissions}
+
+
+class RecordedThenLive:
+    """Recorded samples, live 0.5B model for prompts never recorded (here: repair prompts)."""
+
+    def __init__(self, replay: ReplayBackend) -> None:
+        from codesift.backends.embedded import EmbeddedBackend
+        from codesift.backends.models import resolve_model
+
+        self.replay = replay
+        self.live = EmbeddedBackend(resolve_model(replay.model))
+        self.live_calls = 0
+
+    def complete(self, prompt, seeds, policy):
+        try:
+            return self.replay.complete(prompt, seeds, policy)
+        except KeyError:
+            self.live_calls += 1
+            return self.live.complete(prompt, seeds, policy)
+
+
+@pytest.mark.model
+def test_repair_feeds_failures_back_within_budget(tmp_path, replay, executor):
+    problem = load_problem("examples/digit_sum.py")  # one of its 8 recorded samples fails an example
+    backend = RecordedThenLive(replay)
+    config = _config(replay).model_copy(update={"repair_tokens": 1})
+    with Store(tmp_path / "run.sqlite") as store:
+        answer, _ = solve(problem, config, executor=executor, store=store, backend_for=lambda p: backend)
+        repaired = [c for c in store.candidates(problem.id) if c.origin == "repair"]
+    assert backend.live_calls == 1  # a budget of 1 token buys exactly one attempt
+    assert len(repaired) == 1 and repaired[0].prompt_tokens > 0
+    assert answer.samples == 9
+    assert answer.submissions[0].examples_passed == len(problem.examples)

@@ -97,14 +97,15 @@ def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: 
 
 
 def _repaired(
-    problem: Problem, failures: list[Failure], config: SolveConfig, store: Store, backend: Backend
+    problem: Problem, failures: list[Failure], config: SolveConfig, store: Store, backend: Backend, executor: Mapper
 ) -> list[Candidate]:
     stored = [c for c in store.candidates(problem.id) if c.origin == "repair"]
     if stored or not failures:
         return stored
     fixed = repair(
-        problem, failures, backend, config.policies[0], budget_tokens=config.repair_tokens, seed=config.seed
-    )
+        problem, failures, backend, config.policies[0], budget_tokens=config.repair_tokens, seed=config.seed,
+        executor=executor, cache=store,
+    )  # fmt: skip
     store.add_candidates(fixed)
     return fixed
 
@@ -136,7 +137,7 @@ def solve(
 
     if config.repair_tokens and failures:
         progress.stage("repairing", len(failures))
-        candidates += _repaired(problem, failures, config, store, backend_for(config.policies[0]))
+        candidates += _repaired(problem, failures, config, store, backend_for(config.policies[0]), executor)
         groups = group(candidates)
         results = run_all(groups, problem.examples, executor, store, problem.entry_point)
         passing, failures = filter_groups(problem, groups, results)
