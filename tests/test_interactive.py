@@ -21,9 +21,7 @@ def ex() -> Iterator[Executor]:
 
 
 def session(ex: Executor) -> Session:
-    return Session(
-        REMOVE_OCC, [group(REPLACE, 4), group(FIND, 2), group(LOOPS, 1), group(INDEX, 1)], executor=ex
-    )
+    return Session(REMOVE_OCC, [group(REPLACE, 4), group(FIND, 2), group(LOOPS, 1), group(INDEX, 1)], executor=ex)
 
 
 def right_choice(s: Session) -> int | None:
@@ -32,9 +30,7 @@ def right_choice(s: Session) -> int | None:
     if d is None:
         return None
     return next(
-        i
-        for i, c in enumerate(s.selection.clusters[: len(d.behaviours)])
-        if FIND in [g.code for g in c.groups]
+        i for i, c in enumerate(s.selection.clusters[: len(d.behaviours)]) if FIND in [g.code for g in c.groups]
     )
 
 

@@ -129,9 +129,7 @@ def test_equivalent_programs_cluster_and_the_larger_cluster_wins(ex: Executor) -
 
 def test_without_clustering_the_most_common_program_wins(ex: Executor) -> None:
     groups = [group(REPLACE, 3), group(FIND, 2), group(LOOPS, 2)]
-    plain = select(
-        REMOVE_OCC, groups, executor=ex, config=SelectConfig(cluster=False, w_logprob=0, w_codet=0)
-    )
+    plain = select(REMOVE_OCC, groups, executor=ex, config=SelectConfig(cluster=False, w_logprob=0, w_codet=0))
     assert plain.submissions[0].code == REPLACE and plain.executions == 0
     clustered = select(REMOVE_OCC, groups, executor=ex, config=SelectConfig(w_logprob=0, w_codet=0))
     assert clustered.submissions[0].code == FIND

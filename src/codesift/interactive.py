@@ -114,14 +114,10 @@ class Session:
         if len(shown) < 2:
             return None
         rows = [tuple(c.outputs[i] for c in shown) for i in range(len(self.selection.probes))]
-        best = max(
-            range(len(rows)), key=lambda i: (len(set(rows[i])), rows[i][0] != rows[i][1]), default=None
-        )
+        best = max(range(len(rows)), key=lambda i: (len(set(rows[i])), rows[i][0] != rows[i][1]), default=None)
         if best is None or len(set(rows[best])) < 2:
             return None
-        return Disagreement(
-            probe=self.selection.probes[best], clusters=tuple(range(len(shown))), behaviours=rows[best]
-        )
+        return Disagreement(probe=self.selection.probes[best], clusters=tuple(range(len(shown))), behaviours=rows[best])
 
     def choose(self, probe: Test, b: str) -> Selection:
         """The user says ``b`` is the right behaviour on ``probe``: clusters that differ are dropped."""
@@ -167,9 +163,7 @@ def run_interactive(
     console = console or Console()
     while True:
         if not session.selection.clusters:
-            console.print(
-                "[red]No program satisfies your answers.[/red] Give a hint to sample again, or quit."
-            )
+            console.print("[red]No program satisfies your answers.[/red] Give a hint to sample again, or quit.")
         else:
             _render(console, session, top)
         d = session.disagreement(top)

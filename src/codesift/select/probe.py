@@ -45,11 +45,7 @@ def example_args(problem: Problem, test: Test) -> tuple[Any, ...] | None:
         except SyntaxError:
             return None
         for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == problem.entry_point
-            ):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == problem.entry_point:
                 return _literal_args(node)
     return None
 
@@ -124,9 +120,7 @@ def _random_like(value: Any, rng: random.Random, depth: int = 0) -> Any:
             return type(value)()
         if isinstance(value, tuple):
             return tuple(_random_like(v, rng, depth + 1) for v in value)
-        return [
-            _random_like(rng.choice(value), rng, depth + 1) for _ in range(rng.randint(0, len(value) + 3))
-        ]
+        return [_random_like(rng.choice(value), rng, depth + 1) for _ in range(rng.randint(0, len(value) + 3))]
     if isinstance(value, dict) and value:
         k, v = rng.choice(list(value.items()))
         return {
@@ -208,9 +202,7 @@ def typed_inputs(problem: Problem, rng: random.Random) -> Iterator[str]:
 
 def _stdio_mutations(text: str) -> Iterator[str]:
     lines = text.rstrip("\n").split("\n")
-    positions = [
-        (r, c) for r, line in enumerate(lines) for c, tok in enumerate(line.split()) if _INT.match(tok)
-    ]
+    positions = [(r, c) for r, line in enumerate(lines) for c, tok in enumerate(line.split()) if _INT.match(tok)]
     for r, c in positions[:8] + positions[-4:]:
         for delta in (1, -1):
             toks = lines[r].split()

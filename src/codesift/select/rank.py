@@ -19,11 +19,7 @@ def score(groups: Sequence[ProgramGroup], tests_passed: int, config: SelectConfi
         "logprob": sum(lps) / len(lps) if lps else 0.0,
         "codet": math.log1p(tests_passed),
     }
-    total = (
-        config.w_size * signals["size"]
-        + config.w_logprob * signals["logprob"]
-        + config.w_codet * signals["codet"]
-    )
+    total = config.w_size * signals["size"] + config.w_logprob * signals["logprob"] + config.w_codet * signals["codet"]
     return {**signals, "samples": float(samples), "tests_passed": float(tests_passed), "total": total}
 
 

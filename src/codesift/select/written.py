@@ -41,9 +41,7 @@ def tests_prompt(problem: Problem, count: int = 8) -> Prompt:
             "`Output:` followed by a "
             "``` block with the exact expected stdout."
         )
-        return Prompt(
-            messages=(("system", _SYSTEM), ("user", user)), prefill="Input:\n```\n", stop=("<|im_end|>",)
-        )
+        return Prompt(messages=(("system", _SYSTEM), ("user", user)), prefill="Input:\n```\n", stop=("<|im_end|>",))
     entry = problem.entry_point or "solution"
     user = (
         f"```python\n{problem.prompt.strip()}\n```\n\nWrite {count} assert statements that test "
@@ -80,9 +78,7 @@ def parse_asserts(text: str, entry_point: str) -> list[Test]:
             call, expected = test.operand, "False"
         elif isinstance(test, ast.Call):
             expected = "True"
-        if not (
-            isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == entry_point
-        ):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == entry_point):
             continue
         if call.keywords or expected is None:
             continue
@@ -97,8 +93,7 @@ def parse_asserts(text: str, entry_point: str) -> list[Test]:
 
 def parse_stdio(text: str) -> list[Test]:
     return [
-        Test(kind="stdio", input=i.strip("\n") + "\n", output=o.strip("\n") + "\n")
-        for i, o in _BLOCK.findall(text)
+        Test(kind="stdio", input=i.strip("\n") + "\n", output=o.strip("\n") + "\n") for i, o in _BLOCK.findall(text)
     ]
 
 
@@ -112,9 +107,7 @@ def write_tests(
     found: dict[str, Test] = {}
     for c in completions:
         text = prompt.prefill + c.text
-        parsed = (
-            parse_stdio(text) if problem.style == "stdio" else parse_asserts(text, problem.entry_point or "")
-        )
+        parsed = parse_stdio(text) if problem.style == "stdio" else parse_asserts(text, problem.entry_point or "")
         for t in parsed:
             if (t.input, t.output) not in visible:
                 found.setdefault(t.key, t)
