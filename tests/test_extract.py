@@ -33,3 +33,14 @@ def test_group_counts_duplicates_as_votes():
     assert [g.votes for g in groups] == [2, 1]
     assert groups[0].code == "def f(x):\n    return x*2\n"
     assert groups[0].mean_logprob == -0.1
+
+
+def test_function_answers_lose_their_self_tests_but_keep_constants():
+    completion = (
+        "    return x * LIMIT\n\nLIMIT = 2\nsys.setrecursionlimit(99)\nprint(f(3))\nassert f(1) == 3\n"
+        "if __name__ == '__main__':\n    f(0)\n"
+    )
+    code = extract_code(completion, "```python\ndef f(x):\n", "f")
+    assert code == "def f(x):\n    return x * LIMIT\n\nLIMIT = 2\nsys.setrecursionlimit(99)\n"
+    stdio = extract_code("n = int(input())\nprint(n + 1)\n```", "```python\n", None)
+    assert stdio == "n = int(input())\nprint(n + 1)\n"  # a program's own prints stay

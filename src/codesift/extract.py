@@ -20,14 +20,35 @@ def extract_code(completion: str, prefill: str = "", entry_point: str | None = N
     """
     if prefill.lstrip().startswith("```"):
         body = prefill.split("\n", 1)[1] if "\n" in prefill else ""
-        return (body + completion).split("```", 1)[0].rstrip() + "\n"
+        code = (body + completion).split("```", 1)[0].rstrip() + "\n"
+        return drop_top_level_tests(code, entry_point) if entry_point else code
     blocks = _BLOCK.findall(completion)
     if not blocks:
         return completion.strip() + "\n"
     for block in blocks:
         if entry_point and re.search(rf"\bdef {re.escape(entry_point)}\s*\(", block):
-            return str(block).rstrip() + "\n"
+            return drop_top_level_tests(str(block).rstrip() + "\n", entry_point)
     return str(blocks[0]).rstrip() + "\n"
+
+
+def drop_top_level_tests(code: str, entry_point: str) -> str:
+    """Remove the self-tests a model appends after a function: asserts, `if __name__` blocks, and bare
+    expressions that call the entry point (`print(f(3))`); set-up calls such as `sys.setrecursionlimit` stay.
+
+    A correct function followed by a call to the model's own wrong assert would otherwise fail as a whole.
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return code
+    lines = code.splitlines(keepends=True)
+    for node in reversed(tree.body):
+        calls_entry = any(isinstance(n, ast.Name) and n.id == entry_point for n in ast.walk(node))
+        is_test = isinstance(node, ast.Assert) or (isinstance(node, ast.Expr) and calls_entry)
+        is_main = isinstance(node, ast.If) and "__name__" in ast.unparse(node.test)
+        if (is_test or is_main) and node.end_lineno is not None:
+            del lines[node.lineno - 1 : node.end_lineno]
+    return "".join(lines).rstrip() + "\n"
 
 
 def normalise(code: str) -> str:

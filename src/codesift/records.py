@@ -67,6 +67,9 @@ class Policy(Record):
     prompt: str = "plain"
     temperature: float = 0.8
     top_p: float = 0.95
+    # Embedded backend: top-k before top-p spares a sort of the whole 151k-token vocabulary per token
+    # (about 3x faster sampling measured on this machine); 0 turns it off.
+    top_k: int = 40
     max_tokens: int = 768
     weight: float = 1.0
     base_url: str | None = None
