@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from codesift.backends import Backend
-from codesift.extract import ProgramGroup, extract_code
+from codesift.extract import ProgramGroup
 from codesift.records import Candidate, Execution, Policy, Problem, Prompt, Test
+from codesift.sample import to_candidate
 from codesift.select.cluster import ExecutionCache, Mapper, run_all
 from codesift.select.probe import args_source, example_args
 
@@ -132,19 +133,5 @@ def repair(
         prompt = repair_prompt(problem, f)
         for c in backend.complete(prompt, [seed + i], policy):
             spent += c.prompt_tokens + c.completion_tokens
-            code = extract_code(c.text, prompt.prefill, problem.entry_point)
-            out.append(
-                Candidate(
-                    problem_id=problem.id,
-                    policy=policy.name,
-                    seed=seed + i,
-                    completion=c.text,
-                    code=code,
-                    prompt_tokens=c.prompt_tokens,
-                    completion_tokens=c.completion_tokens,
-                    mean_logprob=c.mean_logprob,
-                    seconds=c.seconds,
-                    origin="repair",
-                )
-            )
+            out.append(to_candidate(problem, policy, prompt, c, "repair"))
     return out
