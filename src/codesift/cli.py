@@ -79,7 +79,7 @@ def progress_bar(enabled: bool) -> Progress:
 
 def policies_from_flags(
     policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
-    base_url: str | None, max_tokens: int,
+    base_url: str | None, max_tokens: int, api: str = "completion",
 ) -> tuple[Policy, ...]:  # fmt: skip
     if policies_file is not None:
         from codesift.policies import load_policies
@@ -90,7 +90,7 @@ def policies_from_flags(
     return (
         Policy(
             name=name, backend=kind, model=model, prompt=prompt, temperature=temperature,
-            base_url=base_url, max_tokens=max_tokens,
+            base_url=base_url, max_tokens=max_tokens, api=api,  # type: ignore[arg-type]  # pydantic validates
         ),
     )  # fmt: skip
 
@@ -157,6 +157,7 @@ def solve(
     base_url: Annotated[
         str | None, typer.Option(help="OpenAI-compatible server URL (backend openai)")
     ] = None,
+    api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget for repairing failing samples")] = 0,
     sandbox: Annotated[
         str, typer.Option(help="auto, strict (refuse below full isolation) or limits")
@@ -182,7 +183,7 @@ def solve(
             raise UserError(f"unknown backend {backend!r}; use embedded or openai")
         problem = load_problem(path, task)
         config = SolveConfig(
-            policies=policies_from_flags(policies, model, temperature, prompt, backend, base_url, max_tokens),
+            policies=policies_from_flags(policies, model, temperature, prompt, backend, base_url, max_tokens, api),
             samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
         )  # fmt: skip
         for policy in config.policies:
