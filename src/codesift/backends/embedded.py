@@ -3,7 +3,8 @@
 The prompt is decoded once into sequence 0 of a unified KV cache; each sample is a sequence that shares
 those cells (``llama_memory_seq_cp``) and is extended one token per step in a single batch with all its
 siblings, which is what makes many samples cheap on a CPU. Each sequence has its own sampler chain
-(top-p, temperature, seeded draw), so a seed gives the same sample whatever else is in the batch.
+(top-k, top-p, temperature, seeded draw), so a seed is reproducible; llama.cpp's kernels can differ by
+batch shape, so the same seed drawn in a batch of a different size may (rarely) give a slightly different text.
 The mean token logprob is taken from the untempered distribution: it measures the model's belief, not
 the sampling noise.
 """
