@@ -189,6 +189,10 @@ class Sandbox:
             return False
         argv = [path, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session"]
         argv += ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        # A checkout or venv under /tmp (a CI clone, say) must stay visible under the fresh /tmp.
+        venv = os.path.dirname(os.path.dirname(sys.executable))  # under -I -S, sys.prefix is not the venv
+        own = [*self._readable(), venv, os.path.dirname(os.path.abspath(__file__))]
+        argv += [a for p in own if p.startswith("/tmp/") for a in ("--ro-bind", p, p)]
         for hidden in HIDDEN if self.root else ():
             argv += ["--tmpfs", hidden]
             argv += [a for p in self._readable() if p.startswith(hidden + "/") for a in ("--ro-bind", p, p)]
