@@ -15,6 +15,7 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
   largest cluster            behaviour clusters on probe inputs (mutations, typed, model-written), the biggest wins;
                              "no model-written probes": the same without the model's inputs (no extra model call)
   full ranking               clusters scored by size + mean logprob + CodeT agreement
+  support ...                size replaced by soft agreement with every cluster (`SelectConfig.agreement_power`)
   half n, full ranking       the same on the first n/2 samples only
   half n + repair            ... plus repairs of failing samples, budget = tokens of the other n/2
   n (= half n + more samples) full ranking on all n samples: the equal-token alternative to repair
@@ -79,6 +80,7 @@ def evaluate(
     store: Store,
     written: tuple[Test, ...],
     repaired: Sequence[Candidate] | None,
+    power: float = 1.0,
 ) -> dict[str, float]:
     """Every method's chance that its first submission is correct on this problem."""
     groups = group(cands)
@@ -114,6 +116,9 @@ def evaluate(
         "size + logprob": ranked(pool, SelectConfig(w_codet=0)),
         "size + CodeT": ranked(pool, SelectConfig(w_logprob=0)),
         "full ranking": ranked(pool, SelectConfig()),
+        "support": ranked(pool, SelectConfig(w_logprob=0, w_codet=0, agreement_power=power)),
+        "support + CodeT": ranked(pool, SelectConfig(w_logprob=0, agreement_power=power)),
+        "support + CodeT + logprob": ranked(pool, SelectConfig(agreement_power=power)),
         "10@n, filter, 10 most common": most_common_k(pool, 10),
         "10@n, full ranking (one per cluster)": ranked(pool, SelectConfig(), k=10),
         "oracle@n": float(any(correct.values())),
@@ -141,12 +146,12 @@ def evaluate(
     return row
 
 
-def _evaluate_stored(task: Task, store: Store, ex: Mapper, n: int, variant: str) -> dict[str, float]:
+def _evaluate_stored(task: Task, store: Store, ex: Mapper, n: int, variant: str, power: float) -> dict[str, float]:
     cands = _re_extracted(task, [c for c in store.candidates(task.id) if c.origin == "sample"][:n], variant)
     repaired = None
     if store.meta(f"repaired/{task.id}") is not None:
         repaired = [c for c in store.candidates(task.id) if c.origin == "repair"]
-    return evaluate(task, cands, ex, store, _written(task, store), repaired)
+    return evaluate(task, cands, ex, store, _written(task, store), repaired, power)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,10 +162,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=20, help="use the first n samples of each problem")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--prompt", default="plain", help="prompt variant the samples were drawn with")
+    ap.add_argument(
+        "--agreement-power", type=float, default=1.0, help="power of the soft agreement in the support rows"
+    )
+    ap.add_argument("--exclude", default=None, help="skip the problems of this benchmark (held-out sets)")
     ap.add_argument("--json", default=None, help="also write per-problem rows to this JSONL file")
     args = ap.parse_args(argv)
 
-    tasks = {t.id: t for t in load_tasks(args.benchmark, args.data)}
+    excluded = {t.id for t in load_tasks(args.exclude, args.data)} if args.exclude else set()
+    tasks = {t.id: t for t in load_tasks(args.benchmark, args.data) if t.id not in excluded}
     rows: list[dict[str, float]] = []
     with make_executor(workers=args.workers) as ex, open(args.json or os.devnull, "w") as out:
         for path in args.store:
@@ -168,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # Problems whose n samples are all in the store (a run still sampling has a partial one).
                 ids = [pid for pid in tasks if sum(c.origin == "sample" for c in store.candidates(pid)) >= args.n]
                 for i, pid in enumerate(ids, 1):
-                    row = _evaluate_stored(tasks[pid], store, ex, args.n, args.prompt)
+                    row = _evaluate_stored(tasks[pid], store, ex, args.n, args.prompt, args.agreement_power)
                     rows.append(row)
                     out.write(json.dumps({"id": pid, **row}) + "\n")
                     out.flush()

@@ -18,7 +18,7 @@ from codesift.extract import ProgramGroup
 from codesift.records import Problem, Test
 from codesift.select.cluster import cluster, separating, signatures
 from codesift.select.probe import probe_tests
-from codesift.select.rank import order, score
+from codesift.select.rank import order, score, supports
 from codesift.select.rank import submissions as make_submissions
 from codesift.select.types import Cluster, SelectConfig, Selection
 from codesift.select.written import WrittenTests, write_tests
@@ -64,16 +64,18 @@ def select(
     sigs = signatures(groups, probes, results, config.float_digits)
     if not config.cluster:
         sigs = {g.program: (g.program,) for g in groups}
+    buckets = cluster(groups, sigs)
+    outputs = [sigs[members[0].program] for members in buckets]
+    support: list[float | None] = [None] * len(buckets)
+    if config.agreement_power is not None:
+        sizes = [sum(g.votes for g in members) for members in buckets]
+        support = list(supports(outputs, sizes, config.agreement_power))
     clusters = []
-    for members in cluster(groups, sigs):
-        head = members[0].program
-        passed = sum(results[head][t.key].status == "passed" for t in codet)
+    for members, outs, backing in zip(buckets, outputs, support, strict=True):
+        passed = sum(results[members[0].program][t.key].status == "passed" for t in codet)
         clusters.append(
             Cluster(
-                groups=tuple(members),
-                outputs=sigs[head],
-                tests_passed=passed,
-                scores=score(members, passed, config),
+                groups=tuple(members), outputs=outs, tests_passed=passed, scores=score(members, passed, config, backing)
             )
         )
     ranked = order(clusters)

@@ -10,17 +10,37 @@ from codesift.records import Submission
 from codesift.select.types import Cluster, SelectConfig
 
 
-def score(groups: Sequence[ProgramGroup], tests_passed: int, config: SelectConfig) -> dict[str, float]:
-    """Per-signal scores and their weighted sum (log-linear: size times tests passed is CodeT)."""
+def score(
+    groups: Sequence[ProgramGroup], tests_passed: int, config: SelectConfig, support: float | None = None
+) -> dict[str, float]:
+    """Per-signal scores and their weighted sum (log-linear: size times tests passed is CodeT).
+
+    ``support`` (soft agreement with the other clusters, counted in samples) stands in for the
+    cluster's own sample count when given.
+    """
     samples = sum(g.votes for g in groups)
+    votes = samples if support is None else support
     lps = [c.mean_logprob for g in groups for c in g.candidates if c.mean_logprob is not None]
     signals = {
-        "size": math.log(max(samples, 1)),
+        "size": math.log(max(votes, 1)),
         "logprob": sum(lps) / len(lps) if lps else 0.0,
         "codet": math.log1p(tests_passed),
     }
     total = config.w_size * signals["size"] + config.w_logprob * signals["logprob"] + config.w_codet * signals["codet"]
-    return {**signals, "samples": float(samples), "tests_passed": float(tests_passed), "total": total}
+    extra = {} if support is None else {"support": support}
+    return {**signals, "samples": float(samples), **extra, "tests_passed": float(tests_passed), "total": total}
+
+
+def supports(outputs: Sequence[tuple[str, ...]], samples: Sequence[int], power: float) -> list[float]:
+    """Each cluster's samples plus every other cluster's, weighted by (share of probes agreed on)^power."""
+
+    def agreement(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+        return sum(x == y for x, y in zip(a, b, strict=True)) / len(a) if a else 1.0
+
+    return [
+        sum(n * agreement(mine, theirs) ** power for theirs, n in zip(outputs, samples, strict=True))
+        for mine in outputs
+    ]
 
 
 def order(clusters: Sequence[Cluster]) -> list[Cluster]:

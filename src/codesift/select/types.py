@@ -14,6 +14,11 @@ class SelectConfig(BaseModel):
     The score of a cluster is log-linear so that ``w_size = w_codet = 1`` is CodeT's dual
     agreement (samples in the cluster times model tests it passes):
     ``w_size·ln(samples) + w_codet·ln(1 + model tests passed) + w_logprob·mean token logprob``.
+
+    ``agreement_power`` (None: off) replaces a cluster's own sample count by its *support*, the
+    samples of every cluster weighted by the share of probes on which they behave alike, raised to
+    this power (MBR-exec's soft agreement): right programs that differ only on an edge case still
+    vote for each other, while a wrong behaviour shared by many samples keeps only its own votes.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -27,6 +32,7 @@ class SelectConfig(BaseModel):
     w_size: float = 1.0
     w_logprob: float = 0.5
     w_codet: float = 1.0
+    agreement_power: float | None = Field(default=None, gt=0)
     seed: int = 0
 
 
