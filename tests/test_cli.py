@@ -41,6 +41,34 @@ def test_unknown_model_is_a_clear_error(tmp_path):
     assert "unknown model 'gpt-9'" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("knob", "message"),
+    [
+        ("w_foo=1", "KEY one of:"),
+        ("agreement_power", "expected KEY=VALUE"),
+        ("w_size=abc", "not a number"),
+        ("agreement_power=-1", "greater than 0"),
+    ],
+)
+@pytest.mark.parametrize("command", ["solve", "bench"])
+def test_bad_select_knob_is_a_clear_error(tmp_path, knob, message, command):
+    target = str(REPO / "examples" / "digit_sum.py") if command == "solve" else "humaneval"
+    result = codesift(command, target, "--select", knob, "--select", "w_logprob=0")
+    assert result.returncode == 2
+    assert "--select" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_select_knobs_override_the_defaults():
+    from codesift.cli import select_from_flags
+    from codesift.select import SelectConfig
+
+    config = select_from_flags(["agreement_power=1", "w_logprob=0", "typed=false", "max_probes=12"])
+    assert config == SelectConfig(agreement_power=1.0, w_logprob=0.0, typed=False, max_probes=12)
+    assert select_from_flags(["agreement_power=none"]).agreement_power is None
+    assert select_from_flags([]) == SelectConfig()
+
+
 @pytest.mark.model
 @pytest.mark.parametrize("example", ["digit_sum.py", "sum_of_pairs.md"])
 def test_solve_json_with_the_real_fast_model(tmp_path, example):

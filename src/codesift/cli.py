@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
@@ -19,8 +19,10 @@ from rich.table import Table
 
 from codesift.backends import BackendError
 from codesift.backends.models import DEFAULT_MODEL, resolve_model
+from codesift.cli_bench import SELECT_HELP
 from codesift.problems import ProblemError
 from codesift.records import Answer, Policy, Problem, digest
+from codesift.select.types import SelectConfig
 
 app = typer.Typer(
     help="Sample programs from a language model, run them in a sandbox, and return the ones that work.",
@@ -80,6 +82,27 @@ def progress_bar(enabled: bool) -> Progress:
 def check_backend(backend: str) -> None:
     if backend not in ("embedded", "openai"):
         raise UserError(f"unknown backend {backend!r}; use embedded or openai")
+
+
+def select_from_flags(pairs: Sequence[str]) -> SelectConfig:
+    """`--select KEY=VALUE` (repeatable) over the default `SelectConfig`; values are JSON (``none`` for null)."""
+    fields: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or key not in SelectConfig.model_fields:
+            allowed = ", ".join(SelectConfig.model_fields)
+            raise UserError(f"--select {pair!r}: expected KEY=VALUE with KEY one of: {allowed}")
+        raw = raw.strip()
+        try:
+            fields[key] = None if raw.lower() in ("none", "null") else json.loads(raw.lower())
+        except json.JSONDecodeError:
+            raise UserError(f"--select {pair!r}: {raw!r} is not a number, true/false or none") from None
+    try:
+        return SelectConfig(**fields)
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise UserError(f"--select {first['loc'][0]}: {first['msg']} (got {first.get('input')!r})") from None
 
 
 def policies_from_flags(
@@ -171,6 +194,7 @@ def solve(
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (executor ray)")] = None,
     store: Annotated[Path | None, typer.Option(help="SQLite run store (default: .codesift/<problem>.sqlite)")] = None,
     interactive: Annotated[bool, typer.Option(help="Show disagreeing clusters and let you pick")] = False,
+    knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
 ) -> None:
     """Solve one problem and print the chosen program with its evidence."""
@@ -185,6 +209,7 @@ def solve(
         config = SolveConfig(
             policies=policies_from_flags(policies, model, temperature, prompt, backend, base_url, max_tokens, api),
             samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
+            select=select_from_flags(knobs or ()),
         )  # fmt: skip
         for policy in config.policies:
             if policy.backend == "embedded":

@@ -23,6 +23,7 @@ from rich.table import Table
 
 from codesift.bench.tasks import BenchDataError
 
+SELECT_HELP = "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, ...)"
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 err = Console(stderr=True)
 
@@ -104,6 +105,7 @@ def bench(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget per problem for repairing samples")] = 0,
+    knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first K problems")] = None,
     problems: Annotated[str | None, typer.Option(help="Only these ids (HumanEval/0 or 0), comma-separated")] = None,
@@ -130,7 +132,7 @@ def bench(
         if reference:
             _reference(tasks, run_dir, sandbox, as_json, show)
             return
-        from codesift.cli import check_backend, open_backends, open_executor, policies_from_flags
+        from codesift.cli import check_backend, open_backends, open_executor, policies_from_flags, select_from_flags
 
         check_backend(backend)
         mode = "graded" if grade else "run"
@@ -149,6 +151,7 @@ def bench(
                         policies, model, temperature, prompt, backend, base_url, max_tokens, api
                     ),
                     samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
+                    select=select_from_flags(knobs or ()),
                 )  # fmt: skip
                 with open_backends(executor, ray_address) as pool:
                     results = run_bench(
