@@ -74,3 +74,23 @@ def test_sigkill_and_resume(tmp_path: Path) -> None:
     assert ids == [f"HumanEval/{i}" for i in PROBLEMS.split(",")]
     exported = (run_dir / "samples.jsonl").read_text().splitlines()
     assert len(exported) == SAMPLES * len(ids)
+
+
+def test_a_run_dir_from_before_a_new_knob_still_resumes(tmp_path: Path) -> None:
+    from codesift.bench.run import BenchDataError, check_run
+    from codesift.pipeline import SolveConfig
+    from codesift.store import Store
+
+    spec = {"benchmark": "humaneval", "config": SolveConfig().model_dump(mode="json")}
+    older = json.loads(json.dumps(spec))
+    del older["config"]["select"]["agreement_power"]  # as written before that knob existed
+    with Store(tmp_path / "store.sqlite") as store:
+        check_run(store, older, tmp_path)
+        check_run(store, spec, tmp_path)  # None == absent: same run
+        changed = json.loads(json.dumps(spec))
+        changed["config"]["select"]["agreement_power"] = 1.0
+        changed["config"]["policies"][0]["temperature"] = 0.2
+        with pytest.raises(
+            BenchDataError, match=r"config\.policies\[0\]\.temperature, config\.select\.agreement_power"
+        ):
+            check_run(store, changed, tmp_path)

@@ -81,16 +81,31 @@ def read_results(run_dir: Path) -> RunResults:
 
 
 def check_run(store: Store, spec: dict[str, Any], run_dir: Path) -> None:
-    """Refuse to mix two different runs in one run dir (their numbers would be meaningless)."""
+    """Refuse to mix two different runs in one run dir (their numbers would be meaningless).
+
+    A setting that is None on one side and absent on the other is the same run: knobs added later
+    default to None (off), so older run dirs stay resumable.
+    """
     previous = store.meta("bench")
     if not isinstance(previous, dict):
         store.set_meta("bench", spec)
-    elif previous != spec:
-        changed = sorted(k for k in {*previous, *spec} if previous.get(k) != spec.get(k))
+        return
+    changed = _differences(previous, spec)
+    if changed:
         raise BenchDataError(
             f"{run_dir} holds a run with other settings ({', '.join(changed)} differ); "
             "use another --run-dir or the same flags to resume."
         )
+
+
+def _differences(old: Any, new: Any, path: str = "") -> list[str]:
+    """Dotted paths of the settings that differ (None counts as absent)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = sorted({*old, *new})
+        return [d for k in keys for d in _differences(old.get(k), new.get(k), f"{path}.{k}" if path else k)]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [d for i, (a, b) in enumerate(zip(old, new, strict=True)) for d in _differences(a, b, f"{path}[{i}]")]
+    return [] if old == new else [path or "settings"]
 
 
 def run_bench(
