@@ -14,11 +14,12 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
   filter, most common        the passing program sampled most often (the baseline to beat)
   largest cluster            behaviour clusters on probe inputs (mutations, typed, model-written), the biggest wins;
                              "no model-written probes": the same without the model's inputs (no extra model call)
-  full ranking               clusters scored by size + mean logprob + CodeT agreement
+  size + CodeT (default)     clusters scored by size + CodeT agreement (model-written asserts passed)
+  ... + logprob              plus mean token logprob at weight 0.5 (the default until session 3)
   support ...                size replaced by soft agreement with every cluster (`SelectConfig.agreement_power`)
-  half n, full ranking       the same on the first n/2 samples only
+  half n, default ranking    the same on the first n/2 samples only
   half n + repair            ... plus repairs of failing samples, budget = tokens of the other n/2
-  n (= half n + more samples) full ranking on all n samples: the equal-token alternative to repair
+  n (= half n + more samples) default ranking on all n samples: the equal-token alternative to repair
   oracle@n                   some sample is correct
 """
 
@@ -41,6 +42,8 @@ from codesift.prompt import build_prompt
 from codesift.records import Candidate, Test
 from codesift.select import SelectConfig, select
 from codesift.store import Store
+
+LOGPROB = 0.5  # the weight logprob had as a default until session 3
 
 
 def _pool(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> tuple[list[ProgramGroup], int]:
@@ -106,21 +109,21 @@ def evaluate(
         top = sorted(gs, key=lambda g: -g.votes)[:k]  # `group` keeps sampling order among ties
         return float(any(correct[g.program] for g in top))
 
-    size_only = SelectConfig(w_logprob=0, w_codet=0)
+    size_only = SelectConfig(w_codet=0)
     row = {
         "raw pass@1": expected(groups),
         "filter, random": expected(pool),
         "filter, most common": most_common(pool),
         "largest cluster, no model-written probes": ranked(pool, size_only, ()),
         "largest cluster": ranked(pool, size_only),
-        "size + logprob": ranked(pool, SelectConfig(w_codet=0)),
-        "size + CodeT": ranked(pool, SelectConfig(w_logprob=0)),
-        "full ranking": ranked(pool, SelectConfig()),
-        "support": ranked(pool, SelectConfig(w_logprob=0, w_codet=0, agreement_power=power)),
-        "support + CodeT": ranked(pool, SelectConfig(w_logprob=0, agreement_power=power)),
-        "support + CodeT + logprob": ranked(pool, SelectConfig(agreement_power=power)),
+        "size + logprob": ranked(pool, SelectConfig(w_codet=0, w_logprob=LOGPROB)),
+        "size + CodeT + logprob": ranked(pool, SelectConfig(w_logprob=LOGPROB)),
+        "size + CodeT (default ranking)": ranked(pool, SelectConfig()),
+        "support": ranked(pool, SelectConfig(w_codet=0, agreement_power=power)),
+        "support + CodeT": ranked(pool, SelectConfig(agreement_power=power)),
+        "support + CodeT + logprob": ranked(pool, SelectConfig(w_logprob=LOGPROB, agreement_power=power)),
         "10@n, filter, 10 most common": most_common_k(pool, 10),
-        "10@n, full ranking (one per cluster)": ranked(pool, SelectConfig(), k=10),
+        "10@n, default ranking (one per cluster)": ranked(pool, SelectConfig(), k=10),
         "oracle@n": float(any(correct.values())),
         "samples": float(n),
         "sample tokens": float(sum(c.prompt_tokens + c.completion_tokens for c in cands)),
@@ -134,7 +137,7 @@ def evaluate(
         half_groups = group(half)
         correct.update(_correct(task, half_groups, ex, store))
         half_pool = _pool(task, half_groups, ex, store)[0]
-        row["half n, full ranking"] = ranked(half_pool, SelectConfig())
+        row["half n, default ranking"] = ranked(half_pool, SelectConfig())
         fixed = group([*half, *repaired])
         correct.update(_correct(task, fixed, ex, store))
         fixed_pool = _pool(task, fixed, ex, store)[0]
@@ -183,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     out.write(json.dumps({"id": pid, **row}) + "\n")
                     out.flush()
                     print(
-                        f"[{i}/{len(ids)}] {pid}: full={row['full ranking']:.0f} oracle={row['oracle@n']:.0f}",
+                        f"[{i}/{len(ids)}] {pid}: default={row['size + CodeT (default ranking)']:.0f} "
+                        f"oracle={row['oracle@n']:.0f}",
                         file=sys.stderr,
                     )
     print_table(args.benchmark, rows)
