@@ -19,6 +19,7 @@ class SelectConfig(BaseModel):
     samples of every cluster weighted by the share of probes on which they behave alike, raised to
     this power (MBR-exec's soft agreement): right programs that differ only on an edge case still
     vote for each other, while a wrong behaviour shared by many samples keeps only its own votes.
+    Off by default: with p = 1 it lost problems on held-out data (docs/RESULTS.md, "Ranking defaults").
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
