@@ -92,20 +92,21 @@ def check_run(store: Store, spec: dict[str, Any], run_dir: Path) -> None:
         return
     changed = _differences(previous, spec)
     if changed:
+        hint = " (selection knobs: --select KEY=VALUE)" if any(".select." in c for c in changed) else ""
         raise BenchDataError(
-            f"{run_dir} holds a run with other settings ({', '.join(changed)} differ); "
-            "use another --run-dir or the same flags to resume."
+            f"{run_dir} holds a run with other settings: {'; '.join(changed)}. "
+            f"Use another --run-dir, or the run's settings to resume{hint}."
         )
 
 
 def _differences(old: Any, new: Any, path: str = "") -> list[str]:
-    """Dotted paths of the settings that differ (None counts as absent)."""
+    """The settings that differ, as 'dotted.path was X, now Y' (None counts as absent)."""
     if isinstance(old, dict) and isinstance(new, dict):
         keys = sorted({*old, *new})
         return [d for k in keys for d in _differences(old.get(k), new.get(k), f"{path}.{k}" if path else k)]
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         return [d for i, (a, b) in enumerate(zip(old, new, strict=True)) for d in _differences(a, b, f"{path}[{i}]")]
-    return [] if old == new else [path or "settings"]
+    return [] if old == new else [f"{path or 'settings'} was {json.dumps(old)}, now {json.dumps(new)}"]
 
 
 def run_bench(
