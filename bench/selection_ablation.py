@@ -52,7 +52,7 @@ def _pool(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) 
     problem = task.problem
     results = run_all(groups, problem.examples, ex, store, problem.entry_point)
     passing = filter_groups(problem, groups, results)[0]
-    return selection_pool(problem, groups, results)[0], sum(g.votes for g in passing)
+    return selection_pool(problem, passing, groups, results)[0], sum(g.votes for g in passing)
 
 
 def _correct(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> dict[str, bool]:

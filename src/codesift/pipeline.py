@@ -99,10 +99,12 @@ def best_effort(
 
 
 def selection_pool(
-    problem: Problem, groups: Sequence[ProgramGroup], results: dict[str, dict[str, Execution]]
+    problem: Problem,
+    passing: list[ProgramGroup],
+    groups: Sequence[ProgramGroup],
+    results: dict[str, dict[str, Execution]],
 ) -> tuple[list[ProgramGroup], int]:
-    """What selection ranks (those passing every example, else the best effort) and how many examples they pass."""
-    passing = filter_groups(problem, groups, results)[0]
+    """What selection ranks (``passing`` from `filter_groups`, else the best effort) and how many examples they pass."""
     return (passing, len(problem.examples)) if passing else best_effort(problem, groups, results)
 
 
@@ -164,7 +166,7 @@ def solve(
         passing, failures = filter_groups(problem, groups, results)
         progress.advance(len(failures))
 
-    pool, examples_passed = selection_pool(problem, groups, results)
+    pool, examples_passed = selection_pool(problem, passing, groups, results)
 
     written = WrittenTests()
     if config.test_writers and len(pool) > 1:
