@@ -22,7 +22,7 @@ SAMPLES = 1
 
 def _command(run_dir: Path) -> list[str]:
     return [
-        sys.executable, "-c", "from codesift.cli_bench import app; app()", "bench", "humaneval",
+        sys.executable, "-c", "from codesift.cli import app; app()", "bench", "humaneval",
         "--model", "qwen2.5-coder-0.5b", "--problems", PROBLEMS, "--samples", str(SAMPLES),
         "--temperature", "0", "--max-tokens", "160", "--run-dir", str(run_dir), "--json",
     ]  # fmt: skip

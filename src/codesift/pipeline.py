@@ -11,11 +11,11 @@ from __future__ import annotations
 import ast
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesift.backends import Backend
+from codesift.events import EventSink, Stages
 from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup, group
 from codesift.records import Answer, Candidate, Execution, Policy, Problem
@@ -24,22 +24,6 @@ from codesift.sample import sample
 from codesift.select import SelectConfig, Selection, select, write_tests
 from codesift.select.written import WrittenTests
 from codesift.store import Store
-
-
-class Progress(Protocol):
-    """Where a long solve reports how far it is (the CLI draws rich progress bars)."""
-
-    def stage(self, name: str, total: int) -> None: ...
-
-    def advance(self, n: int = 1) -> None: ...
-
-
-class _Silent:
-    def stage(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
 
 
 class SolveConfig(BaseModel):
@@ -140,46 +124,49 @@ def solve(
     executor: Mapper,
     store: Store,
     backend_for: Callable[[Policy], Backend],
-    progress: Progress | None = None,
+    events: EventSink | None = None,
 ) -> tuple[Answer, Selection]:
-    """Answer `problem`; the Selection carries the clusters and probes behind the answer."""
+    """Answer `problem`; the Selection carries the clusters and probes behind the answer.
+
+    Every stage reports on `events` and its wall seconds land in `Answer.timings`.
+    """
     started = time.perf_counter()
-    progress = progress or _Silent()
+    stages = Stages(events)
     executions_before = store.execution_count()
 
-    progress.stage("sampling", config.samples)
-    candidates = sample(
-        problem, config.policies, config.samples, seed=config.seed, store=store,
-        backend_for=backend_for, progress=progress.advance,
-    )  # fmt: skip
+    with stages.stage("sample", config.samples) as stage:
+        candidates = sample(
+            problem, config.policies, config.samples, seed=config.seed, store=store,
+            backend_for=backend_for, stage=stage,
+        )  # fmt: skip
     groups = group(candidates)
-    progress.stage("running examples", len(groups))
-    results = run_all(groups, problem.examples, executor, store, problem.entry_point)
-    progress.advance(len(groups))
+    with stages.stage("run examples", len(groups)) as stage:
+        results = run_all(groups, problem.examples, executor, store, problem.entry_point)
+        stage.advance(len(groups))
     passing, failures = filter_groups(problem, groups, results)
 
     if config.repair_tokens and failures:
-        progress.stage("repairing", len(failures))
-        candidates += _repaired(problem, failures, config, store, backend_for(config.policies[0]), executor)
-        groups = group(candidates)
-        results = run_all(groups, problem.examples, executor, store, problem.entry_point)
-        passing, failures = filter_groups(problem, groups, results)
-        progress.advance(len(failures))
+        with stages.stage("repair", len(failures)) as stage:
+            candidates += _repaired(problem, failures, config, store, backend_for(config.policies[0]), executor)
+            groups = group(candidates)
+            results = run_all(groups, problem.examples, executor, store, problem.entry_point)
+            passing, failures = filter_groups(problem, groups, results)
+            stage.advance(stage.total)
 
     pool, examples_passed = selection_pool(problem, passing, groups, results)
 
     written = WrittenTests()
     if config.test_writers and len(pool) > 1:
-        progress.stage("writing tests", config.test_writers)
-        written = written_tests(problem, config, store, backend_for(config.policies[0]))
-        progress.advance(config.test_writers)
+        with stages.stage("write tests", config.test_writers) as stage:
+            written = written_tests(problem, config, store, backend_for(config.policies[0]))
+            stage.advance(config.test_writers)
 
-    progress.stage("clustering", len(pool))
-    selection = select(
-        problem, pool, executor=executor, config=config.select, model_tests=written.tests,
-        submissions=config.submissions, cache=store, examples_passed=examples_passed,
-    )  # fmt: skip
-    progress.advance(len(pool))
+    with stages.stage("select", len(pool)) as stage:
+        selection = select(
+            problem, pool, executor=executor, config=config.select, model_tests=written.tests,
+            submissions=config.submissions, cache=store, examples_passed=examples_passed,
+        )  # fmt: skip
+        stage.advance(len(pool))
     answer = Answer(
         problem_id=problem.id,
         submissions=selection.submissions,
@@ -192,6 +179,7 @@ def solve(
         executions=store.execution_count() - executions_before,
         seconds=time.perf_counter() - started,
         separating_inputs=tuple(selection.probes[i].input for i in selection.separating),
+        timings=stages.seconds,
     )
     store.add_answer(answer)
     return answer, selection

@@ -17,10 +17,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from codesift.errors import CodesiftError
 from codesift.records import Policy
 
 
-class PolicyError(ValueError):
+class PolicyError(CodesiftError, ValueError):
     """A policy file the user must fix; the message is one line naming the file, the entry and the key."""
 
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from codesift.errors import CodesiftError
 from codesift.records import Problem, Test
 
 
-class ProblemError(ValueError):
+class ProblemError(CodesiftError, ValueError):
     """A problem file we cannot use; the message names the file and the fix."""
 
 

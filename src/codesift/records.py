@@ -156,6 +156,8 @@ class Answer(Record):
     executions: int
     seconds: float
     separating_inputs: tuple[str, ...] = ()
+    # Wall seconds per pipeline stage (sample, run examples, write tests, select, ...), from the event stream.
+    timings: dict[str, float] = Field(default_factory=dict)
 
     @property
     def program(self) -> str | None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from codesift.backends import Backend, BackendError
+from codesift.events import CandidateSampled, Stage
 from codesift.extract import extract_code
 from codesift.policies import plan
 from codesift.prompt import build_prompt
 from codesift.records import Candidate, Completion, Policy, Problem, Prompt
 from codesift.store import Store
-
-Progress = Callable[[int], None]
 
 
 def to_candidate(problem: Problem, policy: Policy, prompt: Prompt, c: Completion, origin: str) -> Candidate:
@@ -29,6 +28,12 @@ def to_candidate(problem: Problem, policy: Policy, prompt: Prompt, c: Completion
     )
 
 
+def _sampled(c: Candidate) -> CandidateSampled:
+    return CandidateSampled(
+        problem_id=c.problem_id, policy=c.policy, seed=c.seed, program=c.program, completion_tokens=c.completion_tokens
+    )
+
+
 def sample(
     problem: Problem,
     policies: Sequence[Policy],
@@ -38,7 +43,7 @@ def sample(
     store: Store,
     backend_for: Callable[[Policy], Backend],
     chunk: int = 16,
-    progress: Progress | None = None,
+    stage: Stage | None = None,
 ) -> list[Candidate]:
     """The problem's `n` samples, spread over `policies` by weight; stored ones are reused, not redrawn.
 
@@ -48,8 +53,8 @@ def sample(
     wanted: list[Candidate] = []
     for policy, seeds in plan(policies, n, seed):
         missing = [s for s in seeds if (policy.name, s) not in stored]
-        if progress:
-            progress(len(seeds) - len(missing))
+        if stage:
+            stage.advance(len(seeds) - len(missing))
         if missing:
             prompt = build_prompt(problem, policy.prompt)
             backend = backend_for(policy)
@@ -64,7 +69,9 @@ def sample(
                 fresh = [to_candidate(problem, policy, prompt, c, "sample") for c in completions]
                 store.add_candidates(fresh)
                 stored.update({(c.policy, c.seed): c for c in fresh})
-                if progress:
-                    progress(len(fresh))
+                if stage:
+                    for c in fresh:
+                        stage.sink(_sampled(c))
+                    stage.advance(len(fresh))
         wanted += [stored[(policy.name, s)] for s in seeds]
     return wanted

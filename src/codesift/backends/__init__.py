@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from codesift.errors import CodesiftError
 from codesift.records import Completion, Policy, Prompt
 
 
-class BackendError(RuntimeError):
+class BackendError(CodesiftError, RuntimeError):
     """A backend failure the user can act on; the message names the cause and the fix."""
 
 

@@ -20,6 +20,7 @@ from codesift.backends import Backend
 from codesift.bench.grade import ProblemResult, grade_programs, grade_task
 from codesift.bench.metrics import CostSummary, Summary, summarize
 from codesift.bench.tasks import BenchDataError, Task
+from codesift.events import EventSink, ProblemDone, ignore
 from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup
 from codesift.pipeline import SolveConfig, solve
@@ -118,9 +119,10 @@ def run_bench(
     executor: Mapper,
     backend_for: Callable[[Policy], Backend],
     isolation: str = "",
-    on_problem: Callable[[ProblemResult], None] | None = None,
+    events: EventSink | None = None,
 ) -> RunResults:
     """Solve and grade every task, resuming whatever the run dir already holds."""
+    events = events or ignore
     run_dir.mkdir(parents=True, exist_ok=True)
     settings = config.model_dump(mode="json")
     spec = {"benchmark": benchmark, "config": settings}
@@ -130,17 +132,23 @@ def run_bench(
         for task in tasks:
             answer = store.answer(task.id)
             if answer is None:
-                answer, _ = solve(task.problem, config, executor=executor, store=store, backend_for=backend_for)
+                answer, _ = solve(
+                    task.problem, config, executor=executor, store=store, backend_for=backend_for, events=events
+                )
             # pass@k counts samples; repaired programs count only when submitted
             samples = [c for c in store.candidates(task.id) if c.origin == "sample"]
             result = grade_task(task, samples, answer, executor, store)
             results.append(result)
             run = _results(benchmark, settings, isolation, results)
             write_results(run_dir, run)
-            if on_problem:
-                on_problem(result)
+            events(_done(result))
         export_samples(store, tasks, run_dir)
     return _results(benchmark, settings, isolation, results)
+
+
+def _done(result: ProblemResult) -> ProblemDone:
+    solved = result.selected if result.answered else result.correct > 0
+    return ProblemDone(problem_id=result.id, solved=bool(solved), seconds=result.seconds)
 
 
 def _results(benchmark: str, config: dict[str, Any], isolation: str, results: list[ProblemResult]) -> RunResults:
@@ -218,7 +226,7 @@ def grade_samples(
     run_dir: Path,
     executor: Mapper,
     isolation: str = "",
-    on_problem: Callable[[ProblemResult], None] | None = None,
+    events: EventSink | None = None,
 ) -> RunResults:
     """Grade another tool's samples with our grader; pass@k and oracle (no selection: nothing chose)."""
     candidates = import_samples(samples, tasks)
@@ -234,8 +242,8 @@ def grade_samples(
             result = grade_task(task, mine, None, executor, store)
             results.append(result)
             write_results(run_dir, _results(benchmark, {"graded": str(samples)}, isolation, results))
-            if on_problem:
-                on_problem(result)
+            if events:
+                events(_done(result))
     return _results(benchmark, {"graded": str(samples)}, isolation, results)
 
 

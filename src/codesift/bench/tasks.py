@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from codesift.bench.examples import apps_tests, assert_example
+from codesift.errors import CodesiftError
 from codesift.problems import function_problem
 from codesift.records import Problem, Record, Test
 
@@ -31,7 +32,7 @@ BENCHMARKS = ("humaneval", "mbpp", "mbpp-sanitized", "apps")
 DATA_ENV = "CODESIFT_DATA"
 
 
-class BenchDataError(ValueError):
+class BenchDataError(CodesiftError, ValueError):
     """A missing or malformed benchmark file; the message says what to fix."""
 
 

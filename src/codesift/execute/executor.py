@@ -51,6 +51,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from codesift.errors import CodesiftError
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Execution, Status, Test, digest
 
@@ -59,7 +60,7 @@ READY, SETUP_FAILED = b"+", 70  # as in harness.py / zygote.py, which cannot imp
 SANDBOX_MODES = ("auto", "strict", "bubblewrap", "limits")
 
 
-class SandboxError(RuntimeError):
+class SandboxError(CodesiftError, RuntimeError):
     """The sandbox cannot run (or cannot reach the isolation asked for); the message says what to do."""
 
 

@@ -1,63 +1,28 @@
-"""`codesift bench` and `codesift report`, mounted into the main `codesift` app by codesift.cli."""
+"""`codesift bench` and `codesift report`: whole benchmarks, resumable, graded on hidden tests only."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from codesift.bench.tasks import BenchDataError
-
-SELECT_HELP = "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, ...)"
-app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-err = Console(stderr=True)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    from codesift.cli import user_errors
-
-    with user_errors():
-        try:
-            yield
-        except BenchDataError as e:
-            err.print(f"[bold red]error:[/bold red] {e}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-
-@contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[bool], None]]:
-    """A problems bar with an ETA; the callback takes whether the problem was solved."""
-    bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("solved {task.fields[ok]}"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-        console=err, disable=not enabled,
-    )  # fmt: skip
-    with bar:
-        task = bar.add_task("problems", total=total, ok=0)
-        solved = 0
-
-        def advance(ok: bool) -> None:
-            nonlocal solved
-            solved += ok
-            bar.update(task, advance=1, ok=solved)
-
-        yield advance
+from codesift.cli.common import (
+    SELECT_HELP,
+    check_backend,
+    open_backends,
+    open_executor,
+    policies_from_flags,
+    progress_events,
+    select_from_flags,
+    settings,
+    user_errors,
+)
+from codesift.events import ProblemDone
 
 
 def _pct(value: float | None) -> str:
@@ -89,7 +54,6 @@ def _default_run_dir(name: str, model: str, samples: int, temperature: float, mo
     return Path("runs") / f"{stem}-{mode}-{Path(model).stem}-n{samples}-t{temperature:g}"
 
 
-@app.command()
 def bench(
     name: Annotated[str, typer.Argument(help="humaneval, mbpp, mbpp-sanitized, apps, or a .jsonl file")],
     model: Annotated[str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, ...")] = (
@@ -126,27 +90,26 @@ def bench(
     """Run a benchmark (resumable): solve every problem, grade on hidden tests, print pass@k and friends."""
     from codesift.bench.tasks import load_tasks, select
 
-    with _user_errors():
+    with user_errors():
         tasks = select(load_tasks(name, data), problems, limit)
         show = not as_json and sys.stderr.isatty()
         if reference:
             _reference(tasks, run_dir, sandbox, as_json, show)
             return
-        from codesift.cli import check_backend, open_backends, open_executor, policies_from_flags, select_from_flags
-
         check_backend(backend)
         mode = "graded" if grade else "run"
         run_dir = run_dir or _default_run_dir(name, grade.name if grade else model, samples, temperature, mode)
-        with open_executor(executor, sandbox, ray_address) as ex, _progress(len(tasks), show) as advance:
+        with open_executor(executor, sandbox, ray_address) as ex, progress_events(show, len(tasks)) as events:
             if grade is not None:
                 from codesift.bench.run import grade_samples
 
-                results = grade_samples(name, tasks, grade, run_dir, ex, ex.isolation, lambda r: advance(r.correct > 0))
+                results = grade_samples(name, tasks, grade, run_dir, ex, ex.isolation, events)
             else:
                 from codesift.bench.run import run_bench
                 from codesift.pipeline import SolveConfig
 
-                config = SolveConfig(
+                config = settings(
+                    SolveConfig, "bench",
                     policies=policies_from_flags(
                         policies, model, temperature, prompt, backend, base_url, max_tokens, api
                     ),
@@ -156,7 +119,7 @@ def bench(
                 with open_backends(executor, ray_address) as pool:
                     results = run_bench(
                         name, tasks, run_dir, config, executor=ex, backend_for=pool, isolation=ex.isolation,
-                        on_problem=lambda r: advance(r.selected if r.answered else r.correct > 0),
+                        events=events,
                     )  # fmt: skip
     if as_json:
         print(json.dumps({"run_dir": str(run_dir), **results.model_dump(mode="json", exclude={"problems"})}))
@@ -166,16 +129,15 @@ def bench(
 
 def _reference(tasks: list[Any], run_dir: Path | None, sandbox: str, as_json: bool, show: bool) -> None:
     from codesift.bench.run import grade_references
-    from codesift.cli import open_executor
     from codesift.store import Store
 
     path = run_dir / "reference.sqlite" if run_dir else ":memory:"
     with (
         Store(path) as store,
         open_executor("local", sandbox, None) as ex,
-        _progress(len(tasks), show) as advance,
+        progress_events(show, len(tasks)) as events,
     ):
-        results = grade_references(tasks, ex, store, lambda r: advance(r.passed))
+        results = grade_references(tasks, ex, store, lambda r: events(ProblemDone(problem_id=r.id, solved=r.passed)))
     passed = sum(r.passed for r in results)
     failures = [r for r in results if not r.passed]
     inconsistent = [r for r in results if r.bad_examples]
@@ -200,7 +162,6 @@ def _reference(tasks: list[Any], run_dir: Path | None, sandbox: str, as_json: bo
         out.print(table)
 
 
-@app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run dir written by `codesift bench`")],
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write")] = Path("report.html"),
@@ -209,7 +170,7 @@ def report(
     from codesift.bench.report import write_report
     from codesift.bench.run import read_results
 
-    with _user_errors():
+    with user_errors():
         results = read_results(run_dir)
         write_report(results, output)
     Console().print(f"wrote {output}")

