@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import time
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +39,20 @@ class SolveConfig(BaseModel):
     test_writers: int = Field(default=1, ge=0)
     # Tokens (prompt + completion) spent repairing failing candidates; 0 turns repair off.
     repair_tokens: int = Field(default=0, ge=0)
+    # Grammar-constrained decoding: "structured" constrains model-written tests to lines the parser keeps;
+    # "python" also constrains sampled code to Python's lexical grammar (opt-in: see docs/RESULTS.md).
+    grammar: Literal["off", "structured", "python"] = "structured"
+
+
+def code_policies(config: SolveConfig) -> tuple[Policy, ...]:
+    """The sampling policies; with ``grammar="python"`` each carries the Python grammar and says so in its
+    name, so constrained and unconstrained samples never share a store key."""
+    if config.grammar != "python":
+        return config.policies
+    return tuple(
+        p if p.grammar else p.model_copy(update={"grammar": "python", "name": f"{p.name}/grammar-python"})
+        for p in config.policies
+    )
 
 
 def _parses(code: str) -> bool:
@@ -93,12 +108,13 @@ def selection_pool(
 
 
 def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
-    key = f"written-tests:{problem.id}:{config.seed}:{config.test_writers}"
+    constrained = config.grammar != "off"
+    key = f"written-tests:{problem.id}:{config.seed}:{config.test_writers}" + (":grammar" if constrained else "")
     cached = store.meta(key)
     if cached is not None:
         return WrittenTests.model_validate(cached)
     seeds = [config.seed + i for i in range(config.test_writers)]
-    written = write_tests(problem, backend, config.policies[0], seeds=seeds)
+    written = write_tests(problem, backend, config.policies[0], seeds=seeds, grammar=constrained)
     store.set_meta(key, written.model_dump(mode="json"))
     return written
 
@@ -136,7 +152,7 @@ def solve(
 
     with stages.stage("sample", config.samples) as stage:
         candidates = sample(
-            problem, config.policies, config.samples, seed=config.seed, store=store,
+            problem, code_policies(config), config.samples, seed=config.seed, store=store,
             backend_for=backend_for, stage=stage,
         )  # fmt: skip
     groups = group(candidates)

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from codesift.backends.models import DEFAULT_MODEL, resolve_model
 from codesift.cli.common import (
+    GRAMMAR_HELP,
     SELECT_HELP,
     check_backend,
     open_backends,
@@ -93,6 +94,7 @@ def solve(
     backend: Annotated[str, typer.Option(help="embedded or openai")] = "embedded",
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (backend openai)")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
+    grammar: Annotated[str, typer.Option(help=GRAMMAR_HELP)] = "structured",
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget for repairing failing samples")] = 0,
     sandbox: Annotated[str, typer.Option(help="auto, strict (refuse below full isolation) or limits")] = "auto",
     executor: Annotated[str, typer.Option(help="local or ray")] = "local",
@@ -114,7 +116,7 @@ def solve(
         config = settings(
             SolveConfig, "solve",
             policies=policies_from_flags(policies, model, temperature, prompt, backend, base_url, max_tokens, api),
-            samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
+            samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens, grammar=grammar,
             select=select_from_flags(knobs or ()),
         )  # fmt: skip
         for policy in config.policies:
