@@ -129,7 +129,7 @@ def table(args: argparse.Namespace) -> None:
                 cell("parsed") if kind == "tests" else "", cell("correct") if kind == "tests" else "",
                 f"{tokens / len(mine):.0f}", f"{1000 * sum(r['seconds'] for r in mine) / max(tokens, 1):.1f}",
             )  # fmt: skip
-    Console().print(out)
+    Console(width=200).print(out)
 
 
 def main() -> None:

@@ -24,13 +24,13 @@ from codesift.select.written import tests_prompt
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=FAST_MODEL)
-    parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("-o", "--output", default="tests/data/grammar_replay.json")
     args = parser.parse_args()
     backend = EmbeddedBackend(resolve_model(args.model))
     prompt = tests_prompt(load_problem("examples/running_max.py"))
     seeds = [s + k * RESEED for s in range(args.seeds) for k in range(3)]
-    done = backend.complete(prompt, seeds, Policy(model=args.model, temperature=1.0, max_tokens=160))
+    done = backend.complete(prompt, seeds, Policy(model=args.model, temperature=1.0, max_tokens=128))
     records = {str(c.seed): {"text": c.text, "completion_tokens": c.completion_tokens} for c in done}
     data = {"model": args.model, "prompt": prompt.model_dump(mode="json"), "records": records}
     Path(args.output).write_text(json.dumps(data, indent=1) + "\n")

@@ -57,7 +57,7 @@ class ReplayServer(_Server):
 
 
 def policy(grammar: str | None = GRAMMAR) -> Policy:
-    return Policy(backend="openai", model=REPLAY["model"], temperature=1.0, max_tokens=160, grammar=grammar)
+    return Policy(backend="openai", model=REPLAY["model"], temperature=1.0, max_tokens=128, grammar=grammar)
 
 
 def recorded_seeds() -> list[int]:
