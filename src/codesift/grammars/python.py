@@ -19,9 +19,9 @@ from functools import cache
 from codesift.grammars import Grammar, register
 
 # Deliberately unambiguous: names, numbers, operators and spaces are one character class taken a character at a
-# time (not `name ::= [a-z]+` next to `name`, which splits every identifier every way and made llama.cpp track
-# hundreds of grammar stacks: ~1 s to mask the vocabulary and ~5 ms to check one token, measured). Strings,
-# comments and brackets are the structure that remains, and what a lexer needs to know where code is.
+# time (not `name ::= [a-z]+` next to `name`, which lets every identifier split into several names, so llama.cpp
+# carries several parses at once: ~1 s to mask the vocabulary and up to ~5 ms to check one token, measured; see
+# docs/RESULTS.md). Strings, comments and brackets are the structure that remains.
 PYTHON_GBNF = r"""
 root    ::= line* "```"
 line    ::= piece* comment? "\n"
