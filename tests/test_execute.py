@@ -120,6 +120,8 @@ def test_statuses_syntax_error_timeout_memory_output_limit(ex: Executor) -> None
     assert statuses(ex, "x = bytearray(8 << 30)\n", [stdio("")]) == [("memory", "MemoryError")]
     assert statuses(ex, "while True:\n    print('x' * 1000)\n", [stdio("")]) == [("output-limit", None)]
     assert statuses(ex, "import sys\nsys.exit(2)\n", [stdio("")]) == [("error", "SystemExit")]
+    kill = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"  # not the wall limit: killed
+    assert statuses(ex, kill, [stdio("")]) == [("killed", "SIGKILL")]
     assert statuses(ex, "print(1)\nexit()\n", [stdio("", "1")]) == [("passed", None)]
 
 
