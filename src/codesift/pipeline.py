@@ -20,7 +20,7 @@ from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup, group
 from codesift.records import Answer, Candidate, Execution, Policy, Problem
 from codesift.repair import Failure, repair
-from codesift.sample import sample
+from codesift.sample import sample, unsampled
 from codesift.select import SelectConfig, Selection, select, write_tests
 from codesift.select.written import WrittenTests
 from codesift.store import Store
@@ -133,6 +133,12 @@ def solve(
     stages = Stages(events)
     executions_before = store.execution_count()
 
+    to_load = unsampled(problem, config.policies, config.samples, seed=config.seed, store=store)
+    if to_load:
+        with stages.stage("load model", len(to_load)) as stage:
+            for policy in to_load:
+                backend_for(policy)  # opened once and kept by the caller's pool
+                stage.advance()
     with stages.stage("sample", config.samples) as stage:
         candidates = sample(
             problem, config.policies, config.samples, seed=config.seed, store=store,
