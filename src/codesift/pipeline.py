@@ -93,13 +93,12 @@ def selection_pool(
 
 
 def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
-    key = f"written-tests:{problem.id}:{config.seed}:{config.test_writers}"
-    cached = store.meta(key)
+    cached = store.written_tests(problem.id, config.seed, config.test_writers)
     if cached is not None:
-        return WrittenTests.model_validate(cached)
+        return cached
     seeds = [config.seed + i for i in range(config.test_writers)]
     written = write_tests(problem, backend, config.policies[0], seeds=seeds)
-    store.set_meta(key, written.model_dump(mode="json"))
+    store.add_written_tests(problem.id, config.seed, config.test_writers, written)
     return written
 
 

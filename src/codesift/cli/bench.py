@@ -14,6 +14,7 @@ from rich.table import Table
 from codesift.cli.common import (
     SELECT_HELP,
     check_backend,
+    err,
     open_backends,
     open_executor,
     policies_from_flags,
@@ -86,6 +87,9 @@ def bench(
     sandbox: Annotated[str, typer.Option(help="auto, strict or limits")] = "auto",
     executor: Annotated[str, typer.Option(help="local or ray (sampling and execution on Ray actors)")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (executor ray)")] = None,
+    export_bank: Annotated[
+        Path | None, typer.Option(help="Also write the run's completions to this sample-bank folder (bank/)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
 ) -> None:
     """Run a benchmark (resumable): solve every problem, grade on hidden tests, print pass@k and friends."""
@@ -122,6 +126,14 @@ def bench(
                         name, tasks, run_dir, config, executor=ex, backend_for=pool, isolation=ex.isolation,
                         events=events,
                     )  # fmt: skip
+                if export_bank is not None:
+                    from codesift.bench.bank import export_bank as write_bank
+                    from codesift.bench.run import STORE
+                    from codesift.store import Store
+
+                    with Store(run_dir / STORE) as store:
+                        bank = write_bank(store, name, load_tasks(name, data), export_bank)
+                    err.print(f"sample bank: {bank}")
     if as_json:
         print(json.dumps({"run_dir": str(run_dir), **results.model_dump(mode="json", exclude={"problems"})}))
     else:

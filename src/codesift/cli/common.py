@@ -41,10 +41,10 @@ def user_errors() -> Iterator[None]:
         fail(str(e))
 
 
-def settings(model: type[M], flag: str, **fields: Any) -> M:
+def settings(record: type[M], flag: str, /, **fields: Any) -> M:
     """Build a settings record from flags; a value it refuses is a `UsageError` naming the flag."""
     try:
-        return model(**fields)
+        return record(**fields)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
