@@ -114,7 +114,8 @@ class EmbeddedBackend:
             if not self._ctx:
                 raise BackendError(f"llama.cpp could not allocate a context of {n_ctx} tokens")
             if self._lora is not None:
-                adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(self._lora)
+                # the binding returns the adapter typed as c_void_p but its array holds POINTER(c_void_p)
+                adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(self._lora)  # type: ignore[misc]
                 if llama_cpp.llama_set_adapters_lora(self._ctx, adapters, 1, (ctypes.c_float * 1)(1.0)):
                     raise BackendError("llama.cpp could not apply the LoRA adapter to the context")
             self._ctx_size = n_ctx
