@@ -82,9 +82,14 @@ def _log_softmax_at(logits: np.ndarray, token: int) -> float:
 
 
 class EmbeddedBackend:
-    """One model in memory; `complete` samples `len(seeds)` sequences, `batch` at a time."""
+    """One model in memory; `complete` samples `len(seeds)` sequences, `batch` at a time.
 
-    def __init__(self, model_path: str | Path, *, threads: int | None = None, batch: int = 16) -> None:
+    `lora`: a LoRA adapter in GGUF (`codesift train` writes one), applied at full scale to every context.
+    """
+
+    def __init__(
+        self, model_path: str | Path, *, threads: int | None = None, batch: int = 16, lora: str | Path | None = None
+    ) -> None:
         self.model_path = Path(model_path)
         # Fixed by the caller or CODESIFT_THREADS; otherwise re-chosen from the free cores before every batch.
         self.fixed_threads = threads or int(os.environ.get("CODESIFT_THREADS", 0)) or None
@@ -96,10 +101,19 @@ class EmbeddedBackend:
             )
         except ValueError as err:
             raise BackendError(f"cannot load model {self.model_path}: {err}") from None
+        self._lora = self._load_lora(Path(lora)) if lora else None
         self.vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
         self.n_vocab = self.llm.n_vocab()
         self._ctx: llama_cpp.llama_context_p | None = None
         self._ctx_size = 0
+
+    def _load_lora(self, path: Path) -> llama_cpp.llama_adapter_lora_p:
+        if not path.is_file():
+            raise BackendError(f"LoRA adapter {path} not found; pass the .gguf file `codesift train` wrote")
+        adapter = llama_cpp.llama_adapter_lora_init(self.llm.model, str(path).encode())
+        if not adapter:
+            raise BackendError(f"llama.cpp refused the LoRA adapter {path} (not a GGUF adapter for this base model?)")
+        return adapter
 
     @cached_property
     def _formatter(self) -> llama_chat_format.Jinja2ChatFormatter:
@@ -128,6 +142,11 @@ class EmbeddedBackend:
             self._ctx = llama_cpp.llama_init_from_model(self.llm.model, params)
             if not self._ctx:
                 raise BackendError(f"llama.cpp could not allocate a context of {n_ctx} tokens")
+            if self._lora is not None:
+                # the binding returns the adapter typed as c_void_p but its array holds POINTER(c_void_p)
+                adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(self._lora)  # type: ignore[misc]
+                if llama_cpp.llama_set_adapters_lora(self._ctx, adapters, 1, (ctypes.c_float * 1)(1.0)):
+                    raise BackendError("llama.cpp could not apply the LoRA adapter to the context")
             self._ctx_size = n_ctx
         return self._ctx
 
@@ -135,6 +154,9 @@ class EmbeddedBackend:
         if self._ctx is not None:
             llama_cpp.llama_free(self._ctx)
             self._ctx = None
+        if self._lora is not None:
+            llama_cpp.llama_adapter_lora_free(self._lora)
+            self._lora = None
         self.llm.close()
 
     def _sampler(self, policy: Policy, seed: int) -> ctypes.c_void_p:

@@ -69,6 +69,7 @@ def bench(
     backend: Annotated[str, typer.Option(help="embedded or openai")] = "embedded",
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
+    lora: Annotated[Path | None, typer.Option(help="LoRA adapter (GGUF) for the embedded model")] = None,
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget per problem for repairing samples")] = 0,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
@@ -115,7 +116,7 @@ def bench(
                 config = settings(
                     SolveConfig, "bench",
                     policies=policies_from_flags(
-                        policies, model, temperature, prompt, backend, base_url, max_tokens, api
+                        policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
                     ),
                     samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
                     select=select_from_flags(knobs or ()),
