@@ -56,7 +56,7 @@ def _default_run_dir(name: str, model: str, samples: int, temperature: float, mo
 
 
 def bench(
-    name: Annotated[str, typer.Argument(help="humaneval, mbpp, mbpp-sanitized, apps, or a .jsonl file")],
+    name: Annotated[str, typer.Argument(help="humaneval, mbpp, mbpp-sanitized, apps, fresh, or a .jsonl file")],
     model: Annotated[str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, ...")] = (
         "qwen2.5-coder-1.5b"
     ),
