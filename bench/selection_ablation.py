@@ -217,7 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--exclude", default=None, help="skip the problems of this benchmark (held-out sets)")
     ap.add_argument("--json", default=None, help="also write per-problem rows to this JSONL file")
+    ap.add_argument("--rows", default=None, type=Path, help="print the table of rows saved by --json, run nothing")
     args = ap.parse_args(argv)
+    if args.rows:
+        print_table(args.benchmark, [_numbers(json.loads(line)) for line in args.rows.read_text().splitlines()])
+        return 0
 
     excluded = {t.id for t in load_tasks(args.exclude, args.data)} if args.exclude else set()
     tasks = {t.id: t for t in load_tasks(args.benchmark, args.data) if t.id not in excluded}
@@ -244,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
     print_table(args.benchmark, rows)
     return 0
+
+
+def _numbers(row: dict[str, object]) -> dict[str, float]:
+    return {k: float(v) for k, v in row.items() if isinstance(v, int | float)}
 
 
 def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
@@ -277,11 +285,12 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
         f"\nmedian per problem: passing samples {median('passing samples'):.0f}/{n:.0f}, "
         f"clusters {median('clusters'):.0f}, tokens (prompt + completion, all samples) {median('sample tokens'):.0f}"
     )
-    spent, full = sum(r["adaptive tokens"] for r in rows), sum(r["all-n tokens"] for r in rows)
-    print(
-        f"adaptive sampling: {fmean(r['adaptive samples'] for r in rows):.1f} samples per problem on average, "
-        f"{spent:.0f} of {full:.0f} completion tokens ({100 * (1 - spent / max(full, 1)):.0f}% saved)"
-    )
+    if all("adaptive tokens" in r for r in rows):
+        spent, full = sum(r["adaptive tokens"] for r in rows), sum(r["all-n tokens"] for r in rows)
+        print(
+            f"adaptive sampling: {fmean(r['adaptive samples'] for r in rows):.1f} samples per problem on average, "
+            f"{spent:.0f} of {full:.0f} completion tokens ({100 * (1 - spent / max(full, 1)):.0f}% saved)"
+        )
     repaired = [r for r in rows if "repair tokens" in r]
     if repaired:
         rep = sum(r["repair tokens"] for r in repaired)
