@@ -59,7 +59,7 @@ Event = Annotated[
     StageStarted | StageAdvanced | StageFinished | CandidateSampled | ProblemDone, Field(discriminator="kind")
 ]
 EventSink = Callable[[Event], None]
-EVENT = TypeAdapter(Event)
+EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
 
 def ignore(event: Event) -> None:

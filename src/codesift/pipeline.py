@@ -20,7 +20,7 @@ from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup, group
 from codesift.records import Answer, Candidate, Execution, Policy, Problem
 from codesift.repair import Failure, repair
-from codesift.sample import sample
+from codesift.sample import sample, unsampled
 from codesift.select import SelectConfig, Selection, select, write_tests
 from codesift.select.written import WrittenTests
 from codesift.store import Store
@@ -93,13 +93,12 @@ def selection_pool(
 
 
 def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
-    key = f"written-tests:{problem.id}:{config.seed}:{config.test_writers}"
-    cached = store.meta(key)
+    cached = store.written_tests(problem.id, config.seed, config.test_writers)
     if cached is not None:
-        return WrittenTests.model_validate(cached)
+        return cached
     seeds = [config.seed + i for i in range(config.test_writers)]
     written = write_tests(problem, backend, config.policies[0], seeds=seeds)
-    store.set_meta(key, written.model_dump(mode="json"))
+    store.add_written_tests(problem.id, config.seed, config.test_writers, written)
     return written
 
 
@@ -134,6 +133,12 @@ def solve(
     stages = Stages(events)
     executions_before = store.execution_count()
 
+    to_load = unsampled(problem, config.policies, config.samples, seed=config.seed, store=store)
+    if to_load:
+        with stages.stage("load model", len(to_load)) as stage:
+            for policy in to_load:
+                backend_for(policy)  # opened once and kept by the caller's pool
+                stage.advance()
     with stages.stage("sample", config.samples) as stage:
         candidates = sample(
             problem, config.policies, config.samples, seed=config.seed, store=store,

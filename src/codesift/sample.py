@@ -49,7 +49,7 @@ def sample(
 
     Every chunk is written to the store before the next is drawn, so a killed run loses at most one chunk.
     """
-    stored = {(c.policy, c.seed): c for c in store.candidates(problem.id) if c.origin == "sample"}
+    stored = _stored(problem, store)
     wanted: list[Candidate] = []
     for policy, seeds in plan(policies, n, seed):
         missing = [s for s in seeds if (policy.name, s) not in stored]
@@ -75,3 +75,13 @@ def sample(
                     stage.advance(len(fresh))
         wanted += [stored[(policy.name, s)] for s in seeds]
     return wanted
+
+
+def _stored(problem: Problem, store: Store) -> dict[tuple[str, int], Candidate]:
+    return {(c.policy, c.seed): c for c in store.candidates(problem.id) if c.origin == "sample"}
+
+
+def unsampled(problem: Problem, policies: Sequence[Policy], n: int, *, seed: int, store: Store) -> list[Policy]:
+    """The policies that still have samples to draw: only their backends need loading."""
+    stored = _stored(problem, store)
+    return [p for p, seeds in plan(policies, n, seed) if any((p.name, s) not in stored for s in seeds)]

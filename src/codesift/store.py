@@ -11,8 +11,12 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codesift.records import Answer, Candidate, Execution
+
+if TYPE_CHECKING:
+    from codesift.select.written import WrittenTests
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS candidates (
@@ -130,3 +134,17 @@ class Store:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else json.loads(row[0])
+
+    def written_tests(self, problem_id: str, seed: int, writers: int) -> WrittenTests | None:
+        """Model-written tests of a problem drawn with `writers` seeds from `seed`, if stored."""
+        from codesift.select.written import WrittenTests
+
+        cached = self.meta(_written_key(problem_id, seed, writers))
+        return None if cached is None else WrittenTests.model_validate(cached)
+
+    def add_written_tests(self, problem_id: str, seed: int, writers: int, written: WrittenTests) -> None:
+        self.set_meta(_written_key(problem_id, seed, writers), written.model_dump(mode="json"))
+
+
+def _written_key(problem_id: str, seed: int, writers: int) -> str:
+    return f"written-tests:{problem_id}:{seed}:{writers}"

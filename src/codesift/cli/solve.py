@@ -96,6 +96,7 @@ def solve(
     backend: Annotated[str, typer.Option(help="embedded or openai")] = "embedded",
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (backend openai)")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
+    lora: Annotated[Path | None, typer.Option(help="LoRA adapter (GGUF) for the embedded model")] = None,
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget for repairing failing samples")] = 0,
     sandbox: Annotated[str, typer.Option(help="auto, strict (refuse below full isolation) or limits")] = "auto",
     executor: Annotated[str, typer.Option(help="local or ray")] = "local",
@@ -120,7 +121,9 @@ def solve(
             raise UsageError("pass a problem file, or --repo DIR with --target FILE::NAME (repository mode)")
         config = settings(
             SolveConfig, "solve",
-            policies=policies_from_flags(policies, model, temperature, prompt, backend, base_url, max_tokens, api),
+            policies=policies_from_flags(
+                policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
+            ),
             samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
             select=select_from_flags(knobs or ()),
         )  # fmt: skip
