@@ -76,7 +76,9 @@ def signature_block(d: Definition) -> str:
     return head + shown + (f"{indent}...\n" if d.kind != "class" else "")
 
 
-def usage_sites(files: Sequence[FileIndex], target: Target, sources: dict[str, str], budget: int) -> list[str]:
+def usage_sites(
+    files: Sequence[FileIndex], target: Target, sources: dict[str, str], budget: int
+) -> tuple[list[str], list[str]]:
     """Up to two definitions that use the target by name, shown whole when short, else up to the first use."""
     own = target.spec
     users = [
@@ -84,13 +86,15 @@ def usage_sites(files: Sequence[FileIndex], target: Target, sources: dict[str, s
         if target.name in d.refs and d.kind in ("function", "method") and d.id != own and not d.id.startswith(own)
     ]  # fmt: skip
     shown: list[str] = []
+    ids: list[str] = []
     for d in sorted(users, key=lambda d: (d.end_lineno - d.lineno, d.id))[:USAGE_SITES]:
         lines = sources[d.path].splitlines(keepends=True)[d.lineno - 1 : d.end_lineno]
         use = next((i for i, line in enumerate(lines) if target.name in line and i > 0), len(lines) - 1)
         text = "".join(lines[: max(use + 2, 12)])
-        if tokens(text) <= budget // USAGE_SITES:
+        if tokens(text) <= budget - sum(tokens(s) for s in shown):
             shown.append(f"# {d.path}: uses {target.name}\n{text}")
-    return shown
+            ids.append(d.id)
+    return shown, ids
 
 
 def pack(files: Sequence[FileIndex], target: Target, sources: dict[str, str], budget: int, mode: Mode) -> Context:
@@ -98,11 +102,11 @@ def pack(files: Sequence[FileIndex], target: Target, sources: dict[str, str], bu
     if mode == "in-file":
         text, lo, hi = window(target, budget)
         return Context(mode=mode, text=text, tokens=tokens(text), shown=tuple(_in_window(files, target, lo, hi)))
-    sites = usage_sites(files, target, sources, budget // 6)
+    sites, site_ids = usage_sites(files, target, sources, budget // 5)
     rest = budget - sum(tokens(s) for s in sites)
     map_budget = rest // 2
     file_text, lo, hi = window(target, rest - map_budget)
-    near = set(_in_window(files, target, lo, hi))
+    near = set(_in_window(files, target, lo, hi)) | set(site_ids)
     focus = Focus(path=target.path, qualname=target.qualname, text=target.stub)
     blocks, shown = map_blocks([d for d, _ in ranked(files, focus) if d.id not in near], map_budget)
     text = "\n".join([*blocks, *sites, file_text])

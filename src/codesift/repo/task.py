@@ -68,7 +68,7 @@ def tests_using(root: Path, name: str) -> list[str]:
     found = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        if not is_test_file(rel) or any(p.startswith(".") or p in {"build", "site-packages"} for p in path.parts):
+        if not is_test_file(rel) or any(p.startswith(".") or p in {"build", "site-packages"} for p in Path(rel).parts):
             continue
         try:
             tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
