@@ -10,9 +10,11 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 
 from codesift.records import Answer, Candidate, Execution
+from codesift.store_jobs import JobTable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS candidates (
@@ -130,3 +132,10 @@ class Store:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else json.loads(row[0])
+
+    # --- service jobs (codesift serve): their own tables and typed methods, in codesift.store_jobs ---------
+
+    @cached_property
+    def jobs(self) -> JobTable:
+        """The service's jobs and their event history (tables created on first use)."""
+        return JobTable(self._db, self._lock)
