@@ -15,15 +15,18 @@ RECORDING = Path(__file__).parent / "data" / "completions.json"
 
 
 class ReplayBackend:
-    def __init__(self, path: Path = RECORDING) -> None:
-        data = json.loads(path.read_text())
-        self.model = data["model"]
+    def __init__(self, path: Path = RECORDING, *more: Path) -> None:
         self._by_prompt: dict[Prompt, dict[int, Completion]] = {}
-        for record in data["records"]:
-            prompt = Prompt.model_validate(record["prompt"])
-            completions = [Completion.model_validate(c) for c in record["completions"]]
-            self._by_prompt[prompt] = {c.seed: c for c in completions}
+        for each in (path, *more):
+            data = json.loads(each.read_text())
+            self.model = data["model"]
+            for record in data["records"]:
+                prompt = Prompt.model_validate(record["prompt"])
+                self.add(prompt, [Completion.model_validate(c) for c in record["completions"]])
         self.calls = 0
+
+    def add(self, prompt: Prompt, completions: Sequence[Completion]) -> None:
+        self._by_prompt.setdefault(prompt, {}).update({c.seed: c for c in completions})
 
     def complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]:
         self.calls += 1

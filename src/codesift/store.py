@@ -10,10 +10,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codesift.records import Answer, Candidate, Execution
+from codesift.store_jobs import JobTable
 
 if TYPE_CHECKING:
     from codesift.select.written import WrittenTests
@@ -144,6 +146,13 @@ class Store:
 
     def add_written_tests(self, problem_id: str, seed: int, writers: int, written: WrittenTests) -> None:
         self.set_meta(_written_key(problem_id, seed, writers), written.model_dump(mode="json"))
+
+    # --- service jobs (codesift serve): their own tables and typed methods, in codesift.store_jobs ---------
+
+    @cached_property
+    def jobs(self) -> JobTable:
+        """The service's jobs and their event history (tables created on first use)."""
+        return JobTable(self._db, self._lock)
 
 
 def _written_key(problem_id: str, seed: int, writers: int) -> str:
