@@ -30,7 +30,7 @@ def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
         again = export_bank(store, "mine.jsonl", tasks, tmp_path / "bank")
         original = {(c.problem_id, c.seed): c for c in store.candidates()}
     assert again == first and again.read_bytes() == data  # same run, same bytes
-    assert first.name.startswith("mine-") and "-n8-t0.8-" in first.name
+    assert first.name.startswith(f"mine-{replay.model}-n8-t0.8-")
 
     header, samples, tests = read_bank(first)
     assert header.settings["samples"] == 8 and len(samples) == 16

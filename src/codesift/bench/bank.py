@@ -56,7 +56,7 @@ class BankTests(Record):
 
 def bank_name(benchmark: str, settings: dict[str, Any]) -> str:
     policies = settings.get("policies") or [{}]
-    model = Path(str(policies[0].get("model", "model"))).stem
+    model = Path(str(policies[0].get("model", "model"))).name.removesuffix(".gguf")
     temperature = policies[0].get("temperature", 0)
     stem = Path(benchmark).stem
     return (
