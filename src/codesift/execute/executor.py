@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import marshal
 import os
 import queue
@@ -44,7 +45,6 @@ import subprocess
 import sys
 import sysconfig
 import time
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
@@ -55,6 +55,7 @@ from codesift.errors import CodesiftError
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Execution, Status, Test, digest
 
+log = logging.getLogger(__name__)
 ZYGOTE = Path(__file__).with_name("zygote.py")
 READY, SETUP_FAILED = b"+", 70  # as in harness.py / zygote.py, which cannot import codesift
 SANDBOX_MODES = ("auto", "strict", "bubblewrap", "limits")
@@ -215,11 +216,9 @@ class Executor:
                 "or use --sandbox auto"
             )
         if self.isolation == "limits-only":
-            warnings.warn(
+            log.warning(
                 "codesift sandbox: LIMITS ONLY (no namespace, landlock or seccomp isolation): "
-                "generated programs can reach the network and read your files",
-                RuntimeWarning,
-                stacklevel=2,
+                "generated programs can reach the network and read your files"
             )
 
     def __enter__(self) -> Executor:
