@@ -79,12 +79,9 @@ def _re_extracted(task: Task, cands: Sequence[Candidate], variant: str) -> list[
 
 
 def _written(task: Task, store: Store) -> tuple[Test, ...]:
-    """Model-written tests stored by scripts/sample_store.py, or by `codesift bench` (seed 0, one writer)."""
-    for key in (f"written-tests/{task.id}", f"written-tests:{task.id}:0:1"):
-        cached = store.meta(key)
-        if isinstance(cached, dict):
-            return tuple(Test(**t) for t in cached["tests"])
-    return ()
+    """Model-written tests stored by scripts/sample_store.py or by `codesift bench`, whatever their settings."""
+    written = store.any_written_tests(task.id)
+    return written.tests if written else ()
 
 
 def evaluate(
@@ -196,9 +193,7 @@ def adaptive(cands: Sequence[Candidate], clusters: Sequence[Cluster], correct: d
 
 def _evaluate_stored(task: Task, store: Store, ex: Mapper, n: int, variant: str, power: float) -> dict[str, float]:
     cands = _re_extracted(task, [c for c in store.candidates(task.id) if c.origin == "sample"][:n], variant)
-    repaired = None
-    if store.meta(f"repaired/{task.id}") is not None:
-        repaired = [c for c in store.candidates(task.id) if c.origin == "repair"]
+    repaired = store.repairs(task.id)
     return evaluate(task, cands, ex, store, _written(task, store), repaired, power)
 
 
