@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import marshal
 import os
 import queue
@@ -44,7 +45,6 @@ import subprocess
 import sys
 import sysconfig
 import time
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
@@ -56,6 +56,7 @@ from codesift.execute.profiles import SOLVE, Profile
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Execution, Status, Test, digest
 
+log = logging.getLogger(__name__)
 ZYGOTE = Path(__file__).with_name("zygote.py")
 READY, SETUP_FAILED = b"+", 70  # as in harness.py / zygote.py, which cannot import codesift
 SANDBOX_MODES = ("auto", "strict", "bubblewrap", "limits")
@@ -237,11 +238,9 @@ class Executor:
                 "or use --sandbox auto"
             )
         if self.level == "limits-only":
-            warnings.warn(
+            log.warning(
                 "codesift sandbox: LIMITS ONLY (no namespace, landlock or seccomp isolation): "
-                "generated programs can reach the network and read your files",
-                RuntimeWarning,
-                stacklevel=2,
+                "generated programs can reach the network and read your files"
             )
 
     def __enter__(self) -> Executor:
