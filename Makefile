@@ -6,6 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # llama-cpp-python compiles llama.cpp (about 11 minutes on 2 cores); pip caches the wheel afterwards.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+# A portable x86-64-v3 build (AVX2, FMA, F16C) instead of -march=native: a native build on a Xeon with AMX
+# compiles llama.cpp's AMX kernels, which segfault in the first decode on VMs that do not grant AMX state.
+# Tools, tests, examples and the HTTP server of llama.cpp itself are not built: codesift loads only the library.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
+	-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
 
 .PHONY: setup setup-default-model demo test lint bench-sampling
 

@@ -17,20 +17,22 @@ RECORDING = Path(__file__).parent / "data" / "completions.json"
 
 
 class ReplayBackend:
-    def __init__(self, *paths: Path) -> None:
+    def __init__(self, path: Path = RECORDING, *more: Path) -> None:
         self._by_prompt: dict[Prompt, dict[int, Completion]] = {}
-        for path in paths or (RECORDING,):
-            data = json.loads(path.read_text())
+        for each in (path, *more):
+            data = json.loads(each.read_text())
             self.model = data["model"]
             for record in data["records"]:
                 prompt = Prompt.model_validate(record["prompt"])
-                completions = [Completion.model_validate(c) for c in record["completions"]]
-                self._by_prompt.setdefault(prompt, {}).update({c.seed: c for c in completions})
+                self.add(prompt, [Completion.model_validate(c) for c in record["completions"]])
         self.log: list[tuple[Prompt, tuple[int, ...]]] = []
 
     @property
     def calls(self) -> int:
         return len(self.log)
+
+    def add(self, prompt: Prompt, completions: Sequence[Completion]) -> None:
+        self._by_prompt.setdefault(prompt, {}).update({c.seed: c for c in completions})
 
     def complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]:
         recorded = self._by_prompt.get(prompt)

@@ -214,19 +214,21 @@ def test_bubblewrap_fallback_runs_programs_isolated() -> None:
 def test_without_user_namespaces_strict_refuses_and_auto_falls_back_to_limits_loudly() -> None:
     # Root of a user namespace that may not create more: no namespaces, so no bubblewrap either.
     script = """
-import warnings
+import logging
 from codesift.execute import SandboxError, make_executor
 from codesift.records import Test
 try:
     make_executor(workers=1, sandbox="strict")
 except SandboxError as e:
     print("strict:", e)
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    with make_executor(workers=1) as ex:
-        [e] = ex.run("print(6 * 7)", [Test(kind="stdio", input="", output="42")])
-        print("auto:", ex.isolation, e.status, "bubblewrap (does not run here)" in ex.missing)
-print("warned:", any("LIMITS ONLY" in str(w.message) for w in caught))
+caught = []
+handler = logging.Handler()
+handler.emit = caught.append
+logging.getLogger("codesift").addHandler(handler)
+with make_executor(workers=1) as ex:
+    [e] = ex.run("print(6 * 7)", [Test(kind="stdio", input="", output="42")])
+    print("auto:", ex.isolation, e.status, "bubblewrap (does not run here)" in ex.missing)
+print("warned:", any(r.levelname == "WARNING" and "LIMITS ONLY" in r.getMessage() for r in caught))
 """
     shell = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + shlex.join([sys.executable, "-c", script])
     proc = subprocess.run(

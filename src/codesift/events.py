@@ -61,7 +61,7 @@ Event = Annotated[
 EventSink = Callable[[Event], None]
 # The stage a benchmark wraps around its problems; the stages of each problem's solve run inside it.
 PROBLEMS = "problems"
-EVENT = TypeAdapter(Event)
+EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
 
 def ignore(event: Event) -> None:

@@ -20,9 +20,9 @@ from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup, group
 from codesift.records import Answer, Candidate, Execution, Policy, Problem, WrittenTests
 from codesift.repair import Failure, repair
-from codesift.sample import sample
+from codesift.sample import sample, unsampled
 from codesift.select import SelectConfig, Selection, select, write_tests
-from codesift.select.written import tests_key
+from codesift.select.written import written_key
 from codesift.store import Store
 
 
@@ -93,10 +93,10 @@ def selection_pool(
 
 
 def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
-    """Model-written tests, stored under the writer policy's settings and the seeds (`tests_key`)."""
+    """Model-written tests, stored under the writer policy's settings and the seeds (`written_key`)."""
     writer = config.policies[0]
     seeds = [config.seed + i for i in range(config.test_writers)]
-    key = tests_key(problem, writer, seeds)
+    key = written_key(problem, writer, seeds)
     cached = store.written_tests(problem.id, key)
     if cached is not None:
         return cached
@@ -135,6 +135,12 @@ def solve(
     stages = Stages(events)
     executions_before = store.execution_count()
 
+    to_load = unsampled(problem, config.policies, config.samples, seed=config.seed, store=store)
+    if to_load:
+        with stages.stage("load model", len(to_load)) as stage:
+            for policy in to_load:
+                backend_for(policy)  # opened once and kept by the caller's pool
+                stage.advance()
     with stages.stage("sample", config.samples) as stage:
         candidates = sample(
             problem, config.policies, config.samples, seed=config.seed, store=store,

@@ -83,6 +83,8 @@ class Policy(Record):
     # HTTP backends: "completion" pre-fills the answer like the embedded backend (llama.cpp, vLLM); "chat" is
     # for hosted APIs without a completion endpoint. The CLI and TOML policies share this default.
     api: Literal["chat", "completion"] = "completion"
+    # Embedded backend: a LoRA adapter (GGUF) on top of the model, e.g. one `codesift train` wrote.
+    lora: str | None = None
 
     @property
     def sampling(self) -> dict[str, Any]:

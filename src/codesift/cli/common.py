@@ -41,10 +41,10 @@ def user_errors() -> Iterator[None]:
         fail(str(e))
 
 
-def settings(model: type[M], flag: str, **fields: Any) -> M:
+def settings(record: type[M], flag: str, /, **fields: Any) -> M:
     """Build a settings record from flags; a value it refuses is a `UsageError` naming the flag."""
     try:
-        return model(**fields)
+        return record(**fields)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -119,17 +119,22 @@ def select_from_flags(pairs: Sequence[str]) -> SelectConfig:
 
 def policies_from_flags(
     policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
-    base_url: str | None, max_tokens: int, api: str = "completion",
+    base_url: str | None, max_tokens: int, api: str = "completion", lora: Path | None = None,
 ) -> tuple[Policy, ...]:  # fmt: skip
     if policies_file is not None:
         from codesift.policies import load_policies
 
+        if lora is not None:
+            raise UsageError("--lora with --policies: set `lora = PATH` on the policy in the TOML file instead")
         return load_policies(policies_file)
     kind: Literal["embedded", "openai"] = "openai" if backend == "openai" else "embedded"
-    name = f"{Path(model).name}/{prompt}/t{temperature:g}"
+    if lora is not None and kind != "embedded":
+        raise UsageError("--lora needs the embedded backend (an HTTP server loads its own adapters)")
+    adapter = f"+{lora.stem}" if lora else ""
+    name = f"{Path(model).name}{adapter}/{prompt}/t{temperature:g}"
     policy = settings(
         Policy, "policy", name=name, backend=kind, model=model, prompt=prompt, temperature=temperature,
-        base_url=base_url, max_tokens=max_tokens, api=api,
+        base_url=base_url, max_tokens=max_tokens, api=api, lora=str(lora.resolve()) if lora else None,
     )  # fmt: skip
     return (policy,)
 
