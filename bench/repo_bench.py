@@ -12,7 +12,6 @@ Hidden tests (the package tests that name the target) are read only by `grade`.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 

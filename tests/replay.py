@@ -17,10 +17,10 @@ RECORDING = Path(__file__).parent / "data" / "completions.json"
 
 
 class ReplayBackend:
-    def __init__(self, path: Path = RECORDING, *more: Path) -> None:
+    def __init__(self, *paths: Path) -> None:
         self._by_prompt: dict[Prompt, dict[int, Completion]] = {}
-        for each in (path, *more):
-            data = json.loads(each.read_text())
+        for path in paths or (RECORDING,):
+            data = json.loads(path.read_text())
             self.model = data["model"]
             for record in data["records"]:
                 prompt = Prompt.model_validate(record["prompt"])

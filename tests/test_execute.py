@@ -120,6 +120,8 @@ def test_statuses_syntax_error_timeout_memory_output_limit(ex: Executor) -> None
     assert statuses(ex, "x = bytearray(8 << 30)\n", [stdio("")]) == [("memory", "MemoryError")]
     assert statuses(ex, "while True:\n    print('x' * 1000)\n", [stdio("")]) == [("output-limit", None)]
     assert statuses(ex, "import sys\nsys.exit(2)\n", [stdio("")]) == [("error", "SystemExit")]
+    kill = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"  # not the wall limit: killed
+    assert statuses(ex, kill, [stdio("")]) == [("killed", "SIGKILL")]
     assert statuses(ex, "print(1)\nexit()\n", [stdio("", "1")]) == [("passed", None)]
 
 
@@ -197,7 +199,7 @@ def test_strict_accepts_full_isolation_and_limits_mode_warns_loudly(caplog: pyte
         assert strict.isolation.startswith("full")
     assert "LIMITS ONLY" not in caplog.text
     with make_executor(workers=1, sandbox="limits") as weak:
-        assert weak.isolation == "limits-only"
+        assert weak.level == "limits-only" and weak.isolation == "limits-only [solve: site-packages ro]"
         assert weak.run(ADD, [call("1, 2", "3")])[0].status == "passed"
     assert [(r.levelname, "LIMITS ONLY" in r.getMessage()) for r in caplog.records] == [("WARNING", True)]
 
@@ -227,7 +229,7 @@ handler.emit = caught.append
 logging.getLogger("codesift").addHandler(handler)
 with make_executor(workers=1) as ex:
     [e] = ex.run("print(6 * 7)", [Test(kind="stdio", input="", output="42")])
-    print("auto:", ex.isolation, e.status, "bubblewrap (does not run here)" in ex.missing)
+    print("auto:", ex.level, e.status, "bubblewrap (does not run here)" in ex.missing)
 print("warned:", any(r.levelname == "WARNING" and "LIMITS ONLY" in r.getMessage() for r in caught))
 """
     shell = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + shlex.join([sys.executable, "-c", script])

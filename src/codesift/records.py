@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Style = Literal["function", "stdio"]
 TestKind = Literal["call", "stdio", "assert"]
-Status = Literal["passed", "failed", "error", "timeout", "memory", "syntax", "output-limit"]
+Status = Literal["passed", "failed", "error", "timeout", "memory", "syntax", "output-limit", "killed"]
 
 
 class Record(BaseModel):

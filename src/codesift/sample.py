@@ -103,9 +103,8 @@ def sample(
 
 def unsampled(problem: Problem, policies: Sequence[Policy], n: int, *, seed: int, store: Store) -> list[Policy]:
     """The policies that still have samples to draw: only their backends need loading."""
-    out = []
-    for policy, seeds in plan(policies, n, seed):
-        stored = store.drawn(problem.id, call_key(build_prompt(problem, policy.prompt), policy), "sample")
-        if any(s not in stored for s in seeds):
-            out.append(policy)
-    return out
+    return [
+        p
+        for p, seeds in plan(policies, n, seed)
+        if drawn(problem, build_prompt(problem, p.prompt), p, seeds, "sample", store)[1]
+    ]

@@ -66,8 +66,8 @@ def bank_name(benchmark: str, settings: dict[str, Any]) -> str:
 
 def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Path) -> Path:
     """Write the run's samples (in task order, then policy, then seed) and written tests; returns the file."""
-    spec = store.settings("bench")
-    if spec is None or "config" not in spec:
+    spec = store.meta("bench")
+    if not isinstance(spec, dict) or "config" not in spec:
         raise BenchDataError(f"{store.path} is not a `codesift bench` run store (no settings recorded)")
     settings = spec["config"]
     policies = {p["name"]: Policy.model_validate(p) for p in settings["policies"]}
@@ -77,7 +77,7 @@ def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Pa
             (c for c in store.candidates(task.id) if c.origin == "sample"), key=lambda c: (c.policy, c.seed)
         )
         lines += [_banked(c, policies[c.policy]) for c in samples]
-        written = store.written_tests(task.id, _tests_key(task, settings))
+        written = store.any_written_tests(task.id)
         if written is not None:
             lines.append(BankTests(problem_id=task.id, written=written))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -120,18 +120,14 @@ def bank_store(paths: Iterable[Path], tasks: Sequence[Task], store: Store | None
     for path in paths:
         header, samples, written = read_bank(path)
         settings = header.settings
-        store.set_settings("bench", {"benchmark": header.benchmark, "config": settings})
+        store.set_meta("bench", {"benchmark": header.benchmark, "config": settings})
         store.add_candidates(_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id)
+        writer = Policy.model_validate(settings["policies"][0])
+        seeds = [settings["seed"] + i for i in range(settings["test_writers"])]
         for problem_id, tests in written.items():
             if problem_id in by_id:
-                store.add_written_tests(problem_id, _tests_key(by_id[problem_id], settings), tests)
+                store.add_written_tests(problem_id, written_key(by_id[problem_id].problem, writer, seeds), tests)
     return store
-
-
-def _tests_key(task: Task, settings: dict[str, Any]) -> str:
-    """The key `pipeline.written_tests` stores a run's tests under: first policy, seeds from the run's seed."""
-    writer = Policy.model_validate(settings["policies"][0])
-    return written_key(task.problem, writer, range(settings["seed"], settings["seed"] + settings["test_writers"]))
 
 
 def _candidate(s: BankSample, task: Task) -> Candidate:

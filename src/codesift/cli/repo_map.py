@@ -124,7 +124,10 @@ def show(result: Any, applied: bool) -> None:
     best = answer.submissions[0]
     table.add_row("samples / distinct / passing", f"{answer.samples} / {answer.distinct} / {answer.passing}")
     table.add_row("chosen cluster", f"{best.cluster_size} samples")
-    table.add_row("tokens (context, prompt + completion)", f"{result.context_tokens}, {answer.prompt_tokens} + {answer.completion_tokens}")
+    table.add_row(
+        "tokens (context, prompt + completion)",
+        f"{result.context_tokens}, {answer.prompt_tokens} + {answer.completion_tokens}",
+    )
     table.add_row("seconds", f"{answer.seconds:.1f}")
     table.add_row("written", "yes (--apply)" if applied else "no (pass --apply to write it)")
     Console(stderr=True).print(table)

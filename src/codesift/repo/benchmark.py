@@ -113,7 +113,7 @@ def candidates(root: Path, pkg: Package) -> list[Target]:
     names = [d.name for d in defs]
     found = []
     for d in defs:
-        nested = d.kind == "function" and "." in d.qualname or d.qualname.count(".") > 1
+        nested = (d.kind == "function" and "." in d.qualname) or d.qualname.count(".") > 1
         if nested or d.name.startswith("__") or names.count(d.name) > 1:
             continue
         target = locate((root / d.path).read_text(encoding="utf-8"), d.path, d.qualname)

@@ -74,7 +74,10 @@ def is_test_file(rel: str) -> bool:
     parts = Path(rel).parts
     name = parts[-1]
     return (
-        name.startswith("test_") or name.endswith("_test.py") or name in ("conftest.py", "test.py", "tests.py") or bool(TEST_DIRS & set(parts))
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or name in ("conftest.py", "test.py", "tests.py")
+        or bool(TEST_DIRS & set(parts))
     )
 
 
