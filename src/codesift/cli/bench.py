@@ -14,6 +14,7 @@ from rich.table import Table
 from codesift.cli.common import (
     SELECT_HELP,
     check_backend,
+    check_models,
     err,
     open_backends,
     open_executor,
@@ -120,6 +121,7 @@ def bench(
                     samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
                     select=select_from_flags(knobs or ()),
                 )  # fmt: skip
+                check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:
                     results = run_bench(
                         name, tasks, run_dir, config, executor=ex, backend_for=pool, isolation=ex.isolation,
