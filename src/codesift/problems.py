@@ -53,15 +53,12 @@ _BUILTINS = frozenset(dir(builtins)) - {"print", "input", "open", "exec", "eval"
 
 def _assert_test(source: str, want: str, entry_point: str) -> Test | None:
     """A doctest whose source is an expression around a call (`f(x) is None`, `len(f(s))`, `f(a)[0]`) with
-    expected `want` → an assert test, checked rather than dropped; an empty `want` only for a comparison
-    (`>>> f(x) == y` written without its True). Free names other than the entry point and builtins mean
-    prose or set-up we cannot run: None."""
+    expected `want` → an assert test, checked rather than dropped. Free names other than the entry point
+    and builtins mean prose or set-up we cannot run: None."""
     try:
         expr = ast.parse(source.strip(), mode="eval").body
-        expected = ast.parse(want.strip() or "True", mode="eval").body
+        expected = ast.parse(want.strip(), mode="eval").body
     except SyntaxError:
-        return None
-    if not want.strip() and not isinstance(expr, ast.Compare):
         return None
     calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == entry_point
                 for n in ast.walk(expr))  # fmt: skip
@@ -82,8 +79,8 @@ def examples_from_docstring(docstring: str, entry_point: str) -> tuple[Test, ...
         want = example.want.strip()
         if want:
             test = _call_test(example.source, want, entry_point) or _assert_test(example.source, want, entry_point)
-        else:  # doctest shows nothing for None; `>>> f(x) == y` without output is written as a check
-            test = _call_test(example.source, "None", entry_point) or _assert_test(example.source, "", entry_point)
+        else:  # doctest shows nothing for None (`>>> f(x) == y` with no output is a broken doctest: dropped)
+            test = _call_test(example.source, "None", entry_point)
         if test is not None:
             tests.append(test)
     if not tests:
