@@ -14,6 +14,7 @@ from rich.table import Table
 from codesift.cli.common import (
     SELECT_HELP,
     check_backend,
+    check_models,
     err,
     open_backends,
     open_executor,
@@ -120,6 +121,7 @@ def bench(
                     samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
                     select=select_from_flags(knobs or ()),
                 )  # fmt: skip
+                check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:
                     results = run_bench(
                         name, tasks, run_dir, config, executor=ex, backend_for=pool, isolation=ex.isolation,
@@ -153,15 +155,19 @@ def _reference(tasks: list[Any], run_dir: Path | None, sandbox: str, as_json: bo
     passed = sum(r.passed for r in results)
     failures = [r for r in results if not r.passed]
     inconsistent = [r for r in results if r.bad_examples]
+    examples = sum(len(t.problem.examples) for t in tasks)
+    without = sum(not t.problem.examples for t in tasks)
+    bad = sum(len(r.bad_examples) for r in results)
     if as_json:
         print(json.dumps({
-            "passed": passed, "total": len(results),
+            "passed": passed, "total": len(results), "examples": examples, "without_examples": without,
             "failures": [r.model_dump() for r in failures],
             "inconsistent_examples": [r.model_dump() for r in inconsistent],
         }))  # fmt: skip
         return
     out = Console()
     out.print(f"reference solutions passing the hidden tests: [bold]{passed}/{len(results)}[/bold]")
+    out.print(f"visible examples: {examples} ({without} problems have none); the references fail {bad} of them")
     if failures:
         table = Table("problem", "why the reference fails", title="failing references")
         for r in failures:

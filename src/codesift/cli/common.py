@@ -91,6 +91,15 @@ def progress_events(enabled: bool) -> Iterator[Callable[[Event], None]]:
         yield RichEvents(bar)
 
 
+def check_models(policies: Sequence[Policy]) -> None:
+    """Fail before any work on a wrong model name or a missing weight part (a one-line `BackendError`)."""
+    from codesift.backends.models import resolve_model
+
+    for policy in policies:
+        if policy.backend == "embedded":
+            resolve_model(policy.model)
+
+
 def check_backend(backend: str) -> None:
     if backend not in ("embedded", "openai"):
         raise UsageError(f"unknown backend {backend!r}; use embedded or openai")
