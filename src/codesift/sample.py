@@ -44,8 +44,11 @@ def sample(
     backend_for: Callable[[Policy], Backend],
     chunk: int = 16,
     stage: Stage | None = None,
+    prompt_for: Callable[[Problem, str], Prompt] = build_prompt,
 ) -> list[Candidate]:
     """The problem's `n` samples, spread over `policies` by weight; stored ones are reused, not redrawn.
+
+    `prompt_for(problem, variant)` builds each policy's prompt (`ask` passes its own; solve the default).
 
     Every chunk is written to the store before the next is drawn, so a killed run loses at most one chunk.
     """
@@ -56,7 +59,7 @@ def sample(
         if stage:
             stage.advance(len(seeds) - len(missing))
         if missing:
-            prompt = build_prompt(problem, policy.prompt)
+            prompt = prompt_for(problem, policy.prompt)
             backend = backend_for(policy)
             for start in range(0, len(missing), chunk):
                 try:

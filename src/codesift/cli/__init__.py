@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from codesift.cli import bench, doctor, solve
+from codesift.cli import ask, bench, doctor, solve
 from codesift.cli.common import err, select_from_flags
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app.command()(solve.solve)
 app.command()(doctor.doctor)
 app.command()(bench.bench)
 app.command()(bench.report)
+app.command()(ask.ask)
 
 __all__ = ["app", "main", "select_from_flags"]
 
