@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesift.ask.answers import AnswerCluster, answer_lines, cluster_answers
-from codesift.ask.program import Attempt, Figure, data_test, run_candidates
+from codesift.ask.program import Attempt, Figure, run_candidates
 from codesift.ask.prompt import ask_prompt, retry_prompt
 from codesift.ask.question import Question
 from codesift.ask.table import Table
@@ -21,7 +21,7 @@ from codesift.backends import Backend
 from codesift.events import EventSink, Stages
 from codesift.execute.cached import Mapper
 from codesift.records import Candidate, Policy, Problem, Record, digest
-from codesift.sample import sample, to_candidate
+from codesift.sample import drawn, sample, to_candidate
 from codesift.store import Store
 
 
@@ -71,28 +71,24 @@ def task_problem(table: Table, question: Question) -> Problem:
                    style="stdio")  # fmt: skip
 
 
-def _retry_seed(code: str, round_: int) -> int:
-    return int(digest(f"{code}\0{round_}"), 16) % (1 << 31)
-
-
 def _retry(
     problem: Problem, table: Table, question: Question, failing: Sequence[Attempt], round_: int, config: AskConfig,
     store: Store, backend_for: Callable[[Policy], Backend],
 ) -> list[Candidate]:  # fmt: skip
-    """One fix per failing program; stored fixes are reused (keyed by the failed program and the round)."""
-    stored = {(c.policy, c.seed): c for c in store.candidates(problem.id) if c.origin == "retry"}
+    """One fix per failing program; a stored fix is reused (the store keys it by its prompt, which holds the
+    failed program and its error, and by the round's seed)."""
     by_name = {p.name: p for p in config.policies}
+    seed = config.seed + round_
     out = []
     for attempt in failing:
         policy = by_name.get(attempt.candidate.policy, config.policies[0])
-        seed = _retry_seed(attempt.candidate.code, round_)
-        fixed = stored.get((policy.name, seed))
-        if fixed is None:
-            prompt = retry_prompt(table, question, attempt, config.timeout)
+        prompt = retry_prompt(table, question, attempt, config.timeout)
+        found, missing = drawn(problem, prompt, policy, [seed], "retry", store)
+        if missing:
             completion = backend_for(policy).complete(prompt, [seed], policy)[0]
-            fixed = to_candidate(problem, policy, prompt, completion, "retry")
-            store.add_candidate(fixed)
-        out.append(fixed)
+            found[seed] = to_candidate(problem, policy, prompt, completion, "retry")
+            store.add_candidate(found[seed])
+        out.append(found[seed])
     return out
 
 
@@ -124,14 +120,13 @@ def ask(
     started = time.perf_counter()
     stages = Stages(events)
     problem = task_problem(table, question)
-    test = data_test(table)
     with stages.stage("sample", config.samples) as stage:
         candidates = sample(
             problem, config.policies, config.samples, seed=config.seed, store=store, backend_for=backend_for,
             stage=stage, prompt_for=lambda _problem, _variant: ask_prompt(table, question),
         )  # fmt: skip
     with stages.stage("run", len(candidates)) as stage:
-        attempts = run_candidates(candidates, question, table, executor, store, test)
+        attempts = run_candidates(candidates, question, table, executor, store)
         stage.advance(len(candidates))
     fed_back, fresh = 0, attempts
     for round_ in range(1, config.retries + 1):
@@ -140,7 +135,7 @@ def ask(
             break
         with stages.stage("retry", len(failing)) as stage:
             fixed = _retry(problem, table, question, failing, round_, config, store, backend_for)
-            fresh = run_candidates(fixed, question, table, executor, store, test)
+            fresh = run_candidates(fixed, question, table, executor, store)
             attempts = attempts + fresh
             fed_back += len(failing)
             stage.advance(len(failing))

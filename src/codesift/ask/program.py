@@ -1,22 +1,28 @@
 """One generated program, run in the sandbox against the data, and what came of it (an `Attempt`).
 
-The program runs inside a small wrapper that codesift writes (never the model): it reports the program's
-traceback (for the retry-with-error loop) and any figure the program drew or saved (for `-o`) after a marker
-line on stdout, so both reach the parent through the executor's ordinary, capped output and the run store.
-The data file is placed in the program's working directory under its own name (`Staging`).
+Programs run in the sandbox's ``tool`` profile (`tool_executor`: pandas, numpy and matplotlib warm in the
+zygote, the data file read-only). Each runs inside a small wrapper that codesift writes (never the model): it
+links the data file into the run's private working directory under its own name (so the prompt does not depend
+on where the file lives), then reports the program's traceback (for the retry-with-error loop) and any figure the
+program drew or saved (for `-o`) after a marker line on stdout. Figures travel that way rather than through the
+profile's shared output folder because runs go in parallel and every run saves `figure.png`: each run's figures
+stay with its own execution in the run store, and only the chosen program's reach the user's folder.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from pydantic import Field
 
 from codesift.ask.answers import answer_key, answer_lines, parse_answers
 from codesift.ask.question import Question
 from codesift.ask.table import Table
+from codesift.execute import Executor, Limits, make_executor, tool_profile
 from codesift.execute.cached import ExecutionCache, Mapper, run_all
 from codesift.extract import ProgramGroup
 from codesift.records import Candidate, Execution, Record, Test
@@ -25,14 +31,11 @@ MARK = "\x1ecodesift-ask:"  # a record separator no answer line contains
 _CLIP = 1500
 _FIGURE_BYTES = 512 * 1024
 
-# The data arrives base64 on stdin and is written under its own name, so the same program runs in any
-# sandbox profile that gives it a private writable working directory.
 _WRAPPER = """\
+# data sha256 {sha256}
 import base64 as _b64, linecache as _lc, os as _os, sys as _sys, traceback as _tb
-_os.environ["MPLBACKEND"] = "Agg"
 _os.environ["MPLCONFIGDIR"] = _os.path.abspath(".matplotlib")
-with open({name!r}, "wb") as _f:
-    _f.write(_b64.b64decode(_sys.stdin.buffer.read()))
+_os.symlink({path!r}, {name!r})
 _SRC = {code!r}
 _lc.cache["program.py"] = (len(_SRC), None, _SRC.splitlines(True), "program.py")
 _before = set(_os.listdir("."))
@@ -96,14 +99,27 @@ class Attempt(Record):
         return answer_key(self.values, question.names, question.ordered) if self.answered else None
 
 
+# The one run every program gets: no stdin, no expected output (the answer is the product). The wrapper names
+# the data file's path and hash, so a cached execution never outlives a change to the data.
+RUN = Test(kind="stdio", input="")
+
+
 def wrap(code: str, table: Table) -> str:
-    return _WRAPPER.format(name=table.name, code=code, mark=MARK, limit=_FIGURE_BYTES)
+    return _WRAPPER.format(
+        sha256=table.sha256, path=table.path, name=table.name, code=code, mark=MARK, limit=_FIGURE_BYTES
+    )
 
 
-def data_test(table: Table) -> Test:
-    """The one run every program gets: the data file on stdin; no expected output (the answer is the product)."""
-    with open(table.path, "rb") as fh:
-        return Test(kind="stdio", input=base64.b64encode(fh.read()).decode())
+@contextmanager
+def tool_executor(paths: Sequence[str], sandbox: str = "auto", timeout: float = 20.0) -> Iterator[Executor]:
+    """An executor of the ``tool`` profile that may read `paths` (the data files) and nothing else of the host.
+
+    The profile's output folder is a temporary one, removed afterwards: figures come back on stdout (see above).
+    """
+    with tempfile.TemporaryDirectory(prefix="codesift-ask-") as out:
+        profile = tool_profile(paths, out)
+        with make_executor(sandbox=sandbox, limits=Limits(timeout=timeout), profile=profile) as ex:
+            yield ex
 
 
 def clip(text: str, limit: int = _CLIP) -> str:
@@ -146,9 +162,8 @@ def run_candidates(
     table: Table,
     executor: Mapper,
     cache: ExecutionCache | None,
-    test: Test,
 ) -> list[Attempt]:
     """Run each distinct program once (duplicates share the verdict, and count as votes)."""
     groups = {c.code: ProgramGroup(code=wrap(c.code, table), candidates=(c,)) for c in candidates}
-    results = run_all(list(groups.values()), [test], executor, cache)
-    return [outcome(c, question, results[groups[c.code].program][test.key]) for c in candidates]
+    results = run_all(list(groups.values()), [RUN], executor, cache)
+    return [outcome(c, question, results[groups[c.code].program][RUN.key]) for c in candidates]

@@ -132,7 +132,7 @@ def ask(
     """Answer a question about a data file with pandas programs that were run and agree."""
     from codesift.ask import AskConfig, load_table, make_question
     from codesift.ask import ask as run_ask
-    from codesift.execute import Limits, make_executor
+    from codesift.ask.program import tool_executor
     from codesift.store import Store
 
     with user_errors():
@@ -153,7 +153,7 @@ def ask(
         store_path = store or Path(".codesift") / f"{q.id}-{table.sha256[:8]}.sqlite"
         with (
             Store(store_path) as run_store,
-            make_executor(sandbox=sandbox, limits=Limits(timeout=timeout)) as ex,
+            tool_executor([table.path], sandbox, timeout) as ex,
             open_backends("local", None) as pool,
         ):
             with progress_events(not as_json and sys.stderr.isatty()) as events:
@@ -196,7 +196,7 @@ def bench_dabench(
     """`codesift bench dabench`: the DABench questions through `ask`, scored by the official rules."""
     from codesift.ask import AskConfig
     from codesift.ask.dabench import load_dabench, pick, run_dabench
-    from codesift.execute import Limits, make_executor
+    from codesift.ask.program import tool_executor
 
     with user_errors():
         tasks = pick(load_dabench(data), problems, every, limit)
@@ -208,9 +208,9 @@ def bench_dabench(
         resolve_model(model)
         run_dir = run_dir or Path("runs") / f"dabench-{Path(model).stem}-n{samples}-t{temperature:g}-r{retries}"
         with (
-            make_executor(sandbox=sandbox, limits=Limits(timeout=timeout)) as ex,
+            tool_executor(sorted({t.table for t in tasks}), sandbox, timeout) as ex,
             open_backends("local", None) as pool,
-            progress_events(not as_json and sys.stderr.isatty(), len(tasks)) as events,
+            progress_events(not as_json and sys.stderr.isatty()) as events,
         ):
             run = run_dabench(tasks, run_dir, config, executor=ex, backend_for=pool, isolation=ex.isolation,
                               events=events)  # fmt: skip
