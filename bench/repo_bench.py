@@ -1,26 +1,30 @@
 """Repository-mode benchmark (issue 14): build it from bench/repo_manifest.toml, sample, grade, print the table.
 
-    python bench/repo_bench.py build [--per-package 30]            # tasks -> bench/data/repo_tasks.jsonl
-    flock /work/locks/model env CODESIFT_THREADS=1 python bench/repo_bench.py sample --model qwen2.5-coder-0.5b \
-        --mode in-file --first 40                                   # greedy, resumable (store in runs/repo-bench)
+    python bench/repo_bench.py build [--per-package 30]              # tasks -> bench/data/repo_tasks.jsonl
+    flock /work/locks/model env CODESIFT_THREADS=1 python bench/repo_bench.py sample \
+        --model qwen2.5-coder-0.5b --mode in-file --limit 60          # greedy, resumable, store in runs/repo-bench
     python bench/repo_bench.py grade --model qwen2.5-coder-0.5b --mode in-file
     python bench/repo_bench.py table --model qwen2.5-coder-0.5b
 
-Hidden tests (the package tests that name the target) are read only by `grade`.
+`--limit N` takes the first N tasks of a fixed interleaving of the packages (task i of every package before
+task i+1 of any), so a subset is spread over all packages. Hidden tests are read only by `grade`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
+import time
 from pathlib import Path
 
-from codesift.repo.benchmark import BenchTask, build_package, load_manifest
+from codesift.bench.repo import BenchTask, Materialised, Package, build_package, load_manifest, materialise
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "repo_manifest.toml"
 TASKS = HERE / "data" / "repo_tasks.jsonl"
+RUNS = HERE.parent / "runs" / "repo-bench"
 
 
 def build(per_package: int) -> None:
@@ -34,14 +38,158 @@ def build(per_package: int) -> None:
     print(f"{len(tasks)} tasks ({sum(t.has_examples for t in tasks)} with docstring examples) -> {TASKS}")
 
 
+def load_tasks(limit: int | None) -> list[BenchTask]:
+    tasks = [BenchTask.model_validate_json(line) for line in TASKS.read_text().splitlines()]
+    by_package: dict[str, list[BenchTask]] = {}
+    for t in tasks:
+        by_package.setdefault(t.package, []).append(t)
+    rounds = max(len(v) for v in by_package.values())
+    spread = [v[i] for i in range(rounds) for v in by_package.values() if i < len(v)]
+    return spread[:limit] if limit else spread
+
+
+def packages() -> dict[str, Package]:
+    return {p.name: p for p in load_manifest(MANIFEST)}
+
+
+def prepared(args: argparse.Namespace) -> list[tuple[BenchTask, Materialised]]:
+    from codesift.store import Store
+
+    pkgs = packages()
+    with Store(RUNS / "index.sqlite") as cache:
+        return [(t, materialise(t, pkgs[t.package], args.mode, args.tokens, cache)) for t in load_tasks(args.limit)]
+
+
+def run_dir(args: argparse.Namespace) -> Path:
+    return RUNS / args.model / f"{args.mode}-{args.tokens}"
+
+
+def sample(args: argparse.Namespace) -> None:
+    """Greedy completions (stored: an interrupted run resumes where it stopped)."""
+    from codesift.backends import BackendPool
+    from codesift.records import Policy
+    from codesift.sample import sample as draw
+    from codesift.store import Store
+
+    policy = Policy(name=f"greedy-{args.mode}", model=args.model, temperature=0.0, max_tokens=512)
+    pool = BackendPool()
+    started = time.monotonic()
+    done = 0
+    with Store(run_dir(args) / "store.sqlite") as store:
+        for _task, m in prepared(args):
+            if time.monotonic() - started > args.minutes * 60:
+                print(f"stopped after {args.minutes} min; run again to continue", file=sys.stderr)
+                break
+            draw(m.task.problem, (policy,), 1, seed=0, store=store, backend_for=pool)
+            done += 1
+    pool.close()
+    print(f"{done} tasks sampled in {time.monotonic() - started:.0f} s -> {run_dir(args)}")
+
+
+def grade(args: argparse.Namespace) -> None:
+    """Run each stored greedy program on its hidden tests in the sandbox's repo profile; rows -> graded.jsonl."""
+    from codesift.execute.executor import Job
+    from codesift.repo.context import recall
+    from codesift.repo.sandbox import open_repo_executor
+    from codesift.repo.solve import SplicingMapper
+    from codesift.repo.task import pytest_check
+    from codesift.store import Store
+
+    rows = []
+    by_package: dict[str, list[tuple[BenchTask, Materialised]]] = {}
+    for task, m in prepared(args):
+        by_package.setdefault(m.package_root, []).append((task, m))
+    with Store(run_dir(args) / "store.sqlite") as store:
+        for root, items in by_package.items():
+            with open_repo_executor(Path(root), args.sandbox, pythonpath=items[0][1].pythonpath, workers=1) as ex:
+                for task, m in items:
+                    stored = [c for c in store.candidates(m.task.problem.id) if c.origin == "sample"]
+                    if not stored:
+                        continue
+                    c = stored[0]
+                    job = Job(code=c.code, tests=(pytest_check(task.hidden),))
+                    [(_, [verdict])] = list(SplicingMapper(ex, m.task.target).map([job]))
+                    files = index_repo_cached(Path(root), m)
+                    rows.append(
+                        {
+                            "id": task.id, "package": task.package, "passed": verdict.status == "passed",
+                            "status": verdict.status,
+                            "recall": recall(files, m.task.target, m.reference, m.task.context),
+                            "context_tokens": m.task.context.tokens, "prompt_tokens": c.prompt_tokens,
+                            "completion_tokens": c.completion_tokens, "seconds": c.seconds,
+                        }
+                    )  # fmt: skip
+                    print(f"{task.id}: {verdict.status}", file=sys.stderr, flush=True)
+    out = run_dir(args) / "graded.jsonl"
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    print(f"{sum(r['passed'] for r in rows)}/{len(rows)} passed -> {out}")
+
+
+def index_repo_cached(root: Path, m: Materialised):  # type: ignore[no-untyped-def]
+    from codesift.repo.index import index_repo, with_source
+    from codesift.store import Store
+
+    with Store(RUNS / "index.sqlite") as cache:
+        return with_source(index_repo(root, cache), m.task.target.path, m.task.target.source)
+
+
+def table(args: argparse.Namespace) -> None:
+    """pass@1 and recall per context mode on the tasks graded in both, with 95% bootstrap intervals."""
+    from codesift.bench.metrics import bootstrap, paired_difference
+
+    graded = {}
+    for mode in ("in-file", "repo-map"):
+        path = RUNS / args.model / f"{mode}-{args.tokens}" / "graded.jsonl"
+        if path.exists():
+            graded[mode] = {r["id"]: r for r in map(json.loads, path.read_text().splitlines())}
+    common = sorted(set.intersection(*(set(g) for g in graded.values()))) if graded else []
+    print(f"{args.model}, greedy, context budget {args.tokens} tokens, {len(common)} tasks graded in every mode\n")
+    print(
+        "| context | pass@1 % [95% CI] | retrieval recall [95% CI] (tasks) | context tokens | prompt tokens "
+        "| completion tokens | seconds/task |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for mode, rows in graded.items():
+        chosen = [rows[i] for i in common]
+        recalls = [r["recall"] for r in chosen if r["recall"] is not None]
+        med = {
+            k: statistics.median(r[k] for r in chosen)
+            for k in ("context_tokens", "prompt_tokens", "completion_tokens", "seconds")
+        }
+        rc = bootstrap(recalls)
+        print(
+            f"| {mode} | {bootstrap([float(r['passed']) for r in chosen])} "
+            f"| {rc.mean:.2f} [{rc.low:.2f}, {rc.high:.2f}] ({len(recalls)}) | {med['context_tokens']:.0f} "
+            f"| {med['prompt_tokens']:.0f} | {med['completion_tokens']:.0f} | {med['seconds']:.1f} |"
+        )
+    if len(graded) == 2:
+        a = [float(graded["repo-map"][i]["passed"]) for i in common]
+        b = [float(graded["in-file"][i]["passed"]) for i in common]
+        print(f"\nrepo-map - in-file, paired: {paired_difference(a, b)} points")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("--per-package", type=int, default=30)
+    for name in ("sample", "grade", "table"):
+        p = sub.add_parser(name)
+        p.add_argument("--model", default="qwen2.5-coder-0.5b")
+        p.add_argument("--mode", default="repo-map", choices=("in-file", "repo-map"))
+        p.add_argument("--tokens", type=int, default=1500, help="context budget")
+        p.add_argument("--limit", type=int, default=None, help="first N tasks of the interleaved order")
+        p.add_argument("--minutes", type=float, default=13.0, help="stop sampling after this long (model lock turns)")
+        p.add_argument("--sandbox", default="auto", help="sandbox mode for grading")
     args = parser.parse_args()
     if args.command == "build":
         build(args.per_package)
+    elif args.command == "sample":
+        sample(args)
+    elif args.command == "grade":
+        grade(args)
+    else:
+        table(args)
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ def checkout(cart: Cart) -> str:
     """Describe the cart and apply the bulk discount."""
     return cart.describe() + f" (discount {bulk_discount(len(cart.items))})"
 ''',
-    "tests/test_cart.py": '''from shop.cart import Cart
+    "tests/test_cart.py": """from shop.cart import Cart
 
 
 def test_total():
@@ -89,7 +89,7 @@ def test_total():
     c.add("a", 2.0, 3)
     c.add("b", 0.5)
     assert c.total_cents() == 650
-''',
+""",
 }
 
 

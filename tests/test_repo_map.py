@@ -35,7 +35,9 @@ def test_index_cache_reparses_only_changed_files(repo: Path, tmp_path: Path) -> 
     with Store(tmp_path / "index.sqlite") as store:
         index_repo(repo, store)
         keys = {k for (k,) in store._db.execute("SELECT key FROM meta")}
-        (repo / "shop/money.py").write_text((repo / "shop/money.py").read_text() + "\n\ndef cents_sum(a, b):\n    return a + b\n")
+        (repo / "shop/money.py").write_text(
+            (repo / "shop/money.py").read_text() + "\n\ndef cents_sum(a, b):\n    return a + b\n"
+        )
         files = index_repo(repo, store)
         new = {k for (k,) in store._db.execute("SELECT key FROM meta")} - keys
     assert len(new) == 1 and "shop/money.py" in next(iter(new))

@@ -20,7 +20,10 @@ def repo(tmp_path: Path) -> Path:
 def test_method_body_spliced_at_its_indentation(repo: Path) -> None:
     target = find_target(repo, "shop/cart.py::Cart.total_cents")
     assert target.stub.startswith("def total_cents(self) -> int:\n") and ">>> c.total_cents()" in target.stub
-    new = splice(target, target.stub + "    total = 0\n    for _, p, q in self.items:\n        total += p * q\n    return total\n")
+    new = splice(
+        target,
+        target.stub + "    total = 0\n    for _, p, q in self.items:\n        total += p * q\n    return total\n",
+    )
     ast.parse(new)
     assert "        for _, p, q in self.items:\n            total += p * q\n" in new
     assert "raise NotImplementedError" not in new
@@ -41,7 +44,7 @@ def test_decorated_function_keeps_its_decorator(repo: Path) -> None:
 def test_nested_function(repo: Path) -> None:
     target = find_target(repo, "shop/cart.py::receipt.line")
     new = splice(target, "def line(item):\n    '''doc the model wrote'''\n    return f'{item[0]} x {item[2]}'\n")
-    assert "        \"\"\"One receipt line: ``name x qty``.\"\"\"\n        return f'{item[0]} x {item[2]}'\n" in new
+    assert '        """One receipt line: ``name x qty``."""\n        return f\'{item[0]} x {item[2]}\'\n' in new
     assert "doc the model wrote" not in new  # the original docstring stays, the model's is dropped
 
 

@@ -76,7 +76,7 @@ def solve_in_repo_command(
         slug = f"repo-{digest(task.problem.model_dump_json())[:12]}"
         with (
             Store(store or Path(".codesift") / f"{slug}.sqlite") as run_store,
-            open_repo_executor(repo, target, sandbox) as ex,
+            open_repo_executor(repo, sandbox) as ex,
             open_backends("local", None) as pool,
         ):
             with progress_events(not as_json and sys.stderr.isatty()) as events:
@@ -124,7 +124,10 @@ def show(result: Any, applied: bool) -> None:
     best = answer.submissions[0]
     table.add_row("samples / distinct / passing", f"{answer.samples} / {answer.distinct} / {answer.passing}")
     table.add_row("chosen cluster", f"{best.cluster_size} samples")
-    table.add_row("tokens (context, prompt + completion)", f"{result.context_tokens}, {answer.prompt_tokens} + {answer.completion_tokens}")
+    table.add_row(
+        "tokens (context, prompt + completion)",
+        f"{result.context_tokens}, {answer.prompt_tokens} + {answer.completion_tokens}",
+    )
     table.add_row("seconds", f"{answer.seconds:.1f}")
     table.add_row("written", "yes (--apply)" if applied else "no (pass --apply to write it)")
     Console(stderr=True).print(table)

@@ -106,7 +106,9 @@ def solve(
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
     repo: Annotated[Path | None, typer.Option(help="Repository mode: the repository root (with --target)")] = None,
-    target: Annotated[str | None, typer.Option(help="Repository mode: pkg/module.py::function or ::Class.method")] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Repository mode: pkg/module.py::function or ::Class.method")
+    ] = None,
     apply: Annotated[bool, typer.Option(help="Repository mode: write the chosen body into the file")] = False,
 ) -> None:
     """Solve one problem and print the chosen program with its evidence."""

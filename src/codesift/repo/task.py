@@ -90,7 +90,9 @@ def context_note(task_target: Target, context: Context) -> str:
     where = f"`{task_target.qualname}` in `{task_target.path}`"
     if "." in task_target.qualname:
         where += f" (defined inside `{task_target.qualname.rsplit('.', 1)[0]}`)"
-    return f"Code from the repository that the function can use:\n```python\n{context.text.rstrip()}\n```\nThe function to write is {where}."
+    code = context.text.rstrip()
+    intro = "Code from the repository that the function can use:"
+    return f"{intro}\n```python\n{code}\n```\nThe function to write is {where}."
 
 
 def build_task(
