@@ -32,7 +32,7 @@ from codesift.records import Record
 from codesift.repo.context import Mode
 from codesift.repo.index import IndexCache, RepoError, index_repo, with_source
 from codesift.repo.target import Target, locate, splice
-from codesift.repo.task import RepoTask, build_task, tests_using
+from codesift.repo.task import RepoTask, build_task, test_functions, tests_using
 
 BLANK = "raise NotImplementedError"
 # A target whose tests take longer than this with the body blanked is skipped: grading runs them once per sample.
@@ -140,10 +140,11 @@ def build_package(pkg: Package, limit: int, seed: int = 0) -> list[BenchTask]:
     tasks: list[BenchTask] = []
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(shutil.copytree(pristine, Path(scratch) / pristine.name))
+        test_index = test_functions(root)
         for target in pool:
             if len(tasks) >= limit:
                 break
-            hidden = sorted(i for i in tests_using(root, target.name) if i in passing)
+            hidden = sorted(i for i in tests_using(root, target.name, test_index) if i in passing)
             if not hidden or len(hidden) > MAX_HIDDEN:
                 continue
             file = root / target.path

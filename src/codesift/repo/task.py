@@ -63,9 +63,9 @@ def pytest_check(node_ids: Iterable[str]) -> Test:
     return Test(kind="assert", input=source)
 
 
-def tests_using(root: Path, name: str) -> list[str]:
-    """Node ids of the repo's test functions (plain or in a ``Test*`` class) whose body names `name`."""
-    found = []
+def test_functions(root: Path) -> dict[str, frozenset[str]]:
+    """Node id of every test function of the repo (plain or in a ``Test*`` class) → the names its body uses."""
+    found: dict[str, frozenset[str]] = {}
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
         if not is_test_file(rel) or any(p.startswith(".") or p in {"build", "site-packages"} for p in Path(rel).parts):
@@ -81,9 +81,15 @@ def tests_using(root: Path, name: str) -> list[str]:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
                 names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
                 names |= {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
-                if name in names:
-                    found.append(f"{rel}::{prefix}{node.name}")
+                found[f"{rel}::{prefix}{node.name}"] = frozenset(names)
     return found
+
+
+def tests_using(root: Path, name: str, tests: dict[str, frozenset[str]] | None = None) -> list[str]:
+    """Node ids of the repo's test functions whose body names `name` (`tests`: `test_functions(root)`, when
+    the caller asks for many names)."""
+    tests = tests if tests is not None else test_functions(root)
+    return [node_id for node_id, names in tests.items() if name in names]
 
 
 def context_note(task_target: Target, context: Context) -> str:
