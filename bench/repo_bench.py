@@ -61,17 +61,23 @@ def prepared(args: argparse.Namespace) -> list[tuple[BenchTask, Materialised]]:
 
 
 def run_dir(args: argparse.Namespace) -> Path:
-    return RUNS / args.model / f"{args.mode}-{args.tokens}"
+    kind = "greedy" if args.samples == 1 else f"n{args.samples}"
+    return RUNS / args.model / f"{args.mode}-{args.tokens}-{kind}"
+
+
+def policy(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from codesift.records import Policy
+
+    temperature = 0.0 if args.samples == 1 else args.temperature
+    return Policy(name=f"t{temperature}-{args.mode}", model=args.model, temperature=temperature, max_tokens=512)
 
 
 def sample(args: argparse.Namespace) -> None:
-    """Greedy completions (stored: an interrupted run resumes where it stopped)."""
+    """Completions for every task (stored: an interrupted run resumes where it stopped, nothing is redrawn)."""
     from codesift.backends import BackendPool
-    from codesift.records import Policy
     from codesift.sample import sample as draw
     from codesift.store import Store
 
-    policy = Policy(name=f"greedy-{args.mode}", model=args.model, temperature=0.0, max_tokens=512)
     pool = BackendPool()
     started = time.monotonic()
     done = 0
@@ -80,18 +86,28 @@ def sample(args: argparse.Namespace) -> None:
             if time.monotonic() - started > args.minutes * 60:
                 print(f"stopped after {args.minutes} min; run again to continue", file=sys.stderr)
                 break
-            draw(m.task.problem, (policy,), 1, seed=0, store=store, backend_for=pool)
+            draw(m.task.problem, (policy(args),), args.samples, seed=0, store=store, backend_for=pool)
             done += 1
     pool.close()
     print(f"{done} tasks sampled in {time.monotonic() - started:.0f} s -> {run_dir(args)}")
 
 
+def no_model(_policy):  # type: ignore[no-untyped-def]
+    raise SystemExit("a task has no stored samples: run `sample` first (grading never loads the model)")
+
+
 def grade(args: argparse.Namespace) -> None:
-    """Run each stored greedy program on its hidden tests in the sandbox's repo profile; rows -> graded.jsonl."""
+    """Grade stored samples on the hidden tests in the sandbox's repo profile; rows -> graded.jsonl.
+
+    Greedy: the one sample. n > 1: the pipeline (filter on the docstring examples in the repo sandbox, then
+    clusters) picks a program from the stored samples; every distinct sample is graded too, for raw pass@1 and
+    the oracle. The hidden tests reach only this function's verdicts."""
     from codesift.execute.executor import Job
+    from codesift.extract import group, normalise
+    from codesift.pipeline import SolveConfig
     from codesift.repo.context import recall
     from codesift.repo.sandbox import open_repo_executor
-    from codesift.repo.solve import SplicingMapper
+    from codesift.repo.solve import SplicingMapper, solve_in_repo
     from codesift.repo.task import pytest_check
     from codesift.store import Store
 
@@ -99,27 +115,39 @@ def grade(args: argparse.Namespace) -> None:
     by_package: dict[str, list[tuple[BenchTask, Materialised]]] = {}
     for task, m in prepared(args):
         by_package.setdefault(m.package_root, []).append((task, m))
+    config = SolveConfig(policies=(policy(args),), samples=args.samples, seed=0, submissions=1, test_writers=0)
     with Store(run_dir(args) / "store.sqlite") as store:
         for root, items in by_package.items():
             with open_repo_executor(Path(root), args.sandbox, pythonpath=items[0][1].pythonpath, workers=1) as ex:
                 for task, m in items:
                     stored = [c for c in store.candidates(m.task.problem.id) if c.origin == "sample"]
-                    if not stored:
+                    if len(stored) < args.samples:
                         continue
-                    c = stored[0]
-                    job = Job(code=c.code, tests=(pytest_check(task.hidden),))
-                    [(_, [verdict])] = list(SplicingMapper(ex, m.task.target).map([job]))
+                    groups = group(stored)
+                    hidden = pytest_check(task.hidden)
+                    jobs = [Job(code=g.code, tests=(hidden,)) for g in groups]
+                    ran = {normalise(j.code): es[0].status for j, es in SplicingMapper(ex, m.task.target).map(jobs)}
+                    verdicts = {g.code: ran[normalise(g.code)] for g in groups}
+                    passing = sum(g.votes for g in groups if verdicts[g.code] == "passed")
+                    chosen = ran[normalise(stored[0].code)]
+                    if args.samples > 1:
+                        result = solve_in_repo(m.task, config, executor=ex, store=store, backend_for=no_model)
+                        best = result.answer.submissions
+                        chosen = ran[normalise(best[0].code)] if best else chosen
                     files = index_repo_cached(Path(root), m)
                     rows.append(
                         {
-                            "id": task.id, "package": task.package, "passed": verdict.status == "passed",
-                            "status": verdict.status,
+                            "id": task.id, "package": task.package, "passed": chosen == "passed",
+                            "status": chosen, "raw": passing / len(stored),
+                            "oracle": any(v == "passed" for v in verdicts.values()),
                             "recall": recall(files, m.task.target, m.reference, m.task.context),
-                            "context_tokens": m.task.context.tokens, "prompt_tokens": c.prompt_tokens,
-                            "completion_tokens": c.completion_tokens, "seconds": c.seconds,
+                            "context_tokens": m.task.context.tokens,
+                            "prompt_tokens": sum(c.prompt_tokens for c in stored) / len(stored),
+                            "completion_tokens": sum(c.completion_tokens for c in stored),
+                            "seconds": sum(c.seconds for c in stored),
                         }
                     )  # fmt: skip
-                    print(f"{task.id}: {verdict.status}", file=sys.stderr, flush=True)
+                    print(f"{task.id}: {chosen}", file=sys.stderr, flush=True)
     out = run_dir(args) / "graded.jsonl"
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
     print(f"{sum(r['passed'] for r in rows)}/{len(rows)} passed -> {out}")
@@ -134,22 +162,23 @@ def index_repo_cached(root: Path, m: Materialised):  # type: ignore[no-untyped-d
 
 
 def table(args: argparse.Namespace) -> None:
-    """pass@1 and recall per context mode on the tasks graded in both, with 95% bootstrap intervals."""
+    """One row per graded run of `--model` and `--tokens`, on the tasks graded in every run, with 95% bootstrap
+    intervals over tasks; then the paired differences the issue's goals are about."""
     from codesift.bench.metrics import bootstrap, paired_difference
 
     graded = {}
-    for mode in ("in-file", "repo-map"):
-        path = RUNS / args.model / f"{mode}-{args.tokens}" / "graded.jsonl"
-        if path.exists():
-            graded[mode] = {r["id"]: r for r in map(json.loads, path.read_text().splitlines())}
-    common = sorted(set.intersection(*(set(g) for g in graded.values()))) if graded else []
-    print(f"{args.model}, greedy, context budget {args.tokens} tokens, {len(common)} tasks graded in every mode\n")
+    for path in sorted((RUNS / args.model).glob(f"*-{args.tokens}-*/graded.jsonl")):
+        graded[path.parent.name] = {r["id"]: r for r in map(json.loads, path.read_text().splitlines())}
+    if not graded:
+        raise SystemExit(f"nothing graded under {RUNS / args.model}")
+    common = sorted(set.intersection(*(set(g) for g in graded.values())))
+    print(f"{args.model}, context budget {args.tokens} tokens, {len(common)} tasks graded in every run\n")
     print(
-        "| context | pass@1 % [95% CI] | retrieval recall [95% CI] (tasks) | context tokens | prompt tokens "
-        "| completion tokens | seconds/task |"
+        "| run | pass@1 % (chosen) [95% CI] | raw pass@1 % | oracle % | retrieval recall [95% CI] (tasks) "
+        "| context tokens | prompt tokens | completion tokens | model s/task |"
     )
-    print("|---|---|---|---|---|---|---|")
-    for mode, rows in graded.items():
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, rows in graded.items():
         chosen = [rows[i] for i in common]
         recalls = [r["recall"] for r in chosen if r["recall"] is not None]
         med = {
@@ -158,14 +187,20 @@ def table(args: argparse.Namespace) -> None:
         }
         rc = bootstrap(recalls)
         print(
-            f"| {mode} | {bootstrap([float(r['passed']) for r in chosen])} "
+            f"| {name} | {bootstrap([float(r['passed']) for r in chosen])} "
+            f"| {100 * statistics.fmean(r['raw'] for r in chosen):.1f} "
+            f"| {100 * statistics.fmean(r['oracle'] for r in chosen):.1f} "
             f"| {rc.mean:.2f} [{rc.low:.2f}, {rc.high:.2f}] ({len(recalls)}) | {med['context_tokens']:.0f} "
             f"| {med['prompt_tokens']:.0f} | {med['completion_tokens']:.0f} | {med['seconds']:.1f} |"
         )
-    if len(graded) == 2:
-        a = [float(graded["repo-map"][i]["passed"]) for i in common]
-        b = [float(graded["in-file"][i]["passed"]) for i in common]
-        print(f"\nrepo-map - in-file, paired: {paired_difference(a, b)} points")
+    pairs = [("repo-map", "greedy", "in-file", "greedy"), ("repo-map", "n10", "repo-map", "greedy")]
+    for mode_a, kind_a, mode_b, kind_b in pairs:
+        a, b = f"{mode_a}-{args.tokens}-{kind_a}", f"{mode_b}-{args.tokens}-{kind_b}"
+        if a in graded and b in graded:
+            diff = paired_difference(
+                [float(graded[a][i]["passed"]) for i in common], [float(graded[b][i]["passed"]) for i in common]
+            )
+            print(f"\n{a} minus {b}, paired over tasks: {diff} points")
 
 
 def main() -> None:
@@ -181,6 +216,8 @@ def main() -> None:
         p.add_argument("--limit", type=int, default=None, help="first N tasks of the interleaved order")
         p.add_argument("--minutes", type=float, default=13.0, help="stop sampling after this long (model lock turns)")
         p.add_argument("--sandbox", default="auto", help="sandbox mode for grading")
+        p.add_argument("--samples", type=int, default=1, help="1: greedy; n > 1: sampling + filter + clusters")
+        p.add_argument("--temperature", type=float, default=0.8)
     args = parser.parse_args()
     if args.command == "build":
         build(args.per_package)
