@@ -2,12 +2,12 @@
 
     python bench/repo_bench.py build [--per-package 30]              # tasks -> bench/data/repo_tasks.jsonl
     flock /work/locks/model env CODESIFT_THREADS=1 python bench/repo_bench.py sample \
-        --model qwen2.5-coder-0.5b --mode in-file --limit 60          # greedy, resumable, store in runs/repo-bench
+        --model qwen2.5-coder-0.5b --mode in-file --first 10          # greedy, resumable, store in runs/repo-bench
     python bench/repo_bench.py grade --model qwen2.5-coder-0.5b --mode in-file
     python bench/repo_bench.py table --model qwen2.5-coder-0.5b
 
-`--limit N` takes the first N tasks of a fixed interleaving of the packages (task i of every package before
-task i+1 of any), so a subset is spread over all packages. Hidden tests are read only by `grade`.
+`--first N` takes the first N tasks of each package (in the builder's fixed order), a subset spread over all
+packages that stays the same when tasks are added. Hidden tests are read only by `grade`.
 """
 
 from __future__ import annotations
@@ -27,25 +27,29 @@ TASKS = HERE / "data" / "repo_tasks.jsonl"
 RUNS = HERE.parent / "runs" / "repo-bench"
 
 
-def build(per_package: int) -> None:
-    tasks: list[BenchTask] = []
+def build(per_package: int, only: str | None) -> None:
+    """Tasks of every package (or of `only`, replacing that package's tasks and keeping the others')."""
     TASKS.parent.mkdir(parents=True, exist_ok=True)
+    tasks = [BenchTask.model_validate_json(line) for line in TASKS.read_text().splitlines()] if only else []
     for pkg in load_manifest(MANIFEST):
+        if only and pkg.name != only:
+            continue
         found = build_package(pkg, per_package)
         print(f"{pkg.name}=={pkg.version}: {len(found)} targets", file=sys.stderr, flush=True)
-        tasks += found
+        tasks = [t for t in tasks if t.package != pkg.name] + found
         TASKS.write_text("".join(t.model_dump_json() + "\n" for t in tasks))
     print(f"{len(tasks)} tasks ({sum(t.has_examples for t in tasks)} with docstring examples) -> {TASKS}")
 
 
-def load_tasks(limit: int | None) -> list[BenchTask]:
-    tasks = [BenchTask.model_validate_json(line) for line in TASKS.read_text().splitlines()]
+def load_tasks(first: int | None) -> list[BenchTask]:
+    """Tasks interleaved over packages (task i of every package before task i+1 of any); `first`: only the first
+    `first` tasks of each package, a subset that stays the same when packages or tasks are added."""
     by_package: dict[str, list[BenchTask]] = {}
-    for t in tasks:
+    for line in TASKS.read_text().splitlines():
+        t = BenchTask.model_validate_json(line)
         by_package.setdefault(t.package, []).append(t)
-    rounds = max(len(v) for v in by_package.values())
-    spread = [v[i] for i in range(rounds) for v in by_package.values() if i < len(v)]
-    return spread[:limit] if limit else spread
+    rounds = min(first or 10**9, max(len(v) for v in by_package.values()))
+    return [v[i] for i in range(rounds) for v in by_package.values() if i < len(v)]
 
 
 def packages() -> dict[str, Package]:
@@ -53,11 +57,27 @@ def packages() -> dict[str, Package]:
 
 
 def prepared(args: argparse.Namespace) -> list[tuple[BenchTask, Materialised]]:
+    """The tasks' prompts and contexts, built once per mode and budget and kept in runs/ (so a sampling turn
+    under the model lock does not spend its minutes indexing packages)."""
     from codesift.store import Store
 
+    saved = RUNS / f"prepared-{args.mode}-{args.tokens}.jsonl"
+    known: dict[str, Materialised] = {}
+    if saved.exists():
+        for line in saved.read_text().splitlines():
+            row = json.loads(line)
+            known[row["id"]] = Materialised.model_validate(row["materialised"])
     pkgs = packages()
+    tasks = load_tasks(args.first)
     with Store(RUNS / "index.sqlite") as cache:
-        return [(t, materialise(t, pkgs[t.package], args.mode, args.tokens, cache)) for t in load_tasks(args.limit)]
+        for t in tasks:
+            if t.id not in known:
+                known[t.id] = materialise(t, pkgs[t.package], args.mode, args.tokens, cache)
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(
+        "".join(json.dumps({"id": i, "materialised": m.model_dump(mode="json")}) + "\n" for i, m in known.items())
+    )
+    return [(t, known[t.id]) for t in tasks]
 
 
 def run_dir(args: argparse.Namespace) -> Path:
@@ -208,19 +228,22 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("--per-package", type=int, default=30)
-    for name in ("sample", "grade", "table"):
+    b.add_argument("--only", help="rebuild one package's tasks, keep the others'")
+    for name in ("prepare", "sample", "grade", "table"):
         p = sub.add_parser(name)
         p.add_argument("--model", default="qwen2.5-coder-0.5b")
         p.add_argument("--mode", default="repo-map", choices=("in-file", "repo-map"))
         p.add_argument("--tokens", type=int, default=1500, help="context budget")
-        p.add_argument("--limit", type=int, default=None, help="first N tasks of the interleaved order")
+        p.add_argument("--first", type=int, default=None, help="only the first N tasks of each package")
         p.add_argument("--minutes", type=float, default=13.0, help="stop sampling after this long (model lock turns)")
         p.add_argument("--sandbox", default="auto", help="sandbox mode for grading")
         p.add_argument("--samples", type=int, default=1, help="1: greedy; n > 1: sampling + filter + clusters")
         p.add_argument("--temperature", type=float, default=0.8)
     args = parser.parse_args()
     if args.command == "build":
-        build(args.per_package)
+        build(args.per_package, args.only)
+    elif args.command == "prepare":
+        print(f"{len(prepared(args))} tasks prepared")
     elif args.command == "sample":
         sample(args)
     elif args.command == "grade":

@@ -41,6 +41,7 @@ def doctest_check(target: Target) -> Test | None:
     if ">>>" not in target.docstring:
         return None
     source = (
+        "# docstring examples\n"
         "import doctest, importlib\n"
         f"_module = importlib.import_module({module_name(target.path)!r})\n"
         f"_test = doctest.DocTestParser().get_doctest({target.docstring!r}, dict(vars(_module)), "
@@ -56,6 +57,7 @@ def pytest_check(node_ids: Iterable[str]) -> Test:
     """The repo's own tests (pytest node ids), run in-process; passes when every one passes."""
     ids = sorted(node_ids)
     source = (
+        f"# repo tests {' '.join(ids)}\n"
         "import pytest\n"
         f"_code = pytest.main(['-q', '-p', 'no:cacheprovider', '-o', 'addopts=', *{ids!r}])\n"
         "assert _code == 0, f'pytest exit code {_code}'\n"
