@@ -149,6 +149,12 @@ def load_problem(path: str | Path, task: str | None = None) -> Problem:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ProblemError(f"{path}: not UTF-8 text") from None
+    return parse_problem(text, path, task)
+
+
+def parse_problem(text: str, path: str | Path, task: str | None = None) -> Problem:
+    """A problem from the text of a file named `path` (its suffix picks the reader; the service has no file)."""
+    path = Path(path)
     if not text.strip():
         raise ProblemError(f"{path}: the file is empty")
     suffix = path.suffix.lower()

@@ -23,7 +23,6 @@ from codesift.cli.common import (
     settings,
     user_errors,
 )
-from codesift.events import ProblemDone
 
 
 def _pct(value: float | None) -> str:
@@ -104,7 +103,7 @@ def bench(
         check_backend(backend)
         mode = "graded" if grade else "run"
         run_dir = run_dir or _default_run_dir(name, grade.name if grade else model, samples, temperature, mode)
-        with open_executor(executor, sandbox, ray_address) as ex, progress_events(show, len(tasks)) as events:
+        with open_executor(executor, sandbox, ray_address) as ex, progress_events(show) as events:
             if grade is not None:
                 from codesift.bench.run import grade_samples
 
@@ -148,9 +147,9 @@ def _reference(tasks: list[Any], run_dir: Path | None, sandbox: str, as_json: bo
     with (
         Store(path) as store,
         open_executor("local", sandbox, None) as ex,
-        progress_events(show, len(tasks)) as events,
+        progress_events(show) as events,
     ):
-        results = grade_references(tasks, ex, store, lambda r: events(ProblemDone(problem_id=r.id, solved=r.passed)))
+        results = grade_references(tasks, ex, store, events)
     passed = sum(r.passed for r in results)
     failures = [r for r in results if not r.passed]
     inconsistent = [r for r in results if r.bad_examples]

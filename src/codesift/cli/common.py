@@ -17,7 +17,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from codesift.errors import CodesiftError, UsageError
-from codesift.events import Event, ProblemDone, StageAdvanced, StageFinished, StageStarted
+from codesift.events import PROBLEMS, Event, ProblemDone, StageAdvanced, StageFinished, StageStarted
 from codesift.records import Policy
 from codesift.select.types import SelectConfig
 
@@ -52,13 +52,16 @@ def settings(record: type[M], flag: str, /, **fields: Any) -> M:
 
 
 class RichEvents:
-    """The event stream drawn as one rich bar per stage (and one for problems), on stderr."""
+    """The event stream drawn as one rich bar per stage, on stderr.
 
-    def __init__(self, progress: Progress, problems: int | None = None) -> None:
+    Under a benchmark's "problems" stage, a finished inner stage (sample, run examples, ...) hides its bar
+    until the next problem starts it again, and the problems bar counts solved problems.
+    """
+
+    def __init__(self, progress: Progress) -> None:
         self._progress = progress
         self._stages: dict[str, TaskID] = {}
         self._solved = 0
-        self._problems = None if problems is None else progress.add_task("problems", total=problems, ok="")
 
     def __call__(self, event: Event) -> None:
         p = self._progress
@@ -71,20 +74,21 @@ class RichEvents:
             p.update(self._stages[event.stage], completed=event.done, total=max(event.total, 1))
         elif isinstance(event, StageFinished) and event.stage in self._stages:
             task = self._stages[event.stage]
-            p.update(task, completed=p.tasks[task].total, visible=self._problems is None)
-        elif isinstance(event, ProblemDone) and self._problems is not None:
+            inner = event.stage != PROBLEMS and PROBLEMS in self._stages
+            p.update(task, completed=p.tasks[task].total, visible=not inner)
+        elif isinstance(event, ProblemDone) and PROBLEMS in self._stages:
             self._solved += bool(event.solved)
-            p.update(self._problems, advance=1, ok=f"solved {self._solved}")
+            p.update(self._stages[PROBLEMS], ok=f"solved {self._solved}")
 
 
 @contextmanager
-def progress_events(enabled: bool, problems: int | None = None) -> Iterator[Callable[[Event], None]]:
+def progress_events(enabled: bool) -> Iterator[Callable[[Event], None]]:
     bar = Progress(
         TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[ok]}"),
         TimeElapsedColumn(), console=err, disable=not enabled, transient=False,
     )  # fmt: skip
     with bar:
-        yield RichEvents(bar, problems)
+        yield RichEvents(bar)
 
 
 def check_backend(backend: str) -> None:

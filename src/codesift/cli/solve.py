@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +28,8 @@ from codesift.cli.common import (
 )
 from codesift.errors import UsageError
 from codesift.records import Answer, Problem, digest
+
+log = logging.getLogger(__name__)
 
 
 def answer_json(answer: Answer, problem: Problem, isolation: str) -> dict[str, Any]:
@@ -147,6 +150,10 @@ def solve(
             open_executor(executor, sandbox, ray_address) as ex,
             open_backends(executor, ray_address) as pool,
         ):
+            changed = run_store.check_settings("solve", config.model_dump(mode="json"), keep=False)
+            if changed:
+                log.warning("settings changed since the last solve with %s (%s): the stages that depend on them "
+                            "run again, the rest is reused", store_path, "; ".join(changed))  # fmt: skip
             with progress_events(not as_json and sys.stderr.isatty()) as events:
                 answer, selection = run_solve(
                     problem, config, executor=ex, store=run_store, backend_for=pool, events=events
