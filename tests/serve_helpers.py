@@ -81,7 +81,8 @@ class Served:
 
 
 def config(store: Path, **fields: object) -> ServeConfig:
-    return ServeConfig(store=store, model=FAST_MODEL, **fields)  # type: ignore[arg-type]
+    """The service's settings for tests: the 0.5B model's name (its recordings), no model-written tests."""
+    return ServeConfig(**{"store": store, "model": FAST_MODEL, "test_writers": 0, **fields})  # type: ignore[arg-type]
 
 
 @contextlib.contextmanager
