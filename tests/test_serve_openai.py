@@ -55,12 +55,16 @@ def test_streaming_sends_progress_then_the_program(tmp_path: Path, ex: Executor)
         )
         chunks = list(stream)
         plain = client.chat.completions.create(model=FAST_MODEL, messages=[{"role": "user", "content": ASK}])
-    progress = "".join((c.choices[0].delta.model_extra or {}).get("reasoning_content") or "" for c in chunks)
+
+    def reasoning(chunk: object) -> str:
+        return str((chunk.choices[0].delta.model_extra or {}).get("reasoning_content") or "")  # type: ignore[attr-defined]
+
+    progress = "".join(reasoning(c) for c in chunks)
     content = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert progress.index("sample: started (8)") < progress.index("candidate seed") < progress.index("verdicts:")
     assert progress.index("verdicts:") < progress.index("select: done")
     first_content = next(i for i, c in enumerate(chunks) if c.choices[0].delta.content)
-    last_progress = max(i for i, c in enumerate(chunks) if (c.choices[0].delta.model_extra or {}).get("reasoning_content"))
+    last_progress = max(i for i, c in enumerate(chunks) if reasoning(c))
     assert last_progress < first_content
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert program_in(content) == program_in(plain.choices[0].message.content or "")  # the second run reused samples
