@@ -16,20 +16,40 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from replay import RECORDING, ReplayBackend
 
 from codesift.backends.models import FAST_MODEL
+from codesift.bench.grade import grade_programs
+from codesift.bench.tasks import Task
 from codesift.execute.cached import Mapper
 from codesift.prompt import build_prompt
-from codesift.records import Candidate, Completion, Policy, Problem, Prompt
+from codesift.records import Candidate, Completion, Policy, Problem, Prompt, digest
 from codesift.serve.app import create_app, guarded
 from codesift.serve.service import ServeConfig, Service
 
 DATA = Path(__file__).parent / "data"
 MBPP_594 = DATA / "select_mbpp_594.json"
 EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+TASK_594 = Task.model_validate(json.loads(MBPP_594.read_text())["task"])
+
+
+def right_choice(view: dict[str, Any], executor: Mapper) -> str | None:
+    """What a user who knows the task answers to GET /clusters: the behaviour of a shown cluster that is right.
+
+    Knowing is grading the shown programs on MBPP/594's hidden tests: the user plays the oracle, the
+    service never sees those tests.
+    """
+    d = view["disagreement"]
+    if d is None:
+        return None
+    shown = view["clusters"][: len(d["behaviours"])]
+    right = grade_programs(TASK_594, [c["code"] for c in shown], executor, None)
+    return next(str(c["behaviour"]) for c in shown if right[digest(c["code"])][0])
 
 
 def mbpp_594_record() -> str:

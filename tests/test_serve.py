@@ -19,19 +19,18 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from serve_helpers import EXAMPLES, MBPP_594, PacedReplay, free_port, mbpp_594_record, served
+from serve_helpers import EXAMPLES, TASK_594, PacedReplay, free_port, mbpp_594_record, right_choice, served
 from typer.testing import CliRunner
 
 from codesift.bench.grade import grade_programs
-from codesift.bench.tasks import Task
 from codesift.cli import app as cli_app
 from codesift.cli.serve import check_exposure
 from codesift.errors import CodesiftError, UsageError
 from codesift.execute import Executor, make_executor
 from codesift.problems import load_problem, parse_problem
+from codesift.records import digest
 
 RUNNING_MAX = (EXAMPLES / "running_max.py").read_text()
-TASK_594 = Task.model_validate(json.loads(MBPP_594.read_text())["task"])
 
 
 @pytest.fixture(scope="module")
@@ -220,22 +219,6 @@ def test_a_full_queue_answers_429_and_cancelling_stops_queued_and_running_jobs(t
     assert backend.calls == [tuple(range(8))]  # the cancelled queued job never sampled
 
 
-def right_choice(view: dict[str, Any], ex: Executor) -> str | None:
-    """What a user who knows the task answers: the behaviour of a shown cluster whose program is right."""
-    d = view["disagreement"]
-    if d is None:
-        return None
-    shown = view["clusters"][: len(d["behaviours"])]
-    right = grade_programs(TASK_594, [c["code"] for c in shown], ex, None)
-    return next(c["behaviour"] for c in shown if right[_digest(c["code"])][0])
-
-
-def _digest(code: str) -> str:
-    from codesift.records import digest
-
-    return digest(code)
-
-
 def test_answering_the_disagreement_re_ranks_and_survives_a_restart(tmp_path: Path, ex: Executor) -> None:
     store = tmp_path / "serve.sqlite"
     body = solve_body(mbpp_594_record(), "mbpp.jsonl", samples=20)
@@ -259,7 +242,7 @@ def test_answering_the_disagreement_re_ranks_and_survives_a_restart(tmp_path: Pa
     assert 1 <= rounds <= 3
     assert after["clusters"] < before["clusters"]
     best = after["submissions"][0]["code"]
-    assert grade_programs(TASK_594, [best], ex, None)[_digest(best)][0]
+    assert grade_programs(TASK_594, [best], ex, None)[digest(best)][0]
     with served(store, executor=ex) as s, httpx.Client(base_url=s.url) as client:  # restarted: answers replayed
         assert client.get(f"/v1/jobs/{job_id}").json()["answer"] == after
         assert client.get(f"/v1/jobs/{job_id}/clusters").json() == view
