@@ -113,11 +113,16 @@ def served(
     backend: PacedReplay | None = None,
     token: str | None = None,
     max_body: int = 1_000_000,
+    real_model: bool = False,
     **fields: object,
 ) -> Iterator[Served]:
-    """The app on 127.0.0.1 in a thread (uvicorn, as `codesift serve` runs it); closed on exit."""
+    """The app on 127.0.0.1 in a thread (uvicorn, as `codesift serve` runs it); closed on exit.
+
+    `real_model` puts the embedded model behind it instead of the recordings (take the model lock).
+    """
     backend = backend or PacedReplay()
-    service = Service(config(store, **fields), backend_for=lambda p: backend, executor=executor)
+    backend_for = None if real_model else (lambda p: backend)
+    service = Service(config(store, **fields), backend_for=backend_for, executor=executor)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(guarded(create_app(service, token=token), token, max_body), port=port, log_level="warning")
