@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from codesift.cli import bench, doctor, serve, solve
+from codesift.cli import bench, doctor, export, repo_map, serve, solve
 from codesift.cli.common import err, select_from_flags
 
 app = typer.Typer(
@@ -19,6 +19,8 @@ app.command()(solve.solve)
 app.command()(doctor.doctor)
 app.command()(bench.bench)
 app.command()(bench.report)
+app.command()(export.export)
+app.command("repo-map")(repo_map.repo_map)
 app.command()(serve.serve)
 
 __all__ = ["app", "main", "select_from_flags"]

@@ -14,6 +14,7 @@ from rich.table import Table
 from codesift.cli.common import (
     SELECT_HELP,
     check_backend,
+    err,
     open_backends,
     open_executor,
     policies_from_flags,
@@ -22,7 +23,6 @@ from codesift.cli.common import (
     settings,
     user_errors,
 )
-from codesift.events import ProblemDone
 
 
 def _pct(value: float | None) -> str:
@@ -55,7 +55,7 @@ def _default_run_dir(name: str, model: str, samples: int, temperature: float, mo
 
 
 def bench(
-    name: Annotated[str, typer.Argument(help="humaneval, mbpp, mbpp-sanitized, apps, or a .jsonl file")],
+    name: Annotated[str, typer.Argument(help="humaneval, mbpp, mbpp-sanitized, apps, fresh, or a .jsonl file")],
     model: Annotated[str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, ...")] = (
         "qwen2.5-coder-1.5b"
     ),
@@ -68,6 +68,7 @@ def bench(
     backend: Annotated[str, typer.Option(help="embedded or openai")] = "embedded",
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
+    lora: Annotated[Path | None, typer.Option(help="LoRA adapter (GGUF) for the embedded model")] = None,
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget per problem for repairing samples")] = 0,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
@@ -85,6 +86,9 @@ def bench(
     sandbox: Annotated[str, typer.Option(help="auto, strict or limits")] = "auto",
     executor: Annotated[str, typer.Option(help="local or ray (sampling and execution on Ray actors)")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (executor ray)")] = None,
+    export_bank: Annotated[
+        Path | None, typer.Option(help="Also write the run's completions to this sample-bank folder (bank/)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
 ) -> None:
     """Run a benchmark (resumable): solve every problem, grade on hidden tests, print pass@k and friends."""
@@ -99,7 +103,7 @@ def bench(
         check_backend(backend)
         mode = "graded" if grade else "run"
         run_dir = run_dir or _default_run_dir(name, grade.name if grade else model, samples, temperature, mode)
-        with open_executor(executor, sandbox, ray_address) as ex, progress_events(show, len(tasks)) as events:
+        with open_executor(executor, sandbox, ray_address) as ex, progress_events(show) as events:
             if grade is not None:
                 from codesift.bench.run import grade_samples
 
@@ -111,7 +115,7 @@ def bench(
                 config = settings(
                     SolveConfig, "bench",
                     policies=policies_from_flags(
-                        policies, model, temperature, prompt, backend, base_url, max_tokens, api
+                        policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
                     ),
                     samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
                     select=select_from_flags(knobs or ()),
@@ -121,6 +125,14 @@ def bench(
                         name, tasks, run_dir, config, executor=ex, backend_for=pool, isolation=ex.isolation,
                         events=events,
                     )  # fmt: skip
+                if export_bank is not None:
+                    from codesift.bench.bank import export_bank as write_bank
+                    from codesift.bench.run import STORE
+                    from codesift.store import Store
+
+                    with Store(run_dir / STORE) as store:
+                        bank = write_bank(store, name, load_tasks(name, data), export_bank)
+                    err.print(f"sample bank: {bank}")
     if as_json:
         print(json.dumps({"run_dir": str(run_dir), **results.model_dump(mode="json", exclude={"problems"})}))
     else:
@@ -135,9 +147,9 @@ def _reference(tasks: list[Any], run_dir: Path | None, sandbox: str, as_json: bo
     with (
         Store(path) as store,
         open_executor("local", sandbox, None) as ex,
-        progress_events(show, len(tasks)) as events,
+        progress_events(show) as events,
     ):
-        results = grade_references(tasks, ex, store, lambda r: events(ProblemDone(problem_id=r.id, solved=r.passed)))
+        results = grade_references(tasks, ex, store, events)
     passed = sum(r.passed for r in results)
     failures = [r for r in results if not r.passed]
     inconsistent = [r for r in results if r.bad_examples]
