@@ -269,7 +269,7 @@ def test_a_killed_server_resumes_its_unfinished_job_without_re_sampling(tmp_path
         process.kill()
         raise AssertionError("the server did not start")
 
-    family = [{"name": "first", "temperature": 0.8}, {"name": "second", "temperature": 0.8}]
+    family = [{"name": "first", "temperature": 0.8}, {"name": "second", "temperature": 0.7}]
     server = start(delay=1.0)
     try:
         with httpx.Client(base_url=url) as client:
