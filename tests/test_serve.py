@@ -300,3 +300,20 @@ def test_a_killed_server_resumes_its_unfinished_job_without_re_sampling(tmp_path
     first_run = [e for _, e in events[: runs[1]] if e["kind"] == "candidate"]
     assert [e["policy"] for e in first_run] == ["first"] * 4
     assert [e["policy"] for e in resumed] == ["second"] * 4
+
+
+def test_benchmark_runs_are_shown_with_the_reports_plots(tmp_path: Path, ex: Executor) -> None:
+    runs = tmp_path / "runs"
+    (runs / "he20").mkdir(parents=True)
+    kept = Path(__file__).parent.parent / "docs" / "runs" / "select-humaneval-0.5b-n20.json"
+    (runs / "he20" / "results.json").write_text(kept.read_text())
+    (runs / "notes.json").write_text('{"not": "a run"}')
+    with served(tmp_path / "serve.sqlite", executor=ex, runs=runs) as s, httpx.Client(base_url=s.url) as client:
+        index = client.get("/").text
+        page = client.get("/runs/he20")
+        not_a_run = client.get("/runs/notes.json")
+        missing = client.get("/runs/..%2Fserve.sqlite")
+    assert 'href="/runs/he20"' in index and 'href="/runs/notes.json"' in index
+    assert page.status_code == 200 and page.text.count("<svg") == 3 and "HumanEval/0" in page.text
+    assert not_a_run.status_code == 400 and "not the results of a `codesift bench` run" in error_of(not_a_run)
+    assert missing.status_code == 404

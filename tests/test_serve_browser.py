@@ -27,8 +27,12 @@ def test_the_page_runs_a_job_live_and_takes_the_users_answer(tmp_path: Path, ex:
     from selenium.webdriver.support.select import Select
     from selenium.webdriver.support.wait import WebDriverWait
 
+    runs = tmp_path / "runs"
+    (runs / "he20").mkdir(parents=True)
+    kept = Path(__file__).parent.parent / "docs" / "runs" / "select-humaneval-0.5b-n20.json"
+    (runs / "he20" / "results.json").write_text(kept.read_text())
     with (
-        served(tmp_path / "serve.sqlite", executor=ex) as s,
+        served(tmp_path / "serve.sqlite", executor=ex, runs=runs) as s,
         httpx.Client(base_url=s.url) as api,
         headless_chrome(tmp_path / "profile") as driver,
     ):
@@ -65,6 +69,9 @@ def test_the_page_runs_a_job_live_and_takes_the_users_answer(tmp_path: Path, ex:
         wait.until(lambda d: d.find_element(By.ID, "answer").text.startswith(best.strip().splitlines()[0]))
         driver.get(f"{s.url}/")
         listed = driver.find_element(By.ID, "jobs").text
+        driver.find_element(By.LINK_TEXT, "he20").click()  # a benchmark run: the report's plots
+        figures = driver.find_elements(By.CSS_SELECTOR, "figure svg")
+        assert len(figures) == 3 and all(f.size["width"] > 100 for f in figures)
     assert rounds >= 1
     assert grade_programs(TASK_594, [best], ex, None)[digest(best)][0]
     assert job_id in listed and "done" in listed

@@ -52,6 +52,7 @@ def serve(
     test_writers: Annotated[int, typer.Option(min=0, help="Model-written tests when a request does not say")] = 1,
     max_request_bytes: Annotated[int, typer.Option(min=1024, help="Largest request body")] = 1_000_000,
     sandbox: Annotated[str, typer.Option(help="auto, strict (refuse below full isolation) or limits")] = "auto",
+    runs: Annotated[Path | None, typer.Option(help="Folder of `codesift bench` run dirs to show at /runs/NAME")] = None,
 ) -> None:
     """Serve the HTTP API, the web page at / and an OpenAI-compatible /v1/chat/completions."""
     import uvicorn
@@ -65,6 +66,7 @@ def serve(
         config = settings(
             ServeConfig, "serve", store=store, model=model, backend=backend, base_url=base_url, api=api,
             workers=workers, queue=queue, max_samples=max_samples, test_writers=test_writers, sandbox=sandbox,
+            runs=runs,
         )  # fmt: skip
         service = Service(config)
     try:

@@ -96,6 +96,8 @@ class ServeConfig(BaseModel):
     # Model-written tests for requests that do not say (chat requests never do); 0 turns them off.
     test_writers: int = Field(default=1, ge=0)
     sandbox: str = "auto"
+    # Benchmark runs shown on the web page (run dirs of `codesift bench`, or their results as NAME.json).
+    runs: Path | None = None
     exec_workers: int = Field(default=2, ge=1)
 
     def offered_models(self) -> tuple[str, ...]:
