@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -57,6 +58,17 @@ def tree_rss_kib(pid: int) -> int:
             continue
         todo += [int(c) for c in children]
     return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def bootstrap(values: list[float], q: float, rounds: int = 2000) -> tuple[float, float]:
+    """95% interval of the q-th percentile latency, resampling jobs (seeded, so a rerun prints the same)."""
+    rng = random.Random(0)
+    stats = sorted(percentile(rng.choices(values, k=len(values)), q) for _ in range(rounds))
+    return stats[int(0.025 * rounds)], stats[int(0.975 * rounds) - 1]
 
 
 def free_port() -> int:
@@ -141,14 +153,15 @@ def main() -> None:
         server.wait(30)
 
     done = statuses.count("done")
-    q = statistics.quantiles(latencies, n=20, method="inclusive") if len(latencies) >= 2 else [float("nan")] * 19
+    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    (p50_lo, p50_hi), (p95_lo, p95_hi) = bootstrap(latencies, 50), bootstrap(latencies, 95)
     rows = [
         ("jobs finished (done / all)", f"{done} / {len(statuses)} of {args.jobs}"),
         ("clients, workers, queue", f"{args.clients}, {args.workers}, {args.queue}"),
         ("wall seconds", f"{wall:.1f}"),
         ("jobs per minute", f"{60 * len(statuses) / wall:.1f}"),
-        ("latency p50 (s)", f"{statistics.median(latencies):.2f}"),
-        ("latency p95 (s)", f"{q[18]:.2f}"),
+        ("latency p50 (s) [95% CI]", f"{p50:.2f} [{p50_lo:.2f}, {p50_hi:.2f}]"),
+        ("latency p95 (s) [95% CI]", f"{p95:.2f} [{p95_lo:.2f}, {p95_hi:.2f}]"),
         ("latency max (s)", f"{max(latencies):.2f}"),
         ("429 answers (retried)", str(refused)),
         ("server peak RSS (MiB)", f"{peak_server / 1024:.0f}"),

@@ -317,3 +317,27 @@ def test_benchmark_runs_are_shown_with_the_reports_plots(tmp_path: Path, ex: Exe
     assert page.status_code == 200 and page.text.count("<svg") == 3 and "HumanEval/0" in page.text
     assert not_a_run.status_code == 400 and "not the results of a `codesift bench` run" in error_of(not_a_run)
     assert missing.status_code == 404
+
+
+def test_the_serve_command_starts_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "CODESIFT_TOKEN": "cli-token", "PYTHONPATH": os.pathsep.join(sys.path)}
+    cmd = [sys.executable, "-m", "codesift", "serve", "--port", str(port), "--store", str(tmp_path / "s.sqlite")]
+    process = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, health = time.monotonic() + 60, None
+        while health is None and time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health").json()
+            except httpx.TransportError:
+                time.sleep(0.1)
+        auth = {"Authorization": "Bearer cli-token"}
+        models = httpx.get(f"http://127.0.0.1:{port}/v1/models", headers=auth).json()
+        refused = httpx.get(f"http://127.0.0.1:{port}/v1/models")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert health is not None and health["status"] == "ok" and health["queued"] == 0
+    assert "qwen2.5-coder-1.5b" in [m["id"] for m in models["data"]] and refused.status_code == 401
+    assert process.returncode == 0 and f"codesift serve on http://127.0.0.1:{port}" in stderr
+    assert "Traceback" not in stderr
