@@ -47,8 +47,8 @@ def divisible_stretches(nums, k):
             args([5, -5, 5], 5),
             args([2, 7, 1, 8, 2, 8], 4),
             args([r.randint(-20, 20) for _ in range(50)], 7),
-            args([r.randint(0, 10**9) for _ in range(200000)], 1000),
-            args([1] * 200000, 1),
+            args([r.randint(0, 10**9) for _ in range(100000)], 1000),
+            args([1] * 100000, 1),
         ],
     )
 )
@@ -234,7 +234,7 @@ PROBLEMS.append(
     """n lamps, numbered 1 to n, all start off. Pressing button k toggles every lamp whose number is a
     multiple of k. Buttons are pressed in the given order (a button may be pressed several times; every
     k is between 1 and n). Return how many lamps are on at the end. n and the number of presses can both
-    be 200000.
+    be 100000.
 
     >>> lamps_on(6, [2, 3])
     3
@@ -263,9 +263,9 @@ def lamps_on(n, presses):
             args(12, [2, 3, 4, 6]),
             args(100, list(range(1, 101))),
             args(30, [r.randint(1, 30) for _ in range(20)]),
-            args(200000, list(range(1, 200001))),
-            args(200000, [1] * 200000),
-            args(200000, [r.randint(1, 50) for _ in range(200000)]),
+            args(100000, list(range(1, 100001))),
+            args(100000, [1] * 100000),
+            args(100000, [r.randint(1, 50) for _ in range(100000)]),
         ],
     )
 )
