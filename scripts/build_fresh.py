@@ -56,7 +56,9 @@ def build(spec: dict[str, Any], ex: Executor) -> dict[str, Any]:
     hidden = []
     for test, run in zip(probes, runs, strict=True):
         if run.status != "passed" or (function and len(run.output) > MAX_OUTPUT):
-            raise SystemExit(f"{pid}: the reference {run.status} ({run.error}, {len(run.output)} chars) on {test.input[:200]!r}")
+            raise SystemExit(
+                f"{pid}: the reference {run.status} ({run.error}, {len(run.output)} chars) on {test.input[:200]!r}"
+            )
         hidden.append({"kind": kind, "input": test.input, "output": run.output})
     declared = sum(line.lstrip().startswith(">>>") for line in spec["prompt"].splitlines())
     return {

@@ -331,7 +331,8 @@ A shop with no one-cent or two-cent coins rounds every bill to the nearest multi
 items of one bill, print the rounded total.
 
 **Input.** Each line holds an item: a name (one word) and its price, a non-negative amount written with
-at most two decimals ("3.5" and "3.50" both mean three euros fifty, "3" means three euros). There are at most 100000 items; there may be none.
+at most two decimals ("3.5" and "3.50" both mean three euros fifty, "3" means three euros). There are
+at most 100000 items; there may be none.
 
 **Output.** The rounded total with exactly two decimals.
 

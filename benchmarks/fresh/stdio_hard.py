@@ -299,7 +299,11 @@ r = rng("ragged_text")
 
 
 def _text(width: int, words: int) -> str:
-    return f"{width}\n" + " ".join("".join(r.choice("abcdefgh") for _ in range(r.randint(1, min(width, 9)))) for _ in range(words)) + "\n"
+    return (
+        f"{width}\n"
+        + " ".join("".join(r.choice("abcdefgh") for _ in range(r.randint(1, min(width, 9)))) for _ in range(words))
+        + "\n"
+    )
 
 
 PROBLEMS.append(

@@ -90,8 +90,22 @@ print("\\n".join(f"{t} #{no} {msg}" for t, no, _, msg in entries))
 
 # --- anagram_families ----------------------------------------------------------------------------------
 r = rng("anagram_families")
-_BASE = ["listen", "silent", "enlist", "tinsel", "Inlets", "stone", "tones", "notes", "onset", "apple", "bat",
-         "tab", "TAB", "cat"]
+_BASE = [
+    "listen",
+    "silent",
+    "enlist",
+    "tinsel",
+    "Inlets",
+    "stone",
+    "tones",
+    "notes",
+    "onset",
+    "apple",
+    "bat",
+    "tab",
+    "TAB",
+    "cat",
+]
 PROBLEMS.append(
     dict(
         id="fresh/anagram_families",
@@ -152,7 +166,8 @@ for i in ranked:
             "Ärger rÄger ärgeR\n",
             "  spaced   \n\n  out \n",
             " ".join(r.choice(_BASE) for _ in range(50)) + "\n",
-            "\n".join(" ".join("".join(r.choice("abcd") for _ in range(4)) for _ in range(100)) for _ in range(500)) + "\n",
+            "\n".join(" ".join("".join(r.choice("abcd") for _ in range(4)) for _ in range(100)) for _ in range(500))
+            + "\n",
         ],
     )
 )
@@ -162,7 +177,7 @@ r = rng("platform_peak")
 
 
 def _events(n: int, span: int) -> str:
-    events, people = [], []
+    events = []
     for _ in range(n):
         t = r.randint(0, span)
         k = r.randint(1, 9)
@@ -485,7 +500,7 @@ print(count)
             "5 3\n10 1 4 7 13\n",
             "4 1000000000\n-1000000000 1000000000 0 5\n",
             _pairs(30, 5, 0, 40),
-            _pairs(200000, 1000, -10**9, 10**9),
+            _pairs(200000, 1000, -(10**9), 10**9),
             _pairs(200000, 0, 1, 100),
         ],
     )

@@ -9,8 +9,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from statistics import fmean
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -151,3 +154,30 @@ def summarize(
         n_at_k=n_at,
         cost=cost,
     )
+
+
+def bootstrap_interval(
+    rows: Sequence[T],
+    statistic: Callable[[Sequence[T]], float | None],
+    rounds: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap over problems: resample `rows` (one per problem) with replacement, recompute.
+
+    `statistic` sees a resampled list of rows, so ratios (selection efficiency = selected / oracle) are
+    resampled as ratios, not as two separate means. Resamples where the statistic is undefined (None,
+    e.g. no solvable problem drawn) are skipped. None when no resample is defined.
+    """
+    if not rows:
+        return None
+    rng = random.Random(seed)
+    values = sorted(
+        v
+        for _ in range(rounds)
+        if (v := statistic([rows[rng.randrange(len(rows))] for _ in range(len(rows))])) is not None
+    )
+    if not values:
+        return None
+    tail = (1 - level) / 2
+    return values[int(tail * (len(values) - 1))], values[round((1 - tail) * (len(values) - 1))]
