@@ -70,8 +70,8 @@ def main(run_dirs: Sequence[str]) -> int:
             f"| {cell(rows, oracle)} | {cell(rows, efficiency, False)} | {cell(rows, lift, False)} |"
         )
         for key, label in ((level, "level"), (style, "style")):
-            for value in sorted({key[r.id] for r in rows}):
-                part = [r for r in rows if key[r.id] == value]
+            for value in sorted({key.get(r.id, "?") for r in rows}):
+                part = [r for r in rows if key.get(r.id, "?") == value]
                 splits.append(
                     f"| {name} | {label} {value} | {len(part)} | {100 * (raw(part) or 0):.1f} "
                     f"| {100 * (selected(part) or 0):.1f} | {100 * (oracle(part) or 0):.1f} |"
