@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from codesift.cli import bench, doctor, export, solve
+from codesift.cli import bench, doctor, export, solve, train
 from codesift.cli.common import err, select_from_flags
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.command()(doctor.doctor)
 app.command()(bench.bench)
 app.command()(bench.report)
 app.command()(export.export)
+app.command()(train.train)
 
 __all__ = ["app", "main", "select_from_flags"]
 
