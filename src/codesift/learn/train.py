@@ -141,6 +141,7 @@ def train_sft(data: Path, out_dir: Path, base: Path, gguf_file: str | None, conf
         report_to="none", use_cpu=not gpu, seed=config.seed, dataloader_num_workers=0,
         bf16=gpu and torch.cuda.is_bf16_supported(), fp16=False,
         completion_only_loss=True,
+        activation_checkpointing=False,  # TRL turns it on; on a CPU the recomputation costs more than memory
     )  # fmt: skip
     lora = LoraConfig(
         r=config.rank, lora_alpha=config.alpha, lora_dropout=config.dropout, target_modules=list(TARGETS),
