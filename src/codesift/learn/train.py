@@ -81,6 +81,12 @@ def load_base(base: Path, gguf_file: str | None = None) -> tuple[Any, Any]:
     kwargs: dict[str, Any] = {"gguf_file": gguf_file} if gguf_file else {}
     tokenizer = AutoTokenizer.from_pretrained(str(base), **kwargs)
     model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32, **kwargs)
+    if gguf_file:
+        # The weights are dequantised to float32 tensors; the GGUF "quantization" left on the model is only a
+        # label, but transformers' Trainer refuses to train a model that carries it.
+        quantizer = getattr(model, "hf_quantizer", None)
+        if quantizer is not None:
+            quantizer.remove_quantization_config(model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
