@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,19 @@ def repo_ex(repo: Path) -> Iterator[Executor]:
 
 
 USE = "import os, helper, pkg.mod, pkg.user\nprint(pkg.user.shout(), helper.VALUE, os.getcwd())\n"
+NEW = "def answer():\n    return 'new'\n"
+
+
+def host_keeps_the_original(ex: Executor, repo: Path) -> bool:
+    """While a run that sees the overlay sleeps, the host reads the repository's file: never the new content."""
+    mod = repo / "pkg" / "mod.py"
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run, ex, USE + "import time\ntime.sleep(0.5)\n", None, overlay=[("pkg/mod.py", NEW)])
+        seen = set()
+        while not running.done():
+            seen.add(mod.read_text())
+        assert running.result()[2].startswith("NEW 42")
+    return seen == {"def answer():\n    return 'old'\n"}
 
 
 def test_repo_profile_sees_the_overlay_and_leaves_the_file_untouched(repo_ex: Executor, repo: Path) -> None:
@@ -122,6 +136,7 @@ def test_repo_profile_sees_the_overlay_and_leaves_the_file_untouched(repo_ex: Ex
     seen = {job.overlay[0][1].split("'")[1]: es[0].output.split()[0] for job, es in repo_ex.map(jobs)}
     assert seen == {f"v{i}": f"V{i}" for i in range(6)}  # each run its own content, over both workers
     assert (repo / "pkg" / "mod.py").read_text() == "def answer():\n    return 'old'\n"
+    assert host_keeps_the_original(repo_ex, repo)
 
 
 def test_repo_profile_is_read_only(repo_ex: Executor, repo: Path) -> None:
@@ -160,6 +175,7 @@ def test_profiles_hold_in_the_bubblewrap_fallback(repo: Path, data: Path) -> Non
         assert bw.isolation.startswith("bubblewrap (")
         assert run(bw, USE, overlay=[("pkg/mod.py", "def answer():\n    return 'new'\n")])[2] == f"NEW 42 {repo}\n"
         assert run(bw, denied("open('pkg/mod.py', 'a').write('x')"), "denied")[0] == "passed"
+        assert host_keeps_the_original(bw, repo)
     assert (repo / "pkg" / "mod.py").read_text() == "def answer():\n    return 'old'\n"
     with make_executor(workers=1, sandbox="bubblewrap", profile=tool_profile([data / "sales.csv"], data / "out")) as bw:
         code = (

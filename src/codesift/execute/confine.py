@@ -374,7 +374,13 @@ class Sandbox:
 
     def overlay(self, files: list[tuple[str, bytes]]) -> list[str]:
         """Zygote, per run: each file's new content bound read-only over it in this zygote's mount
-        namespace (the host and other workers keep the original); `drop_overlay` undoes it."""
+        namespace (the host and other workers keep the original); `drop_overlay` undoes it. In
+        bubblewrap mode bwrap binds them inside its own namespace (`exec_bubblewrap`); without a
+        mount namespace of our own (limits only) a bind would show on the host: refused."""
+        if self.bwrap is not None:
+            return []
+        if "mountns" not in self.layers:
+            raise OSError(0, "file overlays need a mount namespace of the sandbox's own")
         done: list[str] = []
         try:
             for i, (path, content) in enumerate(files):
