@@ -158,6 +158,13 @@ def test_overlays_outside_the_repository_or_without_a_repo_profile_are_refused(r
         solve.run("print(1)", [stdio()], overlay=[(str(repo / "pkg/mod.py"), "x")])
 
 
+def test_profiles_refuse_missing_paths(repo: Path, data: Path) -> None:
+    with pytest.raises(SandboxError, match=r"data file '.*missing.csv' does not exist"):
+        tool_profile([data / "missing.csv"], data / "out")
+    with pytest.raises(SandboxError, match=r"import path '.*nope' does not exist"):
+        repo_profile(repo, import_paths=[repo / "nope"])
+
+
 def test_doctor_reports_each_profile_and_the_limits() -> None:
     from codesift.execute.doctor import profile_rows
 

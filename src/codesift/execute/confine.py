@@ -562,7 +562,7 @@ def cgroup_v2() -> str:
         return f"not delegated ({'+'.join(lacking)} controller not in {group}: cgroup v1 or not enabled)"
     if not os.access(group, os.W_OK):
         return f"not delegated ({group} is not writable)"
-    return f"delegated at {group}, not used yet"
+    return f"delegated at {group}, but codesift does not use it yet: rlimits per process"
 
 
 def set_name(name: bytes) -> None:

@@ -51,8 +51,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
-from codesift.errors import CodesiftError
-from codesift.execute.profiles import SOLVE, Profile
+from codesift.execute.profiles import SOLVE, Profile, SandboxError
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Execution, Status, Test, digest
 
@@ -60,10 +59,6 @@ log = logging.getLogger(__name__)
 ZYGOTE = Path(__file__).with_name("zygote.py")
 READY, SETUP_FAILED = b"+", 70  # as in harness.py / zygote.py, which cannot import codesift
 SANDBOX_MODES = ("auto", "strict", "bubblewrap", "limits")
-
-
-class SandboxError(CodesiftError, RuntimeError):
-    """The sandbox cannot run (or cannot reach the isolation asked for); the message says what to do."""
 
 
 @dataclass(frozen=True)
