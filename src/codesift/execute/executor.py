@@ -106,11 +106,17 @@ class _Spawn:
 class _Zygote:
     """One fork server process and its control pipes; used by one thread at a time."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], greet: bool = True) -> None:
         self.config = config
-        self._start()
+        self._launch()
+        if greet:
+            self.greet()
 
     def _start(self) -> None:
+        self._launch()
+        self.greet()
+
+    def _launch(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", str(ZYGOTE)],
             stdin=subprocess.PIPE,
@@ -120,7 +126,11 @@ class _Zygote:
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._in, self._out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
-        hello = self._send(self.config) and self._recv(60.0)
+        self._sent = self._send(self.config)
+
+    def greet(self) -> None:
+        """Wait for the zygote's report of what it set up (a profile's imports take seconds)."""
+        hello = self._sent and self._recv(60.0)
         if not hello:
             self.close()
             raise SandboxError("the sandbox's zygote failed to start; run `codesift doctor` to see why")
@@ -205,9 +215,10 @@ class Executor:
         self._zygotes: list[_Zygote] = []
         self._idle: queue.Queue[_Zygote] = queue.Queue()
         try:
-            for _ in range(max(1, workers)):
-                z = _Zygote(self._config)
-                self._zygotes.append(z)
+            for _ in range(max(1, workers)):  # all start together: a profile's imports run in parallel
+                self._zygotes.append(_Zygote(self._config, greet=False))
+            for z in self._zygotes:
+                z.greet()
                 self._idle.put(z)
         except BaseException:
             self.close()
