@@ -95,6 +95,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "pkg" / "__init__.py").write_text("")
     (root / "pkg" / "mod.py").write_text("def answer():\n    return 'old'\n")
     (root / "pkg" / "user.py").write_text("from pkg.mod import answer\n\ndef shout():\n    return answer().upper()\n")
+    (root / "tests").mkdir()
+    test = "from pkg.user import shout\n\ndef test_shout(tmp_path):\n    (tmp_path / 'x').write_text('x')\n"
+    (root / "tests" / "test_user.py").write_text(test + "    assert shout() == 'OLD'\n")
     deps = tmp_path_factory.mktemp("deps")
     (deps / "helper.py").write_text("VALUE = 42\n")
     (root / "deps").symlink_to(deps)
@@ -137,6 +140,13 @@ def test_repo_profile_sees_the_overlay_and_leaves_the_file_untouched(repo_ex: Ex
     assert seen == {f"v{i}": f"V{i}" for i in range(6)}  # each run its own content, over both workers
     assert (repo / "pkg" / "mod.py").read_text() == "def answer():\n    return 'old'\n"
     assert host_keeps_the_original(repo_ex, repo)
+
+
+def test_the_repositorys_own_tests_run_under_pytest_against_the_overlay(repo_ex: Executor) -> None:
+    code = "import pytest\nraise SystemExit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests']))\n"
+    assert run(repo_ex, code)[:2] == ("passed", None)
+    status, error, output = run(repo_ex, code, overlay=[("pkg/mod.py", NEW)])
+    assert (status, error) == ("error", "SystemExit") and "1 failed" in output and "assert 'NEW' == 'OLD'" in output
 
 
 def test_repo_profile_is_read_only(repo_ex: Executor, repo: Path) -> None:
