@@ -459,14 +459,7 @@ class Executor:
         elif spawn.forged:
             status, error = "error", "ForgedResult"
         elif os.WIFSIGNALED(st):
-            sig = os.WTERMSIG(st)
-            error = signal.Signals(sig).name
-            if sig == signal.SIGXCPU or (sig == signal.SIGKILL and spawn.cpu_limit):
-                status, error = "timeout", None  # the CPU-time form of the time limit
-            elif spawn.oom:
-                status, error = "memory", "OOMKilled"
-            else:
-                status = "error" if sig in CRASHES else "killed"
+            status, error = signal_verdict(os.WTERMSIG(st), spawn.cpu_limit, spawn.oom)
         elif test.kind == "stdio" and os.WEXITSTATUS(st) == 0:  # os._exit(0) after printing: judged on output
             ok = test.output is None or stdout_matches(output, test.output)
             status = "passed" if ok else "failed"
@@ -481,6 +474,17 @@ class Executor:
 _STATUSES = {"passed", "failed", "error", "timeout", "memory", "syntax", "output-limit", "killed"}
 # Signals a program dies of by its own fault (error, named); any other signal killed it (killed).
 CRASHES = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGSYS, signal.SIGTRAP}
+
+
+def signal_verdict(sig: int, cpu_limit: bool, oom: bool) -> tuple[Status, str | None]:
+    """What a child killed by ``sig`` gets: ``timeout`` for the CPU-time limit (SIGXCPU, or SIGKILL
+    once its CPU time reached the limit), ``memory`` for SIGKILL while the OOM killer struck,
+    ``error`` for a crash, else ``killed``; the error names the signal."""
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_limit):
+        return "timeout", None  # the CPU-time form of the time limit
+    if sig == signal.SIGKILL and oom:
+        return "memory", "OOMKilled"
+    return ("error" if sig in CRASHES else "killed"), signal.Signals(sig).name
 
 
 def _call_matches(got: str, want: str) -> bool:
