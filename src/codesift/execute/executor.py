@@ -106,11 +106,10 @@ class _Spawn:
 class _Zygote:
     """One fork server process and its control pipes; used by one thread at a time."""
 
-    def __init__(self, config: dict[str, Any], greet: bool = True) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
+        """Start the zygote; `greet` waits until it is ready (so several can start together)."""
         self.config = config
         self._launch()
-        if greet:
-            self.greet()
 
     def _start(self) -> None:
         self._launch()
@@ -216,7 +215,7 @@ class Executor:
         self._idle: queue.Queue[_Zygote] = queue.Queue()
         try:
             for _ in range(max(1, workers)):  # all start together: a profile's imports run in parallel
-                self._zygotes.append(_Zygote(self._config, greet=False))
+                self._zygotes.append(_Zygote(self._config))
             for z in self._zygotes:
                 z.greet()
                 self._idle.put(z)
