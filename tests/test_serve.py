@@ -227,7 +227,7 @@ def right_choice(view: dict[str, Any], ex: Executor) -> str | None:
         return None
     shown = view["clusters"][: len(d["behaviours"])]
     right = grade_programs(TASK_594, [c["code"] for c in shown], ex, None)
-    return next(c["behaviour"] for c in shown if right[_digest(c["code"])][0])
+    return next(c["behaviour"] for c in shown if right[_digest(c["code"])].passed)
 
 
 def _digest(code: str) -> str:
@@ -259,7 +259,7 @@ def test_answering_the_disagreement_re_ranks_and_survives_a_restart(tmp_path: Pa
     assert 1 <= rounds <= 3
     assert after["clusters"] < before["clusters"]
     best = after["submissions"][0]["code"]
-    assert grade_programs(TASK_594, [best], ex, None)[_digest(best)][0]
+    assert grade_programs(TASK_594, [best], ex, None)[_digest(best)].passed
     with served(store, executor=ex) as s, httpx.Client(base_url=s.url) as client:  # restarted: answers replayed
         assert client.get(f"/v1/jobs/{job_id}").json()["answer"] == after
         assert client.get(f"/v1/jobs/{job_id}/clusters").json() == view
