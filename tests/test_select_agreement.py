@@ -59,5 +59,5 @@ def test_right_programs_that_differ_on_an_edge_case_back_each_other(ex: Executor
     assert not right[by_size.submissions[0].program]
     assert right[soft.submissions[0].program]
     top = soft.clusters[0]
-    assert top.samples < top.scores["support"] <= len(CANDIDATES)
-    assert "support" not in by_size.clusters[0].scores
+    assert top.scores.support is not None and top.samples < top.scores.support <= len(CANDIDATES)
+    assert by_size.clusters[0].scores.support is None
