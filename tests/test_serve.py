@@ -19,19 +19,18 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from serve_helpers import EXAMPLES, MBPP_594, PacedReplay, free_port, mbpp_594_record, served
+from serve_helpers import EXAMPLES, TASK_594, PacedReplay, free_port, mbpp_594_record, right_choice, served
 from typer.testing import CliRunner
 
 from codesift.bench.grade import grade_programs
-from codesift.bench.tasks import Task
 from codesift.cli import app as cli_app
 from codesift.cli.serve import check_exposure
 from codesift.errors import CodesiftError, UsageError
 from codesift.execute import Executor, make_executor
 from codesift.problems import load_problem, parse_problem
+from codesift.records import digest
 
 RUNNING_MAX = (EXAMPLES / "running_max.py").read_text()
-TASK_594 = Task.model_validate(json.loads(MBPP_594.read_text())["task"])
 
 
 @pytest.fixture(scope="module")
@@ -220,22 +219,6 @@ def test_a_full_queue_answers_429_and_cancelling_stops_queued_and_running_jobs(t
     assert backend.calls == [tuple(range(8))]  # the cancelled queued job never sampled
 
 
-def right_choice(view: dict[str, Any], ex: Executor) -> str | None:
-    """What a user who knows the task answers: the behaviour of a shown cluster whose program is right."""
-    d = view["disagreement"]
-    if d is None:
-        return None
-    shown = view["clusters"][: len(d["behaviours"])]
-    right = grade_programs(TASK_594, [c["code"] for c in shown], ex, None)
-    return next(c["behaviour"] for c in shown if right[_digest(c["code"])].passed)
-
-
-def _digest(code: str) -> str:
-    from codesift.records import digest
-
-    return digest(code)
-
-
 def test_answering_the_disagreement_re_ranks_and_survives_a_restart(tmp_path: Path, ex: Executor) -> None:
     store = tmp_path / "serve.sqlite"
     body = solve_body(mbpp_594_record(), "mbpp.jsonl", samples=20)
@@ -259,7 +242,7 @@ def test_answering_the_disagreement_re_ranks_and_survives_a_restart(tmp_path: Pa
     assert 1 <= rounds <= 3
     assert after["clusters"] < before["clusters"]
     best = after["submissions"][0]["code"]
-    assert grade_programs(TASK_594, [best], ex, None)[_digest(best)].passed
+    assert grade_programs(TASK_594, [best], ex, None)[digest(best)].passed
     with served(store, executor=ex) as s, httpx.Client(base_url=s.url) as client:  # restarted: answers replayed
         assert client.get(f"/v1/jobs/{job_id}").json()["answer"] == after
         assert client.get(f"/v1/jobs/{job_id}/clusters").json() == view
@@ -318,3 +301,44 @@ def test_a_killed_server_resumes_its_unfinished_job_without_re_sampling(tmp_path
     first_run = [e for _, e in events[: runs[1]] if e["kind"] == "candidate"]
     assert [e["policy"] for e in first_run] == ["first"] * 4
     assert [e["policy"] for e in resumed] == ["second"] * 4
+
+
+def test_benchmark_runs_are_shown_with_the_reports_plots(tmp_path: Path, ex: Executor) -> None:
+    runs = tmp_path / "runs"
+    (runs / "he20").mkdir(parents=True)
+    kept = Path(__file__).parent.parent / "docs" / "runs" / "select-humaneval-0.5b-n20.json"
+    (runs / "he20" / "results.json").write_text(kept.read_text())
+    (runs / "notes.json").write_text('{"not": "a run"}')
+    with served(tmp_path / "serve.sqlite", executor=ex, runs=runs) as s, httpx.Client(base_url=s.url) as client:
+        index = client.get("/").text
+        page = client.get("/runs/he20")
+        not_a_run = client.get("/runs/notes.json")
+        missing = client.get("/runs/..%2Fserve.sqlite")
+    assert 'href="/runs/he20"' in index and 'href="/runs/notes.json"' in index
+    assert page.status_code == 200 and page.text.count("<svg") == 3 and "HumanEval/0" in page.text
+    assert not_a_run.status_code == 400 and "not the results of a `codesift bench` run" in error_of(not_a_run)
+    assert missing.status_code == 404
+
+
+def test_the_serve_command_starts_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "CODESIFT_TOKEN": "cli-token", "PYTHONPATH": os.pathsep.join(sys.path)}
+    cmd = [sys.executable, "-m", "codesift", "serve", "--port", str(port), "--store", str(tmp_path / "s.sqlite")]
+    process = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, health = time.monotonic() + 60, None
+        while health is None and time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health").json()
+            except httpx.TransportError:
+                time.sleep(0.1)
+        auth = {"Authorization": "Bearer cli-token"}
+        models = httpx.get(f"http://127.0.0.1:{port}/v1/models", headers=auth).json()
+        refused = httpx.get(f"http://127.0.0.1:{port}/v1/models")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert health is not None and health["status"] == "ok" and health["queued"] == 0
+    assert "qwen2.5-coder-1.5b" in [m["id"] for m in models["data"]] and refused.status_code == 401
+    assert process.returncode == 0 and f"codesift serve on http://127.0.0.1:{port}" in stderr
+    assert "Traceback" not in stderr

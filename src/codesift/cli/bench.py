@@ -56,7 +56,7 @@ def _default_run_dir(name: str, model: str, samples: int, temperature: float, mo
 
 
 def bench(
-    name: Annotated[str, typer.Argument(help="humaneval, mbpp, mbpp-sanitized, apps, fresh, or a .jsonl file")],
+    name: Annotated[str, typer.Argument(help="humaneval, mbpp(-sanitized), apps, fresh, dabench, or a .jsonl file")],
     model: Annotated[str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, ...")] = (
         "qwen2.5-coder-1.5b"
     ),
@@ -91,9 +91,19 @@ def bench(
         Path | None, typer.Option(help="Also write the run's completions to this sample-bank folder (bank/)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
+    retries: Annotated[int, typer.Option(min=0, help="dabench: rounds of feeding a failing program's error back")] = 1,
+    every: Annotated[int, typer.Option(min=1, help="dabench: every K-th question (a fixed subset)")] = 1,
+    timeout: Annotated[float, typer.Option(min=1.0, help="dabench: seconds per program run")] = 20.0,
 ) -> None:
     """Run a benchmark (resumable): solve every problem, grade on hidden tests, print pass@k and friends."""
     from codesift.bench.tasks import load_tasks, select
+
+    if name == "dabench":
+        from codesift.cli.ask import bench_dabench
+
+        bench_dabench(data, model, samples, temperature, seed, max_tokens, retries, problems, every, limit, run_dir,
+                      sandbox, timeout, as_json)  # fmt: skip
+        return
 
     with user_errors():
         tasks = select(load_tasks(name, data), problems, limit)

@@ -140,6 +140,8 @@ def policies_from_flags(
     kind: Literal["embedded", "openai"] = "openai" if backend == "openai" else "embedded"
     if lora is not None and kind != "embedded":
         raise UsageError("--lora needs the embedded backend (an HTTP server loads its own adapters)")
+    if lora is not None and not lora.is_file():
+        raise UsageError(f"--lora {lora}: no such file; pass the adapter.gguf that `codesift train` wrote")
     adapter = f"+{lora.stem}" if lora else ""
     name = f"{Path(model).name}{adapter}/{prompt}/t{temperature:g}"
     policy = settings(

@@ -26,7 +26,9 @@ class SolveRequest(Record):
     max_tokens: int = Field(default=768, ge=16)
     prompt: str = "plain"
     submissions: int = Field(default=3, ge=1, le=50)
-    test_writers: int = Field(default=1, ge=0, le=8)
+    test_writers: int | None = Field(
+        default=None, ge=0, le=8, description="Seeds of model-written tests; default: the service's"
+    )
     repair_tokens: int = Field(default=0, ge=0)
     select: dict[str, Any] = Field(default_factory=dict, description="SelectConfig knobs")
     policies: list[dict[str, Any]] | None = Field(

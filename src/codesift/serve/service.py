@@ -93,7 +93,11 @@ class ServeConfig(BaseModel):
     workers: int = Field(default=2, ge=1)
     queue: int = Field(default=16, ge=0)
     max_samples: int = Field(default=64, ge=1)
+    # Model-written tests for requests that do not say (chat requests never do); 0 turns them off.
+    test_writers: int = Field(default=1, ge=0)
     sandbox: str = "auto"
+    # Benchmark runs shown on the web page (run dirs of `codesift bench`, or their results as NAME.json).
+    runs: Path | None = None
     exec_workers: int = Field(default=2, ge=1)
 
     def offered_models(self) -> tuple[str, ...]:
@@ -199,7 +203,8 @@ class Service:
         )  # fmt: skip
         config = settings(
             SolveConfig, "request", policies=policies, samples=request.samples, seed=request.seed,
-            submissions=request.submissions, test_writers=request.test_writers,
+            submissions=request.submissions,
+            test_writers=self.config.test_writers if request.test_writers is None else request.test_writers,
             repair_tokens=request.repair_tokens, select=settings(SelectConfig, "select", **request.select),
         )  # fmt: skip
         key = digest(problem.model_dump_json() + config.model_dump_json())[:10]
