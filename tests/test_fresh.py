@@ -24,10 +24,9 @@ from codesift.extract import ProgramGroup
 from codesift.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-# Statements laid out as real judges do that today's statement reader misparses: an `Input`/`Output` section
-# describing the format (`## Input`, `**Input**`) is read as an example. Engineer "foundations" is fixing the
-# reader; once fixed these parse exactly, and this set may only shrink.
-KNOWN_MISPARSED = {"fresh/warm_streak", "fresh/festival_plan", "fresh/last_coat"}
+# Three statements (fresh/warm_streak, festival_plan, last_coat) are laid out as real judges do, with an
+# `Input`/`Output` section describing the format (`## Input`, `**Input**`) before the examples; the reader
+# used to take that section for an example. It parses all of them exactly now, and must keep doing so.
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +82,9 @@ def test_every_reference_passes_every_hidden_test(checks: dict[str, FreshCheck])
 
 
 def test_statements_parse_to_exactly_their_examples(checks: dict[str, FreshCheck]) -> None:
-    misparsed = {i for i, c in checks.items() if not c.ok}
-    assert misparsed <= KNOWN_MISPARSED
-    for i in KNOWN_MISPARSED - misparsed:  # fixed: the reader now finds exactly the written examples
-        assert checks[i].examples_parsed == checks[i].examples_declared
+    assert {i for i, c in checks.items() if not c.ok} == set()
+    for i in ("fresh/warm_streak", "fresh/festival_plan", "fresh/last_coat"):
+        assert checks[i].examples_parsed == checks[i].examples_declared == 2
 
 
 MISREADING = """def bus_fare(ages):
@@ -108,9 +106,9 @@ def test_a_plausible_misreading_fails_the_hidden_tests(executor: Executor) -> No
     group = ProgramGroup(code=MISREADING, candidates=())
     with Store(":memory:") as store:
         visible = run_all([group], task.problem.examples, executor, store, task.problem.entry_point)[group.program]
-        ok, why, _ = grade_programs(task, [MISREADING], executor, store)[group.program]
+        grade = grade_programs(task, [MISREADING], executor, store)[group.program]
     assert [e.status for e in visible.values()] == ["passed", "passed"]
-    assert not ok and why and why.startswith("failed")
+    assert not grade.passed and grade.why and grade.why.startswith("failed")
 
 
 def test_reference_command_grades_the_references() -> None:

@@ -35,6 +35,7 @@ def fail(message: str) -> NoReturn:
 def user_errors() -> Iterator[None]:
     """The CLI boundary: a `CodesiftError` is one line and exit code 2; anything else is a bug and keeps its trace."""
     logging.basicConfig(level=logging.WARNING, handlers=[RichHandler(console=err, show_path=False)], force=True)
+    logging.getLogger("openai._base_client").setLevel(logging.INFO)  # its "Retrying request ... in 0.8 seconds"
     try:
         yield
     except CodesiftError as e:
