@@ -83,6 +83,9 @@ class Policy(Record):
     # HTTP backends: "completion" pre-fills the answer like the embedded backend (llama.cpp, vLLM); "chat" is
     # for hosted APIs without a completion endpoint. The CLI and TOML policies share this default.
     api: Literal["chat", "completion"] = "completion"
+    # A grammar the completion must follow: a name from `codesift.grammars` ("python", "json", ...) or GBNF
+    # text (e.g. from `codesift.grammars.answer_grammar`); None samples unconstrained.
+    grammar: str | None = None
     # Embedded backend: a LoRA adapter (GGUF) on top of the model, e.g. one `codesift train` wrote.
     lora: str | None = None
 

@@ -17,10 +17,16 @@ Why the choices below:
   dropped (they would cut a reply at its opening fence), and the reply is turned back into a
   continuation of the prefill (code block body, echoed stub removed) so extraction treats both alike.
 - The API key lives only inside the client; `repr`, logs and errors never contain it.
+- A policy's grammar goes to the server in that server's dialect (``grammar_api``): llama.cpp's ``grammar``
+  (GBNF), vLLM's ``structured_outputs`` (``grammar`` or ``json``), OpenAI's ``response_format`` (JSON schemas
+  only). Where the server cannot constrain (``none``, OpenAI with a non-JSON grammar, or a server that answers
+  400 to the field) the backend says so once and validates instead: a sample failing the grammar's check is
+  drawn again with a derived seed, up to ``grammar_retries`` times, its cost added to the sample's.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -30,13 +36,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import jinja2
 import openai
 
 from codesift.backends import BackendError
+from codesift.grammars import Grammar, resolve
 from codesift.records import Completion, Policy, Prompt
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -55,6 +64,8 @@ TEMPLATES = {
 }
 FENCE = "```"
 RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError)
+GrammarAPI = Literal["llama.cpp", "vllm", "openai", "none"]
+RESEED = 1_000_003  # resample k of seed s uses seed s + k * RESEED: still a pure function of the seed
 
 
 class SamplingInterrupted(BackendError):
@@ -85,6 +96,8 @@ class HTTPSettings:
     samples_per_request: int = 1
     logprobs: bool = True
     template: str = "qwen2.5"
+    grammar_api: GrammarAPI = "llama.cpp"
+    grammar_retries: int = 2
 
     def url_for(self, policy: Policy) -> str:
         url = policy.base_url or self.base_url or os.environ.get("CODESIFT_BASE_URL")
@@ -157,6 +170,7 @@ class OpenAIBackend:
         self.settings = settings or HTTPSettings(api_key=api_key_from_env())
         self._clients: dict[str, openai.OpenAI] = {}
         self._checked: set[tuple[str, str]] = set()
+        self._unconstrained: set[str] = set()  # servers that refused a grammar field: validate instead
         self._lock = threading.Lock()
         # Bounds requests in flight across every caller of this backend, not just within one call.
         self._slots = threading.BoundedSemaphore(max(1, self.settings.concurrency))
@@ -165,6 +179,60 @@ class OpenAIBackend:
         return f"OpenAIBackend({self.settings!r})"
 
     def complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]:
+        done = self._complete(prompt, seeds, policy)
+        if policy.grammar is None:
+            return done
+        grammar = resolve(policy.grammar)
+        url = self.settings.url_for(policy)
+        if self._grammar_fields(url, grammar) is not None or grammar.check is None:
+            return done
+        return self._resample_invalid(prompt, policy, grammar, done)
+
+    def _resample_invalid(
+        self, prompt: Prompt, policy: Policy, grammar: Grammar, done: list[Completion]
+    ) -> list[Completion]:
+        """Validate-and-resample for servers that cannot constrain: each sample failing the grammar's check
+        is drawn again (seed + k * RESEED); the last draw stands, carrying the cost of every draw."""
+        check = grammar.check
+        assert check is not None
+        for k in range(1, self.settings.grammar_retries + 1):
+            bad = [i for i, c in enumerate(done) if not check(prompt.prefill + c.text)]
+            if not bad:
+                break
+            again = self._complete(prompt, [done[i].seed + k * RESEED for i in bad], policy)
+            for i, new in zip(bad, again, strict=True):
+                old = done[i]
+                done[i] = new.model_copy(
+                    update={
+                        "seed": old.seed,
+                        "prompt_tokens": old.prompt_tokens + new.prompt_tokens,
+                        "completion_tokens": old.completion_tokens + new.completion_tokens,
+                        "seconds": old.seconds + new.seconds,
+                    }
+                )
+        return done
+
+    def _grammar_fields(self, url: str, grammar: Grammar) -> dict[str, Any] | None:
+        """The request fields that make this server constrain to ``grammar``; ``None`` when it cannot."""
+        api = "none" if url in self._unconstrained else self.settings.grammar_api
+        schema = grammar.json_schema
+        if api == "llama.cpp":
+            return {"grammar": grammar.gbnf}
+        if api == "vllm":
+            return {"structured_outputs": {"json": schema} if schema is not None else {"grammar": grammar.gbnf}}
+        if api == "openai" and schema is not None:
+            return {"response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}}
+        self._say_unconstrained(url, f"grammar_api={api} cannot take grammar {grammar.name!r}")
+        return None
+
+    def _say_unconstrained(self, url: str, why: str) -> None:
+        with self._lock:
+            if url in self._unconstrained:
+                return
+            self._unconstrained.add(url)
+        log.warning("server at %s samples unconstrained (%s); outputs are validated and resampled", url, why)
+
+    def _complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]:
         url = self.settings.url_for(policy)
         client = self._client(url)
         self._check_model(client, url, policy.model)
@@ -221,8 +289,18 @@ class OpenAIBackend:
             "top_p": policy.top_p,
             "max_tokens": policy.max_tokens,
         }
+        grammar = resolve(policy.grammar) if policy.grammar is not None else None
+        fields = self._grammar_fields(url, grammar) if grammar is not None else None
         with self._slots:
-            return self._send(client, url, prompt, seeds, policy, common)
+            if fields is None:
+                return self._send(client, url, prompt, seeds, policy, common)
+            try:
+                return self._send(client, url, prompt, seeds, policy, {**common, "extra_body": fields})
+            except BackendError as e:
+                if "HTTP 400" not in str(e) or not any(name in str(e) for name in fields):
+                    raise
+                self._say_unconstrained(url, f"it refused {', '.join(fields)}: {e}")
+                return self._send(client, url, prompt, seeds, policy, common)
 
     def _send(
         self,

@@ -22,6 +22,7 @@ from codesift.records import Policy
 from codesift.select.types import SelectConfig
 
 err = Console(stderr=True)
+GRAMMAR_HELP = "Constrained decoding: off, structured (model-written tests; default) or python (also the code)"
 SELECT_HELP = "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, ...)"
 M = TypeVar("M", bound=BaseModel)
 

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import (
+    GRAMMAR_HELP,
     SELECT_HELP,
     check_backend,
     check_models,
@@ -115,6 +116,7 @@ def solve(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (backend openai)")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
     lora: Annotated[Path | None, typer.Option(help="LoRA adapter (GGUF) for the embedded model")] = None,
+    grammar: Annotated[str, typer.Option(help=GRAMMAR_HELP)] = "structured",
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget for repairing failing samples")] = 0,
     sandbox: Annotated[str, typer.Option(help="auto, strict (refuse below full isolation) or limits")] = "auto",
     executor: Annotated[str, typer.Option(help="local or ray")] = "local",
@@ -144,7 +146,7 @@ def solve(
             policies=policies_from_flags(
                 policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
             ),
-            samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
+            samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens, grammar=grammar,
             select=select_from_flags(knobs or ()),
         )  # fmt: skip
         if repo is not None and target is not None:
