@@ -13,6 +13,7 @@ from codesift.bench.tasks import BenchDataError
 def test_answer_names_come_from_the_format_in_order():
     fmt = "@mean_fare_elderly[value]\n@mean_fare_child[value] where value is rounded; @mean_fare_elderly[again]"
     assert answer_names(fmt) == ("mean_fare_elderly", "mean_fare_child")
+    assert answer_names("@monthly[{'month_1':avg_1, ..., 'month_12':avg_12}") == ("monthly",)  # a DABench format
 
 
 def test_a_name_printed_twice_keeps_its_last_value():
