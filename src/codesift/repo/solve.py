@@ -14,7 +14,7 @@ from codesift.events import EventSink
 from codesift.execute.cached import Mapper
 from codesift.execute.executor import Job
 from codesift.pipeline import SolveConfig, solve
-from codesift.records import Answer, Execution, Policy, Record
+from codesift.records import Answer, Execution, Policy, Record, digest
 from codesift.repo.index import RepoError
 from codesift.repo.target import Target, splice, unified_diff
 from codesift.repo.task import RepoTask
@@ -42,7 +42,9 @@ class SplicingMapper:
             waiting.setdefault(module, []).append(job)
             spliced.append(dataclasses.replace(job, code="", entry_point=None, overlay=((self.target.path, module),)))
         for ran, executions in self.inner.map(spliced):
-            yield waiting[ran.overlay[0][1]].pop(), executions
+            job = waiting[ran.overlay[0][1]].pop()
+            # verdicts belong to the candidate (what the caches key on), not to the empty driver program
+            yield job, [e.model_copy(update={"program": digest(job.code)}) for e in executions]
 
 
 class RepoAnswer(Record):
