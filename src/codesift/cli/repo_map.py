@@ -27,7 +27,7 @@ def repo_map(
     store: Annotated[Path, typer.Option(help="SQLite store caching the index by file hash")] = DEFAULT_INDEX,
 ) -> None:
     """Print the repository map: with a target, exactly the context its prompt gets."""
-    from codesift.repo.context import MODES, map_blocks, pack
+    from codesift.repo.context import MODES, map_blocks, nested, pack
     from codesift.repo.index import RepoError, index_repo
     from codesift.repo.rank import Focus, ranked
     from codesift.repo.target import locate, parse_spec
@@ -49,7 +49,7 @@ def repo_map(
         if focus and not any(f.path == Path(focus).as_posix() for f in files):
             raise RepoError(f"--focus {focus}: not an indexed Python file of {repo} (tests are not indexed)")
         best = ranked(files, Focus(path=Path(focus).as_posix() if focus else None))
-        blocks, _ = map_blocks([d for d, _ in best], tokens)
+        blocks, _ = map_blocks([d for d, _ in best if not nested(d)], tokens)
         print("\n".join(blocks), end="")
 
 

@@ -115,13 +115,13 @@ def pack(files: Sequence[FileIndex], target: Target, sources: dict[str, str], bu
     file_text, lo, hi = window(target, rest - map_budget)
     near = set(_in_window(files, target, lo, hi)) | set(site_ids)
     focus = Focus(path=target.path, qualname=target.qualname, text=target.stub)
-    callable_ = [d for d, _ in ranked(files, focus) if d.id not in near and not _nested(d)]
+    callable_ = [d for d, _ in ranked(files, focus) if d.id not in near and not nested(d)]
     blocks, shown = map_blocks(callable_, map_budget)
     text = "\n".join([*blocks, *sites, file_text])
     return Context(mode=mode, text=text, tokens=tokens(text), shown=(*shown, *sorted(near)))
 
 
-def _nested(d: Definition) -> bool:
+def nested(d: Definition) -> bool:
     """A function inside a function: nothing outside it can call it, so the map leaves it out."""
     return d.kind == "function" and "." in d.qualname
 
