@@ -50,6 +50,18 @@ def test_checks_are_the_docstring_and_the_repo_tests(repo: Path) -> None:
     assert [t.input for t in benchmark_view.problem.examples] == sources[:1]
 
 
+def test_regression_tests_that_fail_before_any_change_are_excluded(ex: Executor, repo: Path) -> None:
+    from codesift.repo.solve import with_regression
+
+    task = build_task(repo, find_target(repo, "shop/cart.py::Cart.total_cents"))
+    with_checks, broken = with_regression(task, ex)
+    assert broken == ["tests/test_shop.py::test_describe_empty"]  # it calls the stub through describe()
+    assert with_checks.problem.examples[:2] == task.problem.examples
+    assert with_checks.problem.examples[2].input.startswith(
+        "# regression tests tests/test_shop.py::test_add_keeps_items\n"
+    )
+
+
 def test_candidates_run_against_the_overlay(ex: Executor, repo: Path) -> None:
     before = (repo / "shop/cart.py").read_text()
     assert statuses(ex, repo, RIGHT) == ["passed", "passed"]
@@ -80,7 +92,11 @@ def test_solve_in_a_repo_with_the_real_model(tmp_path: Path) -> None:
     out = json.loads(result.output)
     assert out["diff"].startswith("--- a/shop/cart.py\n+++ b/shop/cart.py\n")
     assert "-        raise NotImplementedError" in out["diff"]
-    assert [c["check"] for c in out["checks"]] == ["docstring examples", "repo tests tests/test_cart.py::test_total"]
+    assert [c["check"] for c in out["checks"]] == [
+        "docstring examples",
+        "repo tests tests/test_cart.py::test_total",
+        "regression tests tests/test_shop.py::test_add_keeps_items",
+    ]
     assert all(c["passed"] for c in out["checks"]), out
     assert out["samples"] == 4 and out["prompt_tokens"] > 0 and not out["applied"]
     assert (repo / "shop/cart.py").read_text() == before  # nothing written without --apply

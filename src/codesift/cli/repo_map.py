@@ -62,7 +62,7 @@ def solve_in_repo_command(
     from codesift.records import digest
     from codesift.repo.sandbox import open_repo_executor
     from codesift.repo.solve import apply as write_back
-    from codesift.repo.solve import solve_in_repo
+    from codesift.repo.solve import solve_in_repo, with_regression
     from codesift.repo.target import find_target
     from codesift.repo.task import build_task
     from codesift.store import Store
@@ -80,6 +80,11 @@ def solve_in_repo_command(
             open_repo_executor(repo, sandbox) as ex,
             open_backends("local", None) as pool,
         ):
+            task, broken = with_regression(task, ex)
+            if broken:
+                err.print(
+                    f"[yellow]warning:[/yellow] {len(broken)} test(s) fail before any change, not used: {' '.join(broken)}"
+                )
             with progress_events(not as_json and sys.stderr.isatty()) as events:
                 result = solve_in_repo(task, config, executor=ex, store=run_store, backend_for=pool, events=events)
             isolation = getattr(ex, "isolation", "")
