@@ -131,9 +131,9 @@ def mount(app: FastAPI, service: Service) -> None:
         return {"object": "list", "data": data}
 
     async def finished(job_id: str) -> JobView:
-        while (view := service.view(job_id)).status in UNFINISHED:
+        while service.status(job_id) in UNFINISHED:
             await asyncio.sleep(POLL_SECONDS)
-        return view
+        return service.view(job_id)
 
     errors: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody}, 429: {"model": ErrorBody}}
 

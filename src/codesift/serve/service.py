@@ -54,7 +54,7 @@ from codesift.serve.api import (
     Verdicts,
 )
 from codesift.store import Store
-from codesift.store_jobs import UNFINISHED, StoredJob
+from codesift.store_jobs import UNFINISHED, JobStatus, StoredJob
 
 log = logging.getLogger(__name__)
 FEEDBACK: TypeAdapter[Feedback] = TypeAdapter(Feedback)
@@ -261,6 +261,10 @@ class Service:
             model=job.request.get("model") or self.config.model, answer=job.answer, error=job.error,
             candidates=len(self.store.candidates(job.problem.id)), created=job.created, updated=job.updated,
         )  # fmt: skip
+
+    def status(self, job_id: str) -> JobStatus:
+        """The job's status alone (cheap enough to poll)."""
+        return self._job(job_id).status
 
     def view(self, job_id: str) -> JobView:
         return self._view(self._job(job_id))
