@@ -181,6 +181,18 @@ def test_a_token_guards_every_endpoint_but_health(tmp_path: Path, ex: Executor) 
         assert client.get("/v1/jobs").status_code == 200
 
 
+def test_without_a_token_only_loopback_host_names_are_answered(tmp_path: Path, ex: Executor) -> None:
+    """A page on a DNS name that rebinds to 127.0.0.1 must not reach an open loopback service."""
+    with served(tmp_path / "serve.sqlite", executor=ex) as s, httpx.Client(base_url=s.url) as client:
+        rebound = client.post("/v1/solve", json=solve_body(), headers={"Host": "attacker.example:8000"})
+        assert rebound.status_code == 421 and "attacker.example" in error_of(rebound)
+        for host in ("localhost:8000", "127.0.0.1", "[::1]:8000"):
+            assert client.get("/v1/jobs", headers={"Host": host}).status_code == 200, host
+        plain = client.post("/v1/solve", content=json.dumps(solve_body()), headers={"content-type": "text/plain"})
+        assert plain.status_code == 422  # a cross-site form post cannot submit a job either
+        assert client.get("/v1/jobs").json()["jobs"] == []
+
+
 def test_serving_off_loopback_needs_a_token() -> None:
     check_exposure("127.0.0.1", None)
     check_exposure("::1", None)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -58,6 +58,7 @@ from codesift.store_jobs import UNFINISHED, JobStatus, StoredJob
 
 log = logging.getLogger(__name__)
 FEEDBACK: TypeAdapter[Feedback] = TypeAdapter(Feedback)
+SESSIONS = 32  # interactive sessions kept in memory; older ones are rebuilt from the store when asked for
 
 
 class QueueFull(CodesiftError):
@@ -169,6 +170,8 @@ class Service:
             backend_for = pool
         self.backend_for = ModelLocks(backend_for)
         self._runs: dict[str, _Run] = {}
+        self._sessions: OrderedDict[str, None] = OrderedDict()  # jobs whose session is in memory, oldest first
+        self._sessions_lock = threading.Lock()  # its own lock: taken while a job's lock is held
         self._queue: deque[str] = deque()
         self._cond = threading.Condition()
         self._stopping = False
@@ -224,6 +227,10 @@ class Service:
         return policies
 
     def submit(self, request: SolveRequest, kind: str = "solve") -> JobView:
+        # The service's defaults are written into the stored request: a restart with other defaults resumes
+        # the job as it was asked, on its stored samples.
+        writers = self.config.test_writers if request.test_writers is None else request.test_writers
+        request = request.model_copy(update={"model": request.model or self.config.model, "test_writers": writers})
         problem, config = self.job_settings(request)
         for policy in config.policies:
             if policy.backend == "embedded":
@@ -307,15 +314,28 @@ class Service:
 
     # --- the interactive loop -----------------------------------------------------------------------------
 
+    def _session(self, job: StoredJob, run: _Run) -> Session:
+        """The job's session (rebuilt from the store when it is not in memory); only the latest few stay."""
+        if run.session is None:
+            run.session = self._settle(job)
+        self._remember(run)
+        return run.session
+
+    def _remember(self, run: _Run) -> None:
+        with self._sessions_lock:
+            self._sessions[run.job_id] = None
+            self._sessions.move_to_end(run.job_id)
+            while len(self._sessions) > SESSIONS:
+                oldest, _ = self._sessions.popitem(last=False)
+                self._runs[oldest].session = None
+
     def clusters(self, job_id: str) -> ClustersView:
         job = self._job(job_id)
         if job.status != "done":
             raise JobConflict(f"job {job_id} is {job.status}; clusters exist once it is done")
         run = self._run(job_id)
         with run.lock:
-            if run.session is None:
-                run.session = self._settle(job)
-            return _clusters_view(run.session, job.answer)
+            return _clusters_view(self._session(job, run), job.answer)
 
     def feedback(self, job_id: str, item: Feedback) -> ClustersView | JobView:
         """Apply the user's answer; a hint re-queues the job (it samples again) and returns its view."""
@@ -335,14 +355,13 @@ class Service:
             return self.view(job_id)
         run = self._run(job_id)
         with run.lock:
-            if run.session is None:
-                run.session = self._settle(job)
-            _apply(run.session, item)
+            session = self._session(job, run)
+            _apply(session, item)
             self.store.jobs.add_feedback(job_id, item.model_dump(mode="json"))
-            answer = _answer_of(run.session, job.answer)
+            answer = _answer_of(session, job.answer)
             if answer is not None:
                 self.store.jobs.set_answer(job_id, answer)
-            view = _clusters_view(run.session, answer)
+            view = _clusters_view(session, answer)
             self._emit(job_id, Clusters(view=view))
         return view
 
@@ -404,6 +423,7 @@ class Service:
             return
         with run.lock:
             run.session = session
+        self._remember(run)
         answer = self.store.jobs.get(job_id)
         self._emit(job_id, Clusters(view=_clusters_view(session, answer.answer if answer else None)))
         self._finish(job_id, "done", None)
