@@ -170,6 +170,7 @@ class Service:
             backend_for = pool
         self.backend_for = ModelLocks(backend_for)
         self._runs: dict[str, _Run] = {}
+        self._runs_lock = threading.Lock()
         self._sessions: OrderedDict[str, None] = OrderedDict()  # jobs whose session is in memory, oldest first
         self._sessions_lock = threading.Lock()  # its own lock: taken while a job's lock is held
         self._queue: deque[str] = deque()
@@ -344,9 +345,9 @@ class Service:
             raise JobConflict(f"job {job_id} is {job.status}; feedback is taken once it is done")
         if isinstance(item, GiveHint):
             with self._cond:
-                self.store.jobs.add_feedback(job_id, item.model_dump(mode="json"))
                 if len(self._queue) >= self.config.queue:
                     raise QueueFull(f"the queue is full ({len(self._queue)} jobs waiting); retry the hint later")
+                self.store.jobs.add_feedback(job_id, item.model_dump(mode="json"))
                 self._run(job_id).session = None
                 self.store.jobs.set_status(job_id, "queued")
                 self._emit(job_id, StatusChanged(status="queued"))
@@ -368,11 +369,12 @@ class Service:
     # --- running ------------------------------------------------------------------------------------------
 
     def _run(self, job_id: str) -> _Run:
-        run = self._runs.get(job_id)
-        if run is None:
-            stored = self.store.jobs.events(job_id)
-            run = self._runs[job_id] = _Run(job_id, stored[-1][0] + 1 if stored else 0)
-        return run
+        with self._runs_lock:
+            run = self._runs.get(job_id)
+            if run is None:
+                stored = self.store.jobs.events(job_id)
+                run = self._runs[job_id] = _Run(job_id, stored[-1][0] + 1 if stored else 0)
+            return run
 
     def _emit(self, job_id: str, event: Record) -> None:
         run = self._run(job_id)
