@@ -153,3 +153,17 @@ def test_doctor_reports_each_profile_and_the_limits() -> None:
     )
     assert "per-run file overlay" in rows["sandbox profile repo"]
     assert rows["sandbox limits"].startswith("rlimits per process") and "cgroup v2: " in rows["sandbox limits"]
+
+
+def test_profiles_hold_in_the_bubblewrap_fallback(repo: Path, data: Path) -> None:
+    with make_executor(workers=1, sandbox="bubblewrap", profile=repo_profile(repo, import_paths=[repo / "deps"])) as bw:
+        assert bw.isolation.startswith("bubblewrap (")
+        assert run(bw, USE, overlay=[("pkg/mod.py", "def answer():\n    return 'new'\n")])[2] == f"NEW 42 {repo}\n"
+        assert run(bw, denied("open('pkg/mod.py', 'a').write('x')"), "denied")[0] == "passed"
+    assert (repo / "pkg" / "mod.py").read_text() == "def answer():\n    return 'old'\n"
+    with make_executor(workers=1, sandbox="bubblewrap", profile=tool_profile([data / "sales.csv"], data / "out")) as bw:
+        code = (
+            f"import pandas as pd\npd.read_csv({str(data / 'sales.csv')!r}).to_csv({str(data / 'out' / 'bw.csv')!r})\n"
+        )
+        assert run(bw, code + "print('ok')", "ok")[0] == "passed" and (data / "out" / "bw.csv").exists()
+        assert run(bw, denied(f"open({str(data / 'sales.csv')!r}, 'a').write('x')"), "denied")[0] == "passed"

@@ -77,7 +77,7 @@ def test_pack_respects_the_budget(repo: Path, budget: int) -> None:
     for mode in ("in-file", "repo-map"):
         context = pack(files, target, sources(repo, files), budget, mode)  # type: ignore[arg-type]
         assert context.tokens <= budget * 1.1 + 10, (mode, context.tokens)
-        assert "def total_cents" in context.text
+        assert "# ... `Cart.total_cents`, the function to write, goes here" in context.text
 
 
 def test_repo_map_shows_helpers_from_other_files(repo: Path) -> None:

@@ -281,6 +281,7 @@ def test_a_killed_server_resumes_its_unfinished_job_without_re_sampling(tmp_path
         process.kill()
         raise AssertionError("the server did not start")
 
+    # Different settings: samples are keyed by settings, so two policies equal but for their names share samples.
     family = [{"name": "first", "temperature": 0.8}, {"name": "second", "temperature": 0.7}]
     server = start(delay=1.0)
     try:

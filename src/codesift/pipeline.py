@@ -22,7 +22,7 @@ from codesift.records import Answer, Candidate, Execution, Policy, Problem, Writ
 from codesift.repair import Failure, repair
 from codesift.sample import sample, unsampled
 from codesift.select import SelectConfig, Selection, select, write_tests
-from codesift.select.written import tests_key
+from codesift.select.written import written_key
 from codesift.store import Store
 
 
@@ -93,10 +93,10 @@ def selection_pool(
 
 
 def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
-    """Model-written tests, stored under the writer policy's settings and the seeds (`tests_key`)."""
+    """Model-written tests, stored under the writer policy's settings and the seeds (`written_key`)."""
     writer = config.policies[0]
     seeds = [config.seed + i for i in range(config.test_writers)]
-    key = tests_key(problem, writer, seeds)
+    key = written_key(problem, writer, seeds)
     cached = store.written_tests(problem.id, key)
     if cached is not None:
         return cached

@@ -68,6 +68,10 @@ DROP TABLE candidates_v0;
 """
 
 
+def _settings_key(command: str) -> str:
+    return "bench" if command == "bench" else f"settings/{command}"  # "bench": as run dirs before schema 1
+
+
 def _reason(e: sqlite3.Error) -> str:
     text = str(e)
     if "disk is full" in text or "disk I/O error" in text:
@@ -259,17 +263,24 @@ class Store:
     def answers(self) -> list[Answer]:
         return [Answer.model_validate_json(r[0]) for r in self._read("SELECT answer FROM answers ORDER BY rowid")]
 
+    def settings(self, command: str) -> dict[str, Any] | None:
+        """The settings `command` recorded on this store ("bench": the run dir's `{benchmark, config}`)."""
+        value = self.meta(_settings_key(command))
+        return value if isinstance(value, dict) else None
+
+    def set_settings(self, command: str, spec: dict[str, Any]) -> None:
+        self.set_meta(_settings_key(command), spec)
+
     def check_settings(self, command: str, spec: dict[str, Any], *, keep: bool) -> list[str]:
         """How `spec` differs from the settings `command` last ran with on this store (first run: none).
 
         ``keep=True`` keeps the first run's settings (`bench` refuses to mix runs); otherwise the new
         settings replace them (`solve` only says what changed: its stage keys make mixing safe).
         """
-        key = "bench" if command == "bench" else f"settings/{command}"  # "bench": run dirs from before schema 1
-        previous = self.meta(key)
-        changed = differences(previous, spec) if isinstance(previous, dict) else []
-        if not isinstance(previous, dict) or not keep:
-            self.set_meta(key, spec)
+        previous = self.settings(command)
+        changed = differences(previous, spec) if previous is not None else []
+        if previous is None or not keep:
+            self.set_settings(command, spec)
         return changed
 
     def set_meta(self, key: str, value: object) -> None:

@@ -23,7 +23,7 @@ from codesift.bench.metrics import CostSummary, Summary, summarize
 from codesift.bench.tasks import BenchDataError, Task
 from codesift.errors import StoreError
 from codesift.events import PROBLEMS, EventSink, ProblemDone, Stages, ignore
-from codesift.execute.cached import Mapper, run_all
+from codesift.execute.cached import ExecutionCache, Mapper, run_all
 from codesift.extract import ProgramGroup
 from codesift.pipeline import SolveConfig, solve
 from codesift.records import Candidate, Policy
@@ -264,7 +264,7 @@ class ReferenceResult(BaseModel):
 
 
 def grade_references(
-    tasks: Sequence[Task], executor: Mapper, store: Store, events: EventSink | None = None
+    tasks: Sequence[Task], executor: Mapper, store: ExecutionCache, events: EventSink | None = None
 ) -> list[ReferenceResult]:
     """Grade each task's reference solution on its hidden tests and check its visible examples.
 
@@ -280,7 +280,7 @@ def grade_references(
     return out
 
 
-def _grade_reference(task: Task, executor: Mapper, store: Store) -> ReferenceResult:
+def _grade_reference(task: Task, executor: Mapper, store: ExecutionCache) -> ReferenceResult:
     if task.reference is None:
         return ReferenceResult(id=task.id, passed=False, why="no reference solution in the dataset")
     g = ProgramGroup(code=task.reference, candidates=())

@@ -91,6 +91,15 @@ def progress_events(enabled: bool) -> Iterator[Callable[[Event], None]]:
         yield RichEvents(bar)
 
 
+def check_models(policies: Sequence[Policy]) -> None:
+    """Fail before any work on a wrong model name or a missing weight part (a one-line `BackendError`)."""
+    from codesift.backends.models import resolve_model
+
+    for policy in policies:
+        if policy.backend == "embedded":
+            resolve_model(policy.model)
+
+
 def check_backend(backend: str) -> None:
     if backend not in ("embedded", "openai"):
         raise UsageError(f"unknown backend {backend!r}; use embedded or openai")
@@ -130,6 +139,8 @@ def policies_from_flags(
     kind: Literal["embedded", "openai"] = "openai" if backend == "openai" else "embedded"
     if lora is not None and kind != "embedded":
         raise UsageError("--lora needs the embedded backend (an HTTP server loads its own adapters)")
+    if lora is not None and not lora.is_file():
+        raise UsageError(f"--lora {lora}: no such file; pass the adapter.gguf that `codesift train` wrote")
     adapter = f"+{lora.stem}" if lora else ""
     name = f"{Path(model).name}{adapter}/{prompt}/t{temperature:g}"
     policy = settings(

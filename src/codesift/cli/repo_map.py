@@ -43,7 +43,8 @@ def repo_map(
                 raise RepoError(f"{path}: no such file in {repo}")
             target = locate((repo / path).read_text(encoding="utf-8"), path, qualname)
             sources = {f.path: (repo / f.path).read_text(encoding="utf-8", errors="replace") for f in files}
-            print(pack(files, target, sources, tokens, mode).text, end="")  # type: ignore[arg-type]
+            context = pack(files, target, sources, tokens, mode)  # type: ignore[arg-type]
+            print(f"{context.text}\n# the function to write ({context.tokens} context tokens):\n{target.stub}", end="")
             return
         if focus and not any(f.path == Path(focus).as_posix() for f in files):
             raise RepoError(f"--focus {focus}: not an indexed Python file of {repo} (tests are not indexed)")
@@ -76,7 +77,7 @@ def solve_in_repo_command(
         slug = f"repo-{digest(task.problem.model_dump_json())[:12]}"
         with (
             Store(store or Path(".codesift") / f"{slug}.sqlite") as run_store,
-            open_repo_executor(repo, target, sandbox) as ex,
+            open_repo_executor(repo, sandbox) as ex,
             open_backends("local", None) as pool,
         ):
             with progress_events(not as_json and sys.stderr.isatty()) as events:

@@ -14,10 +14,12 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from codesift.backends.models import DEFAULT_MODEL, resolve_model
+from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import (
     SELECT_HELP,
     check_backend,
+    check_models,
+    err,
     open_backends,
     open_executor,
     policies_from_flags,
@@ -81,6 +83,18 @@ def print_answer(console: Console, answer: Answer, problem: Problem) -> None:
     console.print(table)
 
 
+def say_examples(problem: Problem, path: Path, quiet: bool) -> None:
+    """How many visible examples were read (a statement parsed wrongly shows here first); none is a warning."""
+    if not problem.examples:
+        log.warning(
+            "%s: no visible examples found; nothing filters the samples, so the answer is the most common program "
+            "unchecked. Add doctest examples (>>> f(x) / result) or Input/Output blocks.",
+            path,
+        )
+    elif not quiet:
+        err.print(f"{path}: {len(problem.examples)} visible example(s)", highlight=False)
+
+
 def solve(
     path: Annotated[
         Path | None, typer.Argument(help="Problem: .py stub with doctests, .md/.txt statement, or .jsonl")
@@ -140,9 +154,7 @@ def solve(
             )
         assert path is not None
         problem = load_problem(path, task)
-        for policy in config.policies:
-            if policy.backend == "embedded":
-                resolve_model(policy.model)  # fail before any work on a wrong name or a missing part
+        check_models(config.policies)
         slug = f"{problem.id.replace('/', '_')}-{digest(problem.model_dump_json())[:8]}"
         store_path = store or Path(".codesift") / f"{slug}.sqlite"
         with (
@@ -150,6 +162,7 @@ def solve(
             open_executor(executor, sandbox, ray_address) as ex,
             open_backends(executor, ray_address) as pool,
         ):
+            say_examples(problem, path, as_json)
             changed = run_store.check_settings("solve", config.model_dump(mode="json"), keep=False)
             if changed:
                 log.warning("settings changed since the last solve with %s (%s): the stages that depend on them "

@@ -27,6 +27,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TOOL_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot")
+# Run once in the zygote after the imports: pandas and matplotlib defer much of their set-up (parsers,
+# groupby machinery, fonts, the PNG writer) to first use, which every run would otherwise repeat.
+TOOL_WARMUP = """
+import io
+import matplotlib.pyplot as plt
+import pandas as pd
+frame = pd.read_csv(io.StringIO("a,b\\n1,x\\n2,y\\n"))
+frame.groupby("b").a.sum()
+frame.describe()
+figure, axes = plt.subplots()
+frame.plot(ax=axes, title="warm-up")
+figure.savefig(io.BytesIO(), format="png")
+plt.close("all")
+"""
 # One BLAS thread: the zygote must stay single-threaded to fork safely, and runs share 2 cores.
 TOOL_ENV = (
     ("MPLBACKEND", "Agg"),
@@ -46,7 +60,7 @@ class Profile:
     (readable too). ``overlay_root``: jobs may replace existing files under it for one run.
     ``memory``: the address-space limit for this profile's runs (default `Limits.memory`).
     ``env``: variables added to the clean environment. ``preimport``: modules the zygote imports
-    once, before forking any child.
+    once, before forking any child; ``warmup``: source it then runs once (first-use set-up).
     """
 
     name: str = "solve"
@@ -59,6 +73,7 @@ class Profile:
     overlay_root: str | None = None
     memory: int | None = None
     env: tuple[tuple[str, str], ...] = ()
+    warmup: str = ""
 
     def describe(self) -> str:
         """The profile's layers, for `Executor.isolation` and `codesift doctor`."""
@@ -100,6 +115,7 @@ def tool_profile(
         cwd=None if cwd is None else str(Path(cwd).resolve()),
         memory=memory,
         env=TOOL_ENV,
+        warmup=TOOL_WARMUP,
     )
 
 

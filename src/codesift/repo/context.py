@@ -43,10 +43,14 @@ def tokens(text: str) -> int:
 
 def window(target: Target, budget: int) -> tuple[str, int, int]:
     """The target's module, grown line by line around the target (two lines before for one after) until the
-    budget is spent; returns the text and its first and last line (1-based)."""
+    budget is spent, the target itself replaced by a marker; returns the text and its first and last line
+    (1-based, in the module's numbering)."""
     lines = target.source.splitlines(keepends=True)
-    lo, hi = target.lineno, min(target.end_lineno, len(lines))
-    used = tokens("".join(lines[lo - 1 : hi]))
+    first = lines[target.lineno - 1]
+    marker = f"{first[: len(first) - len(first.lstrip())]}# ... `{target.qualname}`, the function to write, goes here\n"
+    lines[target.lineno - 1 : target.end_lineno] = [marker]  # it is shown in full as the stub to complete
+    lo = hi = target.lineno
+    used = tokens(marker)
     step = 0
     while lo > 1 or hi < len(lines):
         take_before = (step % 3 != 2 and lo > 1) or hi >= len(lines)
@@ -58,7 +62,8 @@ def window(target: Target, budget: int) -> tuple[str, int, int]:
         step += 1
     text = "".join(lines[lo - 1 : hi])
     head = f"# {target.path}\n" + ("# ...\n" if lo > 1 else "")
-    return head + text + ("# ...\n" if hi < len(lines) else ""), lo, hi
+    # lines after the marker stand for lines `end - start` further down in the module
+    return head + text + ("# ...\n" if hi < len(lines) else ""), lo, hi + target.end_lineno - target.lineno
 
 
 def _in_window(files: Sequence[FileIndex], target: Target, lo: int, hi: int) -> list[str]:
@@ -71,7 +76,7 @@ def signature_block(d: Definition) -> str:
     """A definition as the map shows it: its header, and its docstring's first paragraph (3 lines at most)."""
     head = d.signature if d.kind != "class" else d.signature.rstrip() + "\n"
     indent = " " * (len(head.splitlines()[-1]) - len(head.splitlines()[-1].lstrip()) + 4) if head.strip() else ""
-    doc = d.docstring.strip().split("\n\n", 1)[0].splitlines()[:3]
+    doc = [line for line in d.docstring.strip().split("\n\n", 1)[0].splitlines()[:3] if ">>>" not in line]
     shown = f'{indent}"""{" ".join(line.strip() for line in doc)}"""\n' if doc else ""
     return head + shown + (f"{indent}...\n" if d.kind != "class" else "")
 
@@ -108,9 +113,15 @@ def pack(files: Sequence[FileIndex], target: Target, sources: dict[str, str], bu
     file_text, lo, hi = window(target, rest - map_budget)
     near = set(_in_window(files, target, lo, hi)) | set(site_ids)
     focus = Focus(path=target.path, qualname=target.qualname, text=target.stub)
-    blocks, shown = map_blocks([d for d, _ in ranked(files, focus) if d.id not in near], map_budget)
+    callable_ = [d for d, _ in ranked(files, focus) if d.id not in near and not _nested(d)]
+    blocks, shown = map_blocks(callable_, map_budget)
     text = "\n".join([*blocks, *sites, file_text])
     return Context(mode=mode, text=text, tokens=tokens(text), shown=(*shown, *sorted(near)))
+
+
+def _nested(d: Definition) -> bool:
+    """A function inside a function: nothing outside it can call it, so the map leaves it out."""
+    return d.kind == "function" and "." in d.qualname
 
 
 def map_blocks(best_first: Sequence[Definition], budget: int) -> tuple[list[str], list[str]]:

@@ -19,12 +19,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, Protocol
 
+from pydantic import Field
+
 from codesift.errors import CodesiftError
 from codesift.records import Record
 
 Kind = Literal["function", "method", "class", "module"]
-SKIP_DIRS = {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "build", "dist", "node_modules",
-             "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".codesift", "site-packages", ".eggs"}  # fmt: skip
+SKIP_DIRS = {
+    "venv",
+    "env",
+    "build",
+    "dist",
+    "node_modules",
+    "__pycache__",
+    "site-packages",
+}  # fmt: skip  (and every hidden folder: .git, .venv, .tox, .codesift, ...)
 TEST_DIRS = {"tests", "test", "testing"}
 MAX_FILE_BYTES = 1 << 20
 INDEX_VERSION = 1  # bump when the parse changes: cached files of another version are re-parsed
@@ -45,7 +54,7 @@ class Definition(Record):
     end_lineno: int
     signature: str  # decorators and the ``def``/``class`` line(s), as written
     docstring: str = ""
-    refs: dict[str, int] = {}  # identifiers used in the body (names and attributes) → count
+    refs: dict[str, int] = Field(default_factory=dict)  # identifiers used in the body (names and attributes) → count
 
     @property
     def name(self) -> str:
@@ -128,7 +137,9 @@ def parse_file(rel: str, source: str) -> tuple[Definition, ...]:
                 qualname = f"{prefix}{node.name}"
                 is_class = isinstance(node, ast.ClassDef)
                 kind: Kind = "class" if is_class else ("method" if in_class else "function")
-                own = (node.bases + [k.value for k in node.keywords]) if is_class else node.body  # type: ignore[union-attr]
+                own: list[ast.expr] | list[ast.stmt] = (
+                    [*node.bases, *(k.value for k in node.keywords)] if isinstance(node, ast.ClassDef) else node.body
+                )
                 found.append(
                     Definition(
                         path=rel,
@@ -174,3 +185,10 @@ def index_repo(root: Path, cache: IndexCache | None = None) -> tuple[FileIndex, 
     if not files:
         raise RepoError(f"{root}: no Python files found (tests and virtualenvs are skipped); pass a Python repository")
     return files
+
+
+def with_source(files: tuple[FileIndex, ...], rel: str, source: str) -> tuple[FileIndex, ...]:
+    """The index with one file's text replaced (a benchmark's blanked module, without writing it anywhere)."""
+    sha = hashlib.sha256(source.encode()).hexdigest()
+    fresh = FileIndex(path=rel, sha256=sha, definitions=parse_file(rel, source))
+    return tuple(fresh if f.path == rel else f for f in files)

@@ -28,7 +28,8 @@ REPO_SELECT = SelectConfig(mutations=False, typed=False, model_inputs=False, max
 
 class SplicingMapper:
     """An executor seen through the target: a job's code (the candidate function) becomes its whole module
-    with the candidate's body spliced in; the repo profile of the sandbox overlays that module on the repo."""
+    with the candidate's body spliced in, overlaid on the repository for that run (the sandbox's repo
+    profile); the checks are ``assert`` tests that import the module and run the docstring or the repo's tests."""
 
     def __init__(self, inner: Mapper, target: Target) -> None:
         self.inner, self.target = inner, target
@@ -39,9 +40,9 @@ class SplicingMapper:
         for job in jobs:
             module = splice(self.target, job.code)
             waiting.setdefault(module, []).append(job)
-            spliced.append(dataclasses.replace(job, code=module, entry_point=None))
+            spliced.append(dataclasses.replace(job, code="", entry_point=None, overlay=((self.target.path, module),)))
         for ran, executions in self.inner.map(spliced):
-            yield waiting[ran.code].pop(), executions
+            yield waiting[ran.overlay[0][1]].pop(), executions
 
 
 class RepoAnswer(Record):
@@ -54,10 +55,8 @@ class RepoAnswer(Record):
 
 
 def describe(test_input: str) -> str:
-    """A check as one line for the user: the pytest node ids it runs, or the docstring examples."""
-    if "pytest.main" in test_input:
-        return "repo tests " + test_input.split("*[", 1)[-1].split("]", 1)[0]
-    return "docstring examples"
+    """A check as one line for the user: its first line, a comment naming it (`task.doctest_check`, `pytest_check`)."""
+    return test_input.split("\n", 1)[0].lstrip("# ")
 
 
 def solve_in_repo(

@@ -41,6 +41,7 @@ def doctest_check(target: Target) -> Test | None:
     if ">>>" not in target.docstring:
         return None
     source = (
+        "# docstring examples\n"
         "import doctest, importlib\n"
         f"_module = importlib.import_module({module_name(target.path)!r})\n"
         f"_test = doctest.DocTestParser().get_doctest({target.docstring!r}, dict(vars(_module)), "
@@ -56,6 +57,7 @@ def pytest_check(node_ids: Iterable[str]) -> Test:
     """The repo's own tests (pytest node ids), run in-process; passes when every one passes."""
     ids = sorted(node_ids)
     source = (
+        f"# repo tests {' '.join(ids)}\n"
         "import pytest\n"
         f"_code = pytest.main(['-q', '-p', 'no:cacheprovider', '-o', 'addopts=', *{ids!r}])\n"
         "assert _code == 0, f'pytest exit code {_code}'\n"
@@ -63,9 +65,9 @@ def pytest_check(node_ids: Iterable[str]) -> Test:
     return Test(kind="assert", input=source)
 
 
-def tests_using(root: Path, name: str) -> list[str]:
-    """Node ids of the repo's test functions (plain or in a ``Test*`` class) whose body names `name`."""
-    found = []
+def test_functions(root: Path) -> dict[str, frozenset[str]]:
+    """Node id of every test function of the repo (plain or in a ``Test*`` class) → the names its body uses."""
+    found: dict[str, frozenset[str]] = {}
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
         if not is_test_file(rel) or any(p.startswith(".") or p in {"build", "site-packages"} for p in Path(rel).parts):
@@ -81,16 +83,24 @@ def tests_using(root: Path, name: str) -> list[str]:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
                 names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
                 names |= {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
-                if name in names:
-                    found.append(f"{rel}::{prefix}{node.name}")
+                found[f"{rel}::{prefix}{node.name}"] = frozenset(names)
     return found
+
+
+def tests_using(root: Path, name: str, tests: dict[str, frozenset[str]] | None = None) -> list[str]:
+    """Node ids of the repo's test functions whose body names `name` (`tests`: `test_functions(root)`, when
+    the caller asks for many names)."""
+    tests = tests if tests is not None else test_functions(root)
+    return [node_id for node_id, names in tests.items() if name in names]
 
 
 def context_note(task_target: Target, context: Context) -> str:
     where = f"`{task_target.qualname}` in `{task_target.path}`"
     if "." in task_target.qualname:
         where += f" (defined inside `{task_target.qualname.rsplit('.', 1)[0]}`)"
-    return f"Code from the repository that the function can use:\n```python\n{context.text.rstrip()}\n```\nThe function to write is {where}."
+    code = context.text.rstrip()
+    intro = "Code from the repository that the function can use:"
+    return f"{intro}\n```python\n{code}\n```\nThe function to write is {where}."
 
 
 def build_task(

@@ -55,7 +55,7 @@ def parse_stdio(text: str) -> list[Test]:
     ]
 
 
-def tests_key(problem: Problem, policy: Policy, seeds: Sequence[int], count: int = 8) -> str:
+def written_key(problem: Problem, policy: Policy, seeds: Sequence[int], count: int = 8) -> str:
     """The store key of `write_tests`'s result: its prompt, the writer's sampling settings and the seeds."""
     return digest(f"{call_key(tests_prompt(problem, count), policy)}:{list(seeds)}")
 

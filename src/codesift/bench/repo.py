@@ -1,4 +1,4 @@
-"""The repository benchmark: real functions of real packages, blanked, graded by the packages' own tests.
+"""The repository benchmark (issue 14): real functions of real packages, blanked, graded by the packages' own tests.
 
 Built reproducibly from a manifest (``bench/repo_manifest.toml``: name, version, sdist file and its sha256):
 pip downloads each sdist into a cache outside the repository, the sha256 is checked, the package's tests run
@@ -18,17 +18,21 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
+import textwrap
 import tomllib
 from pathlib import Path
 
 from codesift.backends.models import cache_dir
 from codesift.records import Record
-from codesift.repo.index import RepoError, index_repo
+from codesift.repo.context import Mode
+from codesift.repo.index import IndexCache, RepoError, index_repo, with_source
 from codesift.repo.target import Target, locate, splice
-from codesift.repo.task import tests_using
+from codesift.repo.task import RepoTask, build_task, test_functions, tests_using
 
 BLANK = "raise NotImplementedError"
 # A target whose tests take longer than this with the body blanked is skipped: grading runs them once per sample.
@@ -124,32 +128,58 @@ def candidates(root: Path, pkg: Package) -> list[Target]:
 
 
 def build_package(pkg: Package, limit: int, seed: int = 0) -> list[BenchTask]:
-    """Up to `limit` verified targets of one package (a fixed random order, so the choice is reproducible)."""
-    root = fetch(pkg)
-    passed = run_tests(root, pkg, [pkg.tests])
+    """Up to `limit` verified targets of one package (a fixed random order, so the choice is reproducible).
+
+    Blanked bodies are written into a scratch copy of the package, never into the cached source tree, so an
+    interrupted build leaves nothing half-changed behind."""
+    pristine = fetch(pkg)
+    passed = run_tests(pristine, pkg, [pkg.tests])
     passing = {base_id(i) for i, ok in passed.items() if ok} - {base_id(i) for i, ok in passed.items() if not ok}
-    pool = candidates(root, pkg)
+    pool = candidates(pristine, pkg)
     random.Random(f"{pkg.name}-{seed}").shuffle(pool)
     tasks: list[BenchTask] = []
-    for target in pool:
-        if len(tasks) >= limit:
-            break
-        hidden = sorted(i for i in tests_using(root, target.name) if i in passing)
-        if not hidden or len(hidden) > MAX_HIDDEN:
-            continue
-        file = root / target.path
-        try:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(shutil.copytree(pristine, Path(scratch) / pristine.name))
+        test_index = test_functions(root)
+        for target in pool:
+            if len(tasks) >= limit:
+                break
+            hidden = sorted(i for i in tests_using(root, target.name, test_index) if i in passing)
+            if not hidden or len(hidden) > MAX_HIDDEN:
+                continue
+            file = root / target.path
             file.write_text(blanked(target), encoding="utf-8")
-            with_blank = run_tests(root, pkg, hidden, timeout=BLANK_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            with_blank = {}
-        finally:
+            try:
+                with_blank = run_tests(root, pkg, hidden, timeout=BLANK_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                with_blank = {}
             file.write_text(target.source, encoding="utf-8")
-        if with_blank and not all(with_blank.values()):
-            tasks.append(
-                BenchTask(
-                    id=f"{pkg.name}/{target.spec}", package=pkg.name, path=target.path, qualname=target.qualname,
-                    hidden=tuple(hidden), has_examples=">>>" in target.docstring,
-                )
-            )  # fmt: skip
+            if with_blank and not all(with_blank.values()):
+                tasks.append(
+                    BenchTask(
+                        id=f"{pkg.name}/{target.spec}", package=pkg.name, path=target.path, qualname=target.qualname,
+                        hidden=tuple(hidden), has_examples=">>>" in target.docstring,
+                    )
+                )  # fmt: skip
     return tasks
+
+
+class Materialised(Record):
+    """A benchmark task ready for prompting: the repo task built on the blanked module, and the reference
+    function's source (for retrieval recall only; it never reaches the prompt)."""
+
+    task: RepoTask
+    reference: str
+    package_root: str
+    pythonpath: str
+
+
+def materialise(bench_task: BenchTask, pkg: Package, mode: Mode, budget: int, cache: IndexCache | None) -> Materialised:
+    root = fetch(pkg)
+    original = locate((root / bench_task.path).read_text(encoding="utf-8"), bench_task.path, bench_task.qualname)
+    lines = original.source.splitlines(keepends=True)
+    reference = textwrap.dedent("".join(lines[original.lineno - 1 : original.end_lineno]))
+    stub = locate(blanked(original), bench_task.path, bench_task.qualname)
+    files = with_source(index_repo(root, cache), stub.path, stub.source)
+    task = build_task(root, stub, budget=budget, mode=mode, repo_tests=False, files=files)
+    return Materialised(task=task, reference=reference, package_root=str(root), pythonpath=pkg.pythonpath)
