@@ -354,3 +354,20 @@ def test_the_serve_command_starts_answers_and_stops_on_ctrl_c(tmp_path: Path) ->
     assert "qwen2.5-coder-1.5b" in [m["id"] for m in models["data"]] and refused.status_code == 401
     assert process.returncode == 0 and f"codesift serve on http://127.0.0.1:{port}" in stderr
     assert "Traceback" not in stderr
+
+
+def test_ask_takes_an_upload_and_answers_bad_files_and_questions_in_one_line(tmp_path: Path, ex: Executor) -> None:
+    sales = b"region,amount\nNorth,10\nSouth,30\n"
+    with served(tmp_path / "serve.sqlite", executor=ex) as s, httpx.Client(base_url=s.url) as client:
+        wrong_kind = client.post("/v1/ask", files={"data": ("notes.txt", b"hello")}, data={"question": "Why?"})
+        empty = client.post("/v1/ask", files={"data": ("sales.csv", b"")}, data={"question": "Total?"})
+        too_many = client.post("/v1/ask", files={"data": ("sales.csv", sales)}, data={"question": "x?", "samples": 99})
+        no_question = client.post("/v1/ask", files={"data": ("sales.csv", sales)})
+        jobs = client.get("/v1/jobs").json()["jobs"]
+    assert wrong_kind.status_code == 400 and "notes.txt: unsupported format '.txt'" in error_of(wrong_kind)
+    assert empty.status_code == 400 and "the file is empty" in error_of(empty)
+    assert too_many.status_code == 400 and "limit of 64" in error_of(too_many)
+    assert no_question.status_code == 422 and error_of(no_question).startswith("body.question:")
+    assert jobs == []
+    kept = sorted(p.name for p in (tmp_path / "uploads").glob("*/*"))  # by content hash: one per distinct upload
+    assert kept == ["notes.txt", "sales.csv", "sales.csv"]

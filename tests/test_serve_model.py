@@ -50,3 +50,27 @@ def wait(client: httpx.Client, job_id: str) -> dict[str, object]:
         time.sleep(0.5)
     assert job["status"] == "done", job["error"]
     return dict(job)
+
+
+@pytest.mark.model
+def test_ask_answers_a_question_about_an_uploaded_file_with_the_real_model(tmp_path: Path) -> None:
+    sales = b"region,amount\nNorth,10\nSouth,30\nNorth,20\nSouth,50\n"
+    with (
+        make_executor(workers=2) as ex,
+        served(tmp_path / "serve.sqlite", executor=ex, real_model=True, workers=1) as s,
+        httpx.Client(base_url=s.url, timeout=30) as client,
+    ):
+        r = client.post(
+            "/v1/ask",
+            files={"data": ("sales.csv", sales)},
+            data={"question": "Which region has the highest mean amount?", "samples": "4"},
+        )
+        assert r.status_code == 202, r.text
+        job = wait(client, r.json()["id"])
+        lines = client.get(f"/v1/jobs/{job['id']}/events").text.splitlines()
+        refused = client.get(f"/v1/jobs/{job['id']}/clusters")
+    answer = job["ask"]
+    assert isinstance(answer, dict) and answer["samples"] >= 4
+    assert answer["answer"] is not None and list(answer["answer"].values()) == ["South"]
+    assert sum(line == "event: candidate" for line in lines) >= 4
+    assert refused.status_code == 409

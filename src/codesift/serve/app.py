@@ -12,10 +12,11 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, File, Form, Header, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
@@ -174,6 +175,21 @@ def create_app(service: Service, *, token: str | None = None, max_body: int = 1_
     def submit(request: SolveRequest) -> JobView:
         """Queue a solve; the job id comes back at once (watch it at /v1/jobs/{id}/events)."""
         return service.submit(request)
+
+    @app.post("/v1/ask", status_code=202, responses={429: {"model": ErrorBody}, 400: {"model": ErrorBody}})
+    async def ask(
+        data: Annotated[UploadFile, File(description="The data file: .csv, .tsv, .parquet, .xlsx, .json or .jsonl")],
+        question: Annotated[str, Form(description="The question, in plain words")],
+        format: Annotated[str | None, Form(description="Answer format, e.g. '@mean_fare[value]'")] = None,
+        model: Annotated[str | None, Form()] = None,
+        samples: Annotated[int, Form(ge=1)] = 8,
+        seed: Annotated[int, Form()] = 0,
+        retries: Annotated[int, Form(ge=0, le=4)] = 1,
+    ) -> JobView:
+        """Queue a question about a data file: pandas programs are sampled, run on it, and clustered by answer."""
+        content = await data.read()
+        fields = {"question": question, "format": format, "model": model, "samples": samples, "seed": seed}
+        return await run_in_threadpool(service.ask, data.filename or "", content, fields | {"retries": retries})
 
     @app.get("/v1/jobs")
     def jobs(limit: int = 100) -> JobList:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from codesift.ask import AskAnswer
 from codesift.backends import Backend, BackendPool
 from codesift.backends.models import DEFAULT_MODEL, MODELS, resolve_model
 from codesift.cli.common import policies_from_flags, settings
@@ -227,6 +228,43 @@ class Service:
                 raise UsageError(f"policies: model {policy.model!r} is not offered here; use one of {offered}")
         return policies
 
+    def _check_limits(self, model: str, samples: int) -> None:
+        if model not in self.config.offered_models():
+            offered = ", ".join(self.config.offered_models())
+            raise UsageError(f"model {model!r} is not offered here; use one of {offered}")
+        if samples > self.config.max_samples:
+            raise UsageError(f"samples {samples} is above this service's limit of {self.config.max_samples}")
+        if self.config.backend == "embedded":
+            resolve_model(model)  # a missing model fails the request, not the job later
+
+    def _enqueue(self, kind: str, request: Record, problem: Problem) -> JobView:
+        """Store the job, then queue it (or refuse it: QueueFull)."""
+        with self._cond:
+            if len(self._queue) >= self.config.queue:
+                raise QueueFull(
+                    f"the queue is full ({len(self._queue)} jobs waiting, limit {self.config.queue}); retry later"
+                )
+            job = StoredJob(
+                id=uuid.uuid4().hex[:12], kind=kind, status="queued", request=request.model_dump(mode="json"),
+                problem=problem,
+            )  # fmt: skip
+            self.store.jobs.add(job)
+            self._emit(job.id, StatusChanged(status="queued"))
+            self._queue.append(job.id)
+            self._cond.notify()
+        return self.view(job.id)
+
+    def ask(self, filename: str, content: bytes, fields: dict[str, Any]) -> JobView:
+        """Queue a question about an uploaded data file (`codesift.ask`)."""
+        from codesift.serve import ask
+
+        model = fields.pop("model", None) or self.config.model
+        path = ask.keep_upload(self.config.store.parent / "uploads", filename, content)
+        request = settings(ask.AskRequest, "ask", data=str(path), model=model, **fields)
+        self._check_limits(model, request.samples)
+        table, question, _ = ask.prepare(request, self.config.backend, self.config.base_url, self.config.api)
+        return self._enqueue("ask", request, ask.problem_of(table, question))
+
     def submit(self, request: SolveRequest, kind: str = "solve") -> JobView:
         # The service's defaults are written into the stored request: a restart with other defaults resumes
         # the job as it was asked, on its stored samples.
@@ -234,22 +272,8 @@ class Service:
         request = request.model_copy(update={"model": request.model or self.config.model, "test_writers": writers})
         problem, config = self.job_settings(request)
         for policy in config.policies:
-            if policy.backend == "embedded":
-                resolve_model(policy.model)  # a missing model fails the request, not the job later
-        with self._cond:
-            if len(self._queue) >= self.config.queue:
-                raise QueueFull(
-                    f"the queue is full ({len(self._queue)} jobs waiting, limit {self.config.queue}); retry later"
-                )
-            job = StoredJob(
-                id=uuid.uuid4().hex[:12], kind=kind, status="queued",
-                request=request.model_dump(mode="json"), problem=problem,
-            )  # fmt: skip
-            self.store.jobs.add(job)
-            self._emit(job.id, StatusChanged(status="queued"))
-            self._queue.append(job.id)
-            self._cond.notify()
-        return self.view(job.id)
+            self._check_limits(policy.model, request.samples)
+        return self._enqueue(kind, request, problem)
 
     def queued(self) -> int:
         with self._cond:
@@ -266,7 +290,8 @@ class Service:
     def _view(self, job: StoredJob) -> JobView:
         return JobView(
             id=job.id, kind=job.kind, status=job.status, problem_id=job.problem.id,
-            model=job.request.get("model") or self.config.model, answer=job.answer, error=job.error,
+            model=job.request.get("model") or self.config.model, answer=job.answer, ask=_ask_answer(job),
+            error=job.error,
             candidates=len(self.store.candidates(job.problem.id)), created=job.created, updated=job.updated,
         )  # fmt: skip
 
@@ -330,8 +355,14 @@ class Service:
                 oldest, _ = self._sessions.popitem(last=False)
                 self._runs[oldest].session = None
 
-    def clusters(self, job_id: str) -> ClustersView:
+    def _solve_job(self, job_id: str) -> StoredJob:
         job = self._job(job_id)
+        if job.kind == "ask":
+            raise JobConflict(f"job {job_id} answers a question about data; clusters and feedback are for solve jobs")
+        return job
+
+    def clusters(self, job_id: str) -> ClustersView:
+        job = self._solve_job(job_id)
         if job.status != "done":
             raise JobConflict(f"job {job_id} is {job.status}; clusters exist once it is done")
         run = self._run(job_id)
@@ -340,7 +371,7 @@ class Service:
 
     def feedback(self, job_id: str, item: Feedback) -> ClustersView | JobView:
         """Apply the user's answer; a hint re-queues the job (it samples again) and returns its view."""
-        job = self._job(job_id)
+        job = self._solve_job(job_id)
         if job.status != "done":
             raise JobConflict(f"job {job_id} is {job.status}; feedback is taken once it is done")
         if isinstance(item, GiveHint):
@@ -409,6 +440,13 @@ class Service:
         self.store.jobs.set_status(job_id, "running")
         self._emit(job_id, StatusChanged(status="running"))
         try:
+            if job.kind == "ask":
+                from codesift.serve import ask
+
+                result = ask.run(job, self, self._sink(job))
+                self.store.jobs.set_result(job_id, result.model_dump(mode="json"))
+                self._finish(job_id, "done", None)
+                return
             session = self._settle(job, self._sink(job))
         except _Stopping:
             self.store.jobs.set_status(job_id, "queued")
@@ -491,6 +529,10 @@ class Service:
         if final is not None:
             self.store.jobs.set_answer(job.id, final)
         return session
+
+
+def _ask_answer(job: StoredJob) -> AskAnswer | None:
+    return AskAnswer.model_validate(job.result) if job.kind == "ask" and job.result is not None else None
 
 
 def _apply(session: Session, item: ChooseOutput | AddTest | GiveHint) -> None:
