@@ -358,7 +358,17 @@ def test_the_serve_command_starts_answers_and_stops_on_ctrl_c(tmp_path: Path) ->
 
 def test_ask_takes_an_upload_and_answers_bad_files_and_questions_in_one_line(tmp_path: Path, ex: Executor) -> None:
     sales = b"region,amount\nNorth,10\nSouth,30\n"
-    with served(tmp_path / "serve.sqlite", executor=ex) as s, httpx.Client(base_url=s.url) as client:
+    backend = PacedReplay(gate=threading.Event())  # the model never answers here: the job is watched, then cancelled
+    with (
+        served(tmp_path / "serve.sqlite", executor=ex, backend=backend) as s,
+        httpx.Client(base_url=s.url) as client,
+    ):
+        queued = client.post("/v1/ask", files={"data": ("sales.csv", sales)}, data={"question": "Total amount?"})
+        assert queued.status_code == 202 and queued.json()["kind"] == "ask"
+        page = client.get(f"/jobs/{queued.json()['id']}").text
+        assert "Answer" in page and "Disagreement" not in page and 'kind: "ask"' in page
+        assert client.get(f"/v1/jobs/{queued.json()['id']}/clusters").status_code == 409
+        assert client.delete(f"/v1/jobs/{queued.json()['id']}").status_code == 200
         wrong_kind = client.post("/v1/ask", files={"data": ("notes.txt", b"hello")}, data={"question": "Why?"})
         empty = client.post("/v1/ask", files={"data": ("sales.csv", b"")}, data={"question": "Total?"})
         too_many = client.post("/v1/ask", files={"data": ("sales.csv", sales)}, data={"question": "x?", "samples": 99})
@@ -368,6 +378,6 @@ def test_ask_takes_an_upload_and_answers_bad_files_and_questions_in_one_line(tmp
     assert empty.status_code == 400 and "the file is empty" in error_of(empty)
     assert too_many.status_code == 400 and "limit of 64" in error_of(too_many)
     assert no_question.status_code == 422 and error_of(no_question).startswith("body.question:")
-    assert jobs == []
+    assert [j["id"] for j in jobs] == [queued.json()["id"]]  # no refused request left a job behind
     kept = sorted(p.name for p in (tmp_path / "uploads").glob("*/*"))  # by content hash: one per distinct upload
     assert kept == ["notes.txt", "sales.csv", "sales.csv"]
