@@ -455,9 +455,12 @@ class Service:
             self._finish(job_id, "cancelled", None)
             return
         except CodesiftError as e:
-            self._finish(job_id, "failed", str(e))
+            self._finish(job_id, "cancelled" if run.cancelled else "failed", None if run.cancelled else str(e))
             return
         except Exception as e:  # a bug: the job fails with the error's one line, the service stays up
+            if run.cancelled:  # what failed was a job already cancelled: it ends as the user asked
+                self._finish(job_id, "cancelled", None)
+                return
             log.exception("job %s failed", job_id)
             self._finish(job_id, "failed", f"internal error: {type(e).__name__}: {' '.join(str(e).split())}")
             return
