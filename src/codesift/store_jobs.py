@@ -130,6 +130,10 @@ class JobTable:
             feedback = json.dumps([*job.feedback, item])
             self._exec("UPDATE jobs SET feedback = ?, updated = ? WHERE id = ?", (feedback, time.time(), job_id))
 
+    def candidate_count(self, problem_id: str) -> int:
+        """How many candidates a job's problem has in the store (a job listing shows it without reading them)."""
+        return int(self._rows("SELECT COUNT(*) FROM candidates WHERE problem_id = ?", (problem_id,))[0][0])
+
     def add_event(self, job_id: str, seq: int, event: dict[str, Any]) -> None:
         self._exec("INSERT OR REPLACE INTO job_events VALUES (?, ?, ?)", (job_id, seq, json.dumps(event)))
 

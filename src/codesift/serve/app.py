@@ -227,7 +227,7 @@ def create_app(service: Service, *, token: str | None = None, max_body: int = 1_
             nonlocal after
             idle = 0.0
             while not await request.is_disconnected():
-                batch, ended = service.events(job_id, after)
+                batch, ended = await run_in_threadpool(service.events, job_id, after)  # off the event loop
                 for seq, event in batch:
                     after = seq
                     yield sse(seq, event)

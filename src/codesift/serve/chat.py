@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -131,7 +132,7 @@ def mount(app: FastAPI, service: Service) -> None:
         return {"object": "list", "data": data}
 
     async def finished(job_id: str) -> JobView:
-        while service.status(job_id) in UNFINISHED:
+        while await run_in_threadpool(service.status, job_id) in UNFINISHED:
             await asyncio.sleep(POLL_SECONDS)
         return service.view(job_id)
 
@@ -170,7 +171,7 @@ async def _stream(service: Service, job_id: str, model: str) -> AsyncIterator[st
     yield _chunk(job_id, model, {"role": "assistant", "content": ""})
     after = -1
     while True:
-        batch, ended = service.events(job_id, after)
+        batch, ended = await run_in_threadpool(service.events, job_id, after)
         for seq, event in batch:
             after = seq
             line = progress(event)

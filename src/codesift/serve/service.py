@@ -292,7 +292,7 @@ class Service:
             id=job.id, kind=job.kind, status=job.status, problem_id=job.problem.id,
             model=job.request.get("model") or self.config.model, answer=job.answer, ask=_ask_answer(job),
             error=job.error,
-            candidates=len(self.store.candidates(job.problem.id)), created=job.created, updated=job.updated,
+            candidates=self.store.jobs.candidate_count(job.problem.id), created=job.created, updated=job.updated,
         )  # fmt: skip
 
     def status(self, job_id: str) -> JobStatus:
