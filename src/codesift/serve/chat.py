@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from codesift.errors import UsageError
 from codesift.records import Answer
 from codesift.serve.api import ErrorBody, JobView, SolveRequest
+from codesift.serve.app import error_response
 from codesift.serve.service import Service
 from codesift.store_jobs import UNFINISHED
 
@@ -143,15 +144,12 @@ def mount(app: FastAPI, service: Service) -> None:
         """The chosen program for the last user message, as a chat completion (``stream`` for progress)."""
         text, filename = problem_of(request.messages)
         model = model_name(request.model)
-        job = service.submit(
-            SolveRequest(problem=text, filename=filename, model=model, samples=request.samples or 8), kind="chat"
-        )
+        solve = SolveRequest(problem=text, filename=filename, model=model, samples=request.samples or 8)
+        job = await run_in_threadpool(service.submit, solve, "chat")
         if request.stream:
             return StreamingResponse(_stream(service, job.id, model), media_type="text/event-stream")
         view = await finished(job.id)
         if view.status != "done":
-            from codesift.serve.app import error_response
-
             return error_response(400, f"job {view.id} {view.status}: {view.error or 'no answer'}", "job_failed")
         message = {"role": "assistant", "content": reply(view)}
         return JSONResponse(
