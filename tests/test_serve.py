@@ -181,6 +181,18 @@ def test_a_token_guards_every_endpoint_but_health(tmp_path: Path, ex: Executor) 
         assert client.get("/v1/jobs").status_code == 200
 
 
+def test_without_a_token_only_loopback_host_names_are_answered(tmp_path: Path, ex: Executor) -> None:
+    """A page on a DNS name that rebinds to 127.0.0.1 must not reach an open loopback service."""
+    with served(tmp_path / "serve.sqlite", executor=ex) as s, httpx.Client(base_url=s.url) as client:
+        rebound = client.post("/v1/solve", json=solve_body(), headers={"Host": "attacker.example:8000"})
+        assert rebound.status_code == 421 and "attacker.example" in error_of(rebound)
+        for host in ("localhost:8000", "127.0.0.1", "[::1]:8000"):
+            assert client.get("/v1/jobs", headers={"Host": host}).status_code == 200, host
+        plain = client.post("/v1/solve", content=json.dumps(solve_body()), headers={"content-type": "text/plain"})
+        assert plain.status_code == 422  # a cross-site form post cannot submit a job either
+        assert client.get("/v1/jobs").json()["jobs"] == []
+
+
 def test_serving_off_loopback_needs_a_token() -> None:
     check_exposure("127.0.0.1", None)
     check_exposure("::1", None)
@@ -342,3 +354,30 @@ def test_the_serve_command_starts_answers_and_stops_on_ctrl_c(tmp_path: Path) ->
     assert "qwen2.5-coder-1.5b" in [m["id"] for m in models["data"]] and refused.status_code == 401
     assert process.returncode == 0 and f"codesift serve on http://127.0.0.1:{port}" in stderr
     assert "Traceback" not in stderr
+
+
+def test_ask_takes_an_upload_and_answers_bad_files_and_questions_in_one_line(tmp_path: Path, ex: Executor) -> None:
+    sales = b"region,amount\nNorth,10\nSouth,30\n"
+    backend = PacedReplay(gate=threading.Event())  # the model never answers here: the job is watched, then cancelled
+    with (
+        served(tmp_path / "serve.sqlite", executor=ex, backend=backend) as s,
+        httpx.Client(base_url=s.url) as client,
+    ):
+        queued = client.post("/v1/ask", files={"data": ("sales.csv", sales)}, data={"question": "Total amount?"})
+        assert queued.status_code == 202 and queued.json()["kind"] == "ask"
+        page = client.get(f"/jobs/{queued.json()['id']}").text
+        assert "Answer" in page and "Disagreement" not in page and 'kind: "ask"' in page
+        assert client.get(f"/v1/jobs/{queued.json()['id']}/clusters").status_code == 409
+        assert client.delete(f"/v1/jobs/{queued.json()['id']}").status_code == 200
+        wrong_kind = client.post("/v1/ask", files={"data": ("notes.txt", b"hello")}, data={"question": "Why?"})
+        empty = client.post("/v1/ask", files={"data": ("sales.csv", b"")}, data={"question": "Total?"})
+        too_many = client.post("/v1/ask", files={"data": ("sales.csv", sales)}, data={"question": "x?", "samples": 99})
+        no_question = client.post("/v1/ask", files={"data": ("sales.csv", sales)})
+        jobs = client.get("/v1/jobs").json()["jobs"]
+    assert wrong_kind.status_code == 400 and "notes.txt: unsupported format '.txt'" in error_of(wrong_kind)
+    assert empty.status_code == 400 and "the file is empty" in error_of(empty)
+    assert too_many.status_code == 400 and "limit of 64" in error_of(too_many)
+    assert no_question.status_code == 422 and error_of(no_question).startswith("body.question:")
+    assert [j["id"] for j in jobs] == [queued.json()["id"]]  # no refused request left a job behind
+    kept = sorted(p.name for p in (tmp_path / "uploads").glob("*/*"))  # by content hash: one per distinct upload
+    assert kept == ["notes.txt", "sales.csv", "sales.csv"]

@@ -76,7 +76,7 @@ def serve(
             f"{resumed} unfinished job(s) resumed){'; token required' if token else ''}",
             highlight=False,
         )
-        app = guarded(create_app(service, token=token), token, max_request_bytes)
+        app = guarded(create_app(service, token=token), token, max_request_bytes, host)
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         service.close()

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from codesift.ask import AskAnswer
 from codesift.records import Answer, Record, Test
 from codesift.store_jobs import JobStatus
 
@@ -47,6 +48,7 @@ class JobView(Record):
     problem_id: str
     model: str
     answer: Answer | None = None
+    ask: AskAnswer | None = Field(default=None, description="The answer of an ask job (POST /v1/ask)")
     error: str | None = None
     candidates: int = 0
     created: float

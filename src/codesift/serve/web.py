@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import ValidationError
 
 from codesift.errors import UsageError
+from codesift.serve.app import COOKIE
 from codesift.serve.service import JobNotFound, Service
 
 _ENV = Environment(loader=PackageLoader("codesift.serve", "templates"), autoescape=select_autoescape(["html"]))
@@ -44,8 +45,6 @@ def mount(app: FastAPI, service: Service) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> Response:
         if "token" in request.query_params:  # the login link: the token goes to a same-site cookie, off the URL
-            from codesift.serve.app import COOKIE
-
             redirect = RedirectResponse("/", status_code=303)
             redirect.set_cookie(COOKIE, request.query_params["token"], httponly=True, samesite="strict")
             return redirect
