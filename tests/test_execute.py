@@ -120,6 +120,8 @@ def test_statuses_syntax_error_timeout_memory_output_limit(ex: Executor) -> None
     assert statuses(ex, "x = bytearray(8 << 30)\n", [stdio("")]) == [("memory", "MemoryError")]
     assert statuses(ex, "while True:\n    print('x' * 1000)\n", [stdio("")]) == [("output-limit", None)]
     assert statuses(ex, "import sys\nsys.exit(2)\n", [stdio("")]) == [("error", "SystemExit")]
+    kill = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"  # not the wall limit: killed
+    assert statuses(ex, kill, [stdio("")]) == [("killed", "SIGKILL")]
     assert statuses(ex, "print(1)\nexit()\n", [stdio("", "1")]) == [("passed", None)]
 
 
@@ -192,15 +194,14 @@ def test_unknown_sandbox_mode_is_a_clear_error() -> None:
         make_executor(sandbox="tight")
 
 
-def test_strict_accepts_full_isolation_and_limits_mode_warns_loudly() -> None:
+def test_strict_accepts_full_isolation_and_limits_mode_warns_loudly(caplog: pytest.LogCaptureFixture) -> None:
     with make_executor(workers=1, sandbox="strict") as strict:
         assert strict.isolation.startswith("full")
-    with (
-        pytest.warns(RuntimeWarning, match="LIMITS ONLY"),
-        make_executor(workers=1, sandbox="limits") as weak,
-    ):
-        assert weak.isolation == "limits-only"
+    assert "LIMITS ONLY" not in caplog.text
+    with make_executor(workers=1, sandbox="limits") as weak:
+        assert weak.level == "limits-only" and weak.isolation == "limits-only [solve: site-packages ro]"
         assert weak.run(ADD, [call("1, 2", "3")])[0].status == "passed"
+    assert [(r.levelname, "LIMITS ONLY" in r.getMessage()) for r in caplog.records] == [("WARNING", True)]
 
 
 def test_bubblewrap_fallback_runs_programs_isolated() -> None:
@@ -215,19 +216,21 @@ def test_bubblewrap_fallback_runs_programs_isolated() -> None:
 def test_without_user_namespaces_strict_refuses_and_auto_falls_back_to_limits_loudly() -> None:
     # Root of a user namespace that may not create more: no namespaces, so no bubblewrap either.
     script = """
-import warnings
+import logging
 from codesift.execute import SandboxError, make_executor
 from codesift.records import Test
 try:
     make_executor(workers=1, sandbox="strict")
 except SandboxError as e:
     print("strict:", e)
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    with make_executor(workers=1) as ex:
-        [e] = ex.run("print(6 * 7)", [Test(kind="stdio", input="", output="42")])
-        print("auto:", ex.isolation, e.status, "bubblewrap (does not run here)" in ex.missing)
-print("warned:", any("LIMITS ONLY" in str(w.message) for w in caught))
+caught = []
+handler = logging.Handler()
+handler.emit = caught.append
+logging.getLogger("codesift").addHandler(handler)
+with make_executor(workers=1) as ex:
+    [e] = ex.run("print(6 * 7)", [Test(kind="stdio", input="", output="42")])
+    print("auto:", ex.level, e.status, "bubblewrap (does not run here)" in ex.missing)
+print("warned:", any(r.levelname == "WARNING" and "LIMITS ONLY" in r.getMessage() for r in caught))
 """
     shell = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + shlex.join([sys.executable, "-c", script])
     proc = subprocess.run(

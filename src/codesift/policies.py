@@ -1,9 +1,12 @@
 """Families of policies: load them from TOML and spread a sample budget over them by weight.
 
 A file lists ``[[policy]]`` tables whose keys are the fields of `codesift.records.Policy`; an optional
-``[defaults]`` table fills keys every policy leaves out. Samples are split by weight with the quota
-method (`allocate`), so the split is deterministic and sums to ``n``; each policy draws seeds
-``seed, seed + 1, …``, so raising ``n`` later keeps every sample already drawn.
+``[defaults]`` table fills keys every policy leaves out. Field values are checked by the record
+itself (pydantic constraints); this module checks only what spans a file: its shape and unique names.
+
+Samples are split by weight with the quota method (`allocate`), so the split is deterministic and sums
+to ``n``; each policy draws seeds ``seed, seed + 1, …``, so raising ``n`` later keeps every sample
+already drawn.
 """
 
 from __future__ import annotations
@@ -55,10 +58,6 @@ def parse_policies(data: dict[str, Any], source: str = "policies") -> tuple[Poli
             policy = Policy.model_validate(fields)
         except ValidationError as e:
             raise PolicyError(f"{label}: {_first_error(e)}") from None
-        if not (math.isfinite(policy.weight) and policy.weight > 0):
-            raise PolicyError(f"{label}: weight must be a positive number, got {policy.weight}")
-        if policy.temperature < 0 or not 0 < policy.top_p <= 1 or policy.max_tokens < 1:
-            raise PolicyError(f"{label}: need temperature >= 0, 0 < top_p <= 1 and max_tokens >= 1")
         policies.append(policy)
     names = [p.name for p in policies]
     duplicate = next((n for n in names if names.count(n) > 1), None)

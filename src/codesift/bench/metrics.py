@@ -181,3 +181,40 @@ def bootstrap_interval(
         return None
     tail = (1 - level) / 2
     return values[int(tail * (len(values) - 1))], values[round((1 - tail) * (len(values) - 1))]
+
+
+class Interval(BaseModel):
+    """A mean with its 95% percentile-bootstrap interval (resampling problems, the unit that varies)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mean: float
+    low: float
+    high: float
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+    def __str__(self) -> str:
+        return f"{100 * self.mean:.1f} [{100 * self.low:.1f}, {100 * self.high:.1f}]"
+
+
+def bootstrap(values: Sequence[float], rounds: int = 2000, seed: int = 0, level: float = 0.95) -> Interval:
+    """Mean of per-problem `values` with a bootstrap interval over problems.
+
+    One problem of 41 moves a mean by 2.4 points, so every headline figure carries this. A paired
+    difference between two methods is `bootstrap([a - b for a, b in zip(...)])`: resampling the
+    problems together keeps what the methods share out of the interval.
+    """
+    interval = bootstrap_interval(values, fmean, rounds, level, seed)
+    if interval is None:
+        raise ValueError("bootstrap needs at least one value")
+    return Interval(mean=fmean(values), low=interval[0], high=interval[1])
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float], rounds: int = 2000, seed: int = 0) -> Interval:
+    """Mean of a - b per problem with its bootstrap interval; a "beats" b only when it excludes 0."""
+    if len(a) != len(b):
+        raise ValueError(f"paired difference needs the same problems on both sides ({len(a)} vs {len(b)})")
+    return bootstrap([x - y for x, y in zip(a, b, strict=True)], rounds, seed)

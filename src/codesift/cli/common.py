@@ -17,7 +17,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from codesift.errors import CodesiftError, UsageError
-from codesift.events import Event, ProblemDone, StageAdvanced, StageFinished, StageStarted
+from codesift.events import PROBLEMS, Event, ProblemDone, StageAdvanced, StageFinished, StageStarted
 from codesift.records import Policy
 from codesift.select.types import SelectConfig
 
@@ -41,10 +41,10 @@ def user_errors() -> Iterator[None]:
         fail(str(e))
 
 
-def settings(model: type[M], flag: str, **fields: Any) -> M:
+def settings(record: type[M], flag: str, /, **fields: Any) -> M:
     """Build a settings record from flags; a value it refuses is a `UsageError` naming the flag."""
     try:
-        return model(**fields)
+        return record(**fields)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -52,13 +52,16 @@ def settings(model: type[M], flag: str, **fields: Any) -> M:
 
 
 class RichEvents:
-    """The event stream drawn as one rich bar per stage (and one for problems), on stderr."""
+    """The event stream drawn as one rich bar per stage, on stderr.
 
-    def __init__(self, progress: Progress, problems: int | None = None) -> None:
+    Under a benchmark's "problems" stage, a finished inner stage (sample, run examples, ...) hides its bar
+    until the next problem starts it again, and the problems bar counts solved problems.
+    """
+
+    def __init__(self, progress: Progress) -> None:
         self._progress = progress
         self._stages: dict[str, TaskID] = {}
         self._solved = 0
-        self._problems = None if problems is None else progress.add_task("problems", total=problems, ok="")
 
     def __call__(self, event: Event) -> None:
         p = self._progress
@@ -71,20 +74,30 @@ class RichEvents:
             p.update(self._stages[event.stage], completed=event.done, total=max(event.total, 1))
         elif isinstance(event, StageFinished) and event.stage in self._stages:
             task = self._stages[event.stage]
-            p.update(task, completed=p.tasks[task].total, visible=self._problems is None)
-        elif isinstance(event, ProblemDone) and self._problems is not None:
+            inner = event.stage != PROBLEMS and PROBLEMS in self._stages
+            p.update(task, completed=p.tasks[task].total, visible=not inner)
+        elif isinstance(event, ProblemDone) and PROBLEMS in self._stages:
             self._solved += bool(event.solved)
-            p.update(self._problems, advance=1, ok=f"solved {self._solved}")
+            p.update(self._stages[PROBLEMS], ok=f"solved {self._solved}")
 
 
 @contextmanager
-def progress_events(enabled: bool, problems: int | None = None) -> Iterator[Callable[[Event], None]]:
+def progress_events(enabled: bool) -> Iterator[Callable[[Event], None]]:
     bar = Progress(
         TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[ok]}"),
         TimeElapsedColumn(), console=err, disable=not enabled, transient=False,
     )  # fmt: skip
     with bar:
-        yield RichEvents(bar, problems)
+        yield RichEvents(bar)
+
+
+def check_models(policies: Sequence[Policy]) -> None:
+    """Fail before any work on a wrong model name or a missing weight part (a one-line `BackendError`)."""
+    from codesift.backends.models import resolve_model
+
+    for policy in policies:
+        if policy.backend == "embedded":
+            resolve_model(policy.model)
 
 
 def check_backend(backend: str) -> None:
@@ -115,17 +128,24 @@ def select_from_flags(pairs: Sequence[str]) -> SelectConfig:
 
 def policies_from_flags(
     policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
-    base_url: str | None, max_tokens: int, api: str = "completion",
+    base_url: str | None, max_tokens: int, api: str = "completion", lora: Path | None = None,
 ) -> tuple[Policy, ...]:  # fmt: skip
     if policies_file is not None:
         from codesift.policies import load_policies
 
+        if lora is not None:
+            raise UsageError("--lora with --policies: set `lora = PATH` on the policy in the TOML file instead")
         return load_policies(policies_file)
     kind: Literal["embedded", "openai"] = "openai" if backend == "openai" else "embedded"
-    name = f"{Path(model).name}/{prompt}/t{temperature:g}"
+    if lora is not None and kind != "embedded":
+        raise UsageError("--lora needs the embedded backend (an HTTP server loads its own adapters)")
+    if lora is not None and not lora.is_file():
+        raise UsageError(f"--lora {lora}: no such file; pass the adapter.gguf that `codesift train` wrote")
+    adapter = f"+{lora.stem}" if lora else ""
+    name = f"{Path(model).name}{adapter}/{prompt}/t{temperature:g}"
     policy = settings(
         Policy, "policy", name=name, backend=kind, model=model, prompt=prompt, temperature=temperature,
-        base_url=base_url, max_tokens=max_tokens, api=api,
+        base_url=base_url, max_tokens=max_tokens, api=api, lora=str(lora.resolve()) if lora else None,
     )  # fmt: skip
     return (policy,)
 

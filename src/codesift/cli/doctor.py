@@ -19,6 +19,7 @@ def doctor(
     import llama_cpp
 
     from codesift.backends.models import MODELS, assemble, installed
+    from codesift.execute.doctor import profile_rows
 
     console = Console()
     table = Table(title="codesift doctor")
@@ -39,6 +40,8 @@ def doctor(
     try:
         with open_executor("local", sandbox, None) as ex:
             table.add_row("sandbox", ex.isolation)
+        for check, status in profile_rows(sandbox):
+            table.add_row(check, status)
     except Exception as e:  # the report must finish whatever the sandbox says
         ok = False
         table.add_row("sandbox", f"[red]{e}[/red]")
