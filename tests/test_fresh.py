@@ -107,9 +107,9 @@ def test_a_plausible_misreading_fails_the_hidden_tests(executor: Executor) -> No
     group = ProgramGroup(code=MISREADING, candidates=())
     with Store(":memory:") as store:
         visible = run_all([group], task.problem.examples, executor, store, task.problem.entry_point)[group.program]
-        ok, why, _ = grade_programs(task, [MISREADING], executor, store)[group.program]
+        grade = grade_programs(task, [MISREADING], executor, store)[group.program]
     assert [e.status for e in visible.values()] == ["passed", "passed"]
-    assert not ok and why and why.startswith("failed")
+    assert not grade.passed and grade.why and grade.why.startswith("failed")
 
 
 def test_reference_command_grades_the_references() -> None:
