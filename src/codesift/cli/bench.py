@@ -19,10 +19,8 @@ from codesift.cli.common import (
     err,
     open_backends,
     open_executor,
-    policies_from_flags,
     progress_events,
-    select_from_flags,
-    settings,
+    solve_config,
     user_errors,
 )
 
@@ -123,16 +121,25 @@ def bench(
                 results = grade_samples(name, tasks, grade, run_dir, ex, ex.isolation, events)
             else:
                 from codesift.bench.run import run_bench
-                from codesift.pipeline import SolveConfig
 
-                config = settings(
-                    SolveConfig, "bench",
-                    policies=policies_from_flags(
-                        policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
-                    ),
-                    samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens, grammar=grammar,
-                    select=select_from_flags(knobs or ()),
-                )  # fmt: skip
+                config = solve_config(
+                    "bench",
+                    policies_file=policies,
+                    model=model,
+                    temperature=temperature,
+                    prompt=prompt,
+                    backend=backend,
+                    base_url=base_url,
+                    max_tokens=max_tokens,
+                    api=api,
+                    lora=lora,
+                    grammar=grammar,
+                    samples=samples,
+                    seed=seed,
+                    submissions=submissions,
+                    repair_tokens=repair_tokens,
+                    knobs=knobs,
+                )
                 check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:
                     results = run_bench(

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -20,6 +20,9 @@ from codesift.errors import CodesiftError, UsageError
 from codesift.events import PROBLEMS, Event, ProblemDone, StageAdvanced, StageFinished, StageStarted
 from codesift.records import Policy
 from codesift.select.types import SelectConfig
+
+if TYPE_CHECKING:
+    from codesift.pipeline import SolveConfig
 
 err = Console(stderr=True)
 GRAMMAR_HELP = "Constrained decoding: off, structured (model-written tests; default) or python (also the code)"
@@ -150,6 +153,21 @@ def policies_from_flags(
         base_url=base_url, max_tokens=max_tokens, api=api, lora=str(lora.resolve()) if lora else None,
     )  # fmt: skip
     return (policy,)
+
+
+def solve_config(
+    command: str, *, policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
+    base_url: str | None, max_tokens: int, api: str, lora: Path | None, grammar: str, samples: int, seed: int,
+    submissions: int, repair_tokens: int, knobs: Sequence[str] | None,
+) -> SolveConfig:  # fmt: skip
+    """The `SolveConfig` that `solve` and `bench` build from the same flags."""
+    from codesift.pipeline import SolveConfig
+
+    policies = policies_from_flags(policies_file, model, temperature, prompt, backend, base_url, max_tokens, api, lora)
+    return settings(
+        SolveConfig, command, policies=policies, samples=samples, seed=seed, submissions=submissions,
+        repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()),
+    )  # fmt: skip
 
 
 @contextmanager

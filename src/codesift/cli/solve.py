@@ -23,10 +23,8 @@ from codesift.cli.common import (
     err,
     open_backends,
     open_executor,
-    policies_from_flags,
     progress_events,
-    select_from_flags,
-    settings,
+    solve_config,
     user_errors,
 )
 from codesift.errors import UsageError
@@ -132,7 +130,6 @@ def solve(
     apply: Annotated[bool, typer.Option(help="Repository mode: write the chosen body into the file")] = False,
 ) -> None:
     """Solve one problem and print the chosen program with its evidence."""
-    from codesift.pipeline import SolveConfig
     from codesift.pipeline import solve as run_solve
     from codesift.problems import load_problem
     from codesift.store import Store
@@ -141,14 +138,24 @@ def solve(
         check_backend(backend)
         if (repo is None) != (target is None) or (repo is None) == (path is None):
             raise UsageError("pass a problem file, or --repo DIR with --target FILE::NAME (repository mode)")
-        config = settings(
-            SolveConfig, "solve",
-            policies=policies_from_flags(
-                policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
-            ),
-            samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens, grammar=grammar,
-            select=select_from_flags(knobs or ()),
-        )  # fmt: skip
+        config = solve_config(
+            "solve",
+            policies_file=policies,
+            model=model,
+            temperature=temperature,
+            prompt=prompt,
+            backend=backend,
+            base_url=base_url,
+            max_tokens=max_tokens,
+            api=api,
+            lora=lora,
+            grammar=grammar,
+            samples=samples,
+            seed=seed,
+            submissions=submissions,
+            repair_tokens=repair_tokens,
+            knobs=knobs,
+        )
         if repo is not None and target is not None:
             from codesift.cli.repo_map import solve_in_repo_command
 
