@@ -123,23 +123,9 @@ def bench(
                 from codesift.bench.run import run_bench
 
                 config = solve_config(
-                    "bench",
-                    policies_file=policies,
-                    model=model,
-                    temperature=temperature,
-                    prompt=prompt,
-                    backend=backend,
-                    base_url=base_url,
-                    max_tokens=max_tokens,
-                    api=api,
-                    lora=lora,
-                    grammar=grammar,
-                    samples=samples,
-                    seed=seed,
-                    submissions=submissions,
-                    repair_tokens=repair_tokens,
-                    knobs=knobs,
-                )
+                    "bench", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
+                    samples, seed, submissions, repair_tokens, knobs,
+                )  # fmt: skip
                 check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:
                     results = run_bench(

@@ -156,7 +156,7 @@ def policies_from_flags(
 
 
 def solve_config(
-    command: str, *, policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
+    command: str, policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
     base_url: str | None, max_tokens: int, api: str, lora: Path | None, grammar: str, samples: int, seed: int,
     submissions: int, repair_tokens: int, knobs: Sequence[str] | None,
 ) -> SolveConfig:  # fmt: skip

@@ -139,23 +139,9 @@ def solve(
         if (repo is None) != (target is None) or (repo is None) == (path is None):
             raise UsageError("pass a problem file, or --repo DIR with --target FILE::NAME (repository mode)")
         config = solve_config(
-            "solve",
-            policies_file=policies,
-            model=model,
-            temperature=temperature,
-            prompt=prompt,
-            backend=backend,
-            base_url=base_url,
-            max_tokens=max_tokens,
-            api=api,
-            lora=lora,
-            grammar=grammar,
-            samples=samples,
-            seed=seed,
-            submissions=submissions,
-            repair_tokens=repair_tokens,
-            knobs=knobs,
-        )
+            "solve", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
+            samples, seed, submissions, repair_tokens, knobs,
+        )  # fmt: skip
         if repo is not None and target is not None:
             from codesift.cli.repo_map import solve_in_repo_command
 
