@@ -191,6 +191,8 @@ def test_doctor_reports_models_llama_and_isolation():
     assert "model qwen2.5-coder-0.5b" in out and "ok sha256 1d9614638d18" in out
     assert "llama-cpp-python 0.3.36" in out
     assert "sandbox" in out and ("full" in out or "bubblewrap" in out or "limits" in out)
+    assert "[solve: " in out and "[tool: " in out and "[repo: " in out  # each profile's layers, not eaten as markup
+    assert "sandbox limits" in out and "cgroup v2: " in out
 
 
 def test_solve_says_how_many_examples_it_read_and_warns_on_none(tmp_path, caplog):
