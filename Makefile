@@ -4,8 +4,14 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# llama-cpp-python compiles llama.cpp (about 11 minutes on 2 cores); pip caches the wheel afterwards.
+# llama-cpp-python compiles llama.cpp (6 to 11 minutes on 2 cores), once per venv.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+# A portable x86-64-v3 build (AVX2, FMA, F16C) instead of -march=native: a native build on a Xeon with AMX
+# compiles llama.cpp's AMX kernels, which segfault in the first decode on VMs that do not grant AMX state.
+# Tools, tests, examples and the HTTP server of llama.cpp itself are not built: codesift loads only the library.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
+	-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
 
 .PHONY: setup setup-default-model demo test lint bench-sampling
 
@@ -13,7 +19,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
 
-$(VENV)/.installed: pyproject.toml scripts/setup-system.sh | $(BIN)/python
+# Built once per venv without pip's wheel cache: a cached wheel of the same version may be a native build
+# from another machine (pip's cache key ignores CMAKE_ARGS), which is how the AMX crash would come back.
+LLAMA := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -1)
+$(VENV)/.llama: | $(BIN)/python
+	$(BIN)/pip install --no-cache-dir '$(LLAMA)'
+	touch $@
+
+$(VENV)/.installed: pyproject.toml scripts/setup-system.sh $(VENV)/.llama | $(BIN)/python
 	scripts/setup-system.sh
 	$(BIN)/pip install -e '.[dev,ray,server,fast-model]'
 	touch $@

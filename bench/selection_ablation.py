@@ -7,6 +7,11 @@ the current extractor. Executions are cached in the same Store, so a re-run is c
 tests and repairs come from the same Store (scripts/sample_store.py).
 
     python bench/selection_ablation.py --store runs/mbpp.db [--store runs/more.db ...] --benchmark mbpp-sanitized
+    python bench/selection_ablation.py --benchmark humaneval --bank bank/humaneval-qwen2.5-coder-0.5b-n20-*.jsonl.gz \
+        --cache runs/he-bank-cache.sqlite     # replay the committed sample bank; executions cached in --cache
+
+Every pass@1 carries a 95% bootstrap interval over problems, and every method its paired difference to the
+baseline (filter, most common) with its interval: a method beats the baseline only when that excludes 0.
 
 Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first 10 submissions):
   raw pass@1                 a random sample, no filtering
@@ -30,9 +35,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from statistics import fmean
 
+from codesift.bench.bank import bank_store
 from codesift.bench.grade import grade_programs
+from codesift.bench.metrics import bootstrap, paired_difference
 from codesift.bench.tasks import Task, load_tasks
 from codesift.execute import make_executor
 from codesift.execute.cached import Mapper, run_all
@@ -41,9 +49,12 @@ from codesift.pipeline import filter_groups, selection_pool
 from codesift.prompt import build_prompt
 from codesift.records import Candidate, Test
 from codesift.select import SelectConfig, select
+from codesift.select.types import Cluster
 from codesift.store import Store
 
 LOGPROB = 0.5  # the weight logprob had as a default until session 3
+BASELINE = "filter, most common"
+CHUNK, LEAD_MIN, LEAD_RATIO = 4, 4, 2.0  # adaptive sampling's stopping rule (see `adaptive`)
 
 
 def _pool(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> tuple[list[ProgramGroup], int]:
@@ -57,7 +68,7 @@ def _pool(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) 
 
 def _correct(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> dict[str, bool]:
     verdicts = grade_programs(task, [g.code for g in groups], ex, store)
-    return {g.program: verdicts[g.program][0] for g in groups}
+    return {g.program: verdicts[g.program].passed for g in groups}
 
 
 def _re_extracted(task: Task, cands: Sequence[Candidate], variant: str) -> list[Candidate]:
@@ -68,12 +79,9 @@ def _re_extracted(task: Task, cands: Sequence[Candidate], variant: str) -> list[
 
 
 def _written(task: Task, store: Store) -> tuple[Test, ...]:
-    """Model-written tests stored by scripts/sample_store.py, or by `codesift bench` (seed 0, one writer)."""
-    for key in (f"written-tests/{task.id}", f"written-tests:{task.id}:0:1"):
-        cached = store.meta(key)
-        if isinstance(cached, dict):
-            return tuple(Test(**t) for t in cached["tests"])
-    return ()
+    """Model-written tests stored by scripts/sample_store.py or by `codesift bench`, whatever their settings."""
+    written = store.any_written_tests(task.id)
+    return written.tests if written else ()
 
 
 def evaluate(
@@ -110,10 +118,11 @@ def evaluate(
         return float(any(correct[g.program] for g in top))
 
     size_only = SelectConfig(w_codet=0)
+    clusters = select(task.problem, pool, executor=ex, config=size_only, model_tests=written, cache=store).clusters
     row = {
         "raw pass@1": expected(groups),
         "filter, random": expected(pool),
-        "filter, most common": most_common(pool),
+        BASELINE: most_common(pool),
         "largest cluster, no model-written probes": ranked(pool, size_only, ()),
         "largest cluster": ranked(pool, size_only),
         "size + logprob": ranked(pool, SelectConfig(w_codet=0, w_logprob=LOGPROB)),
@@ -128,9 +137,8 @@ def evaluate(
         "samples": float(n),
         "sample tokens": float(sum(c.prompt_tokens + c.completion_tokens for c in cands)),
         "passing samples": float(passing),
-        "clusters": float(
-            len(select(task.problem, pool, executor=ex, config=size_only, model_tests=written, cache=store).clusters)
-        ),
+        "clusters": float(len(clusters)),
+        **adaptive(cands, clusters, correct),
     }
     if repaired is not None:
         half = list(cands[: n // 2])
@@ -149,17 +157,51 @@ def evaluate(
     return row
 
 
+def adaptive(cands: Sequence[Candidate], clusters: Sequence[Cluster], correct: dict[str, bool]) -> dict[str, float]:
+    """Adaptive sampling, replayed: draw samples in chunks of `CHUNK` in seed order and stop once the leading
+    cluster is decisive (at least `LEAD_MIN` samples and at least `LEAD_RATIO` times the runner-up); submit the
+    leading cluster's most common program. The rule was fixed before it was run on any bank.
+
+    Cluster membership comes from clustering all n samples on the same probes: a program's behaviour on a
+    fixed probe set does not depend on which other samples were drawn.
+    """
+    cluster_of = {(c.policy, c.seed): i for i, cl in enumerate(clusters) for g in cl.groups for c in g.candidates}
+    drawn: list[Candidate] = []
+    counts: dict[int, int] = {}
+    for start in range(0, len(cands), CHUNK):
+        drawn += cands[start : start + CHUNK]
+        counts = {}
+        for c in drawn:
+            if (c.policy, c.seed) in cluster_of:
+                counts[cluster_of[c.policy, c.seed]] = counts.get(cluster_of[c.policy, c.seed], 0) + 1
+        ranked = [*sorted(counts.values(), reverse=True), 0]
+        if ranked[0] >= LEAD_MIN and ranked[0] >= LEAD_RATIO * ranked[1]:
+            break
+    solved = 0.0
+    if counts:
+        leader = clusters[min(counts, key=lambda i: (-counts[i], i))]
+        in_drawn = [g for g in leader.groups if any(c in drawn for c in g.candidates)]
+        best = max(in_drawn, key=lambda g: sum(c in drawn for c in g.candidates))
+        solved = float(correct[best.program])
+    return {
+        "adaptive, largest cluster": solved,
+        "adaptive samples": float(len(drawn)),
+        "adaptive tokens": float(sum(c.completion_tokens for c in drawn)),
+        "all-n tokens": float(sum(c.completion_tokens for c in cands)),
+    }
+
+
 def _evaluate_stored(task: Task, store: Store, ex: Mapper, n: int, variant: str, power: float) -> dict[str, float]:
     cands = _re_extracted(task, [c for c in store.candidates(task.id) if c.origin == "sample"][:n], variant)
-    repaired = None
-    if store.meta(f"repaired/{task.id}") is not None:
-        repaired = [c for c in store.candidates(task.id) if c.origin == "repair"]
+    repaired = store.repairs(task.id)
     return evaluate(task, cands, ex, store, _written(task, store), repaired, power)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--store", required=True, action="append", help="a run's SQLite store (repeat to pool runs)")
+    ap.add_argument("--store", action="append", default=[], help="a run's SQLite store (repeat to pool runs)")
+    ap.add_argument("--bank", action="append", default=[], type=Path, help="a sample-bank file (repeatable)")
+    ap.add_argument("--cache", default=":memory:", help="SQLite file caching executions of --bank replays")
     ap.add_argument("--benchmark", required=True, help="humaneval | mbpp-sanitized | apps | ...")
     ap.add_argument("--data", default=None)
     ap.add_argument("--n", type=int, default=20, help="use the first n samples of each problem")
@@ -170,14 +212,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--exclude", default=None, help="skip the problems of this benchmark (held-out sets)")
     ap.add_argument("--json", default=None, help="also write per-problem rows to this JSONL file")
+    ap.add_argument("--rows", default=None, type=Path, help="print the table of rows saved by --json, run nothing")
     args = ap.parse_args(argv)
+    if args.rows:
+        print_table(args.benchmark, [_numbers(json.loads(line)) for line in args.rows.read_text().splitlines()])
+        return 0
 
     excluded = {t.id for t in load_tasks(args.exclude, args.data)} if args.exclude else set()
     tasks = {t.id: t for t in load_tasks(args.benchmark, args.data) if t.id not in excluded}
+    if not args.store and not args.bank:
+        ap.error("give at least one --store or --bank")
     rows: list[dict[str, float]] = []
+    sources = [lambda path=path: Store(path) for path in args.store]
+    if args.bank:
+        sources.append(lambda: bank_store(args.bank, list(tasks.values()), Store(args.cache)))
     with make_executor(workers=args.workers) as ex, open(args.json or os.devnull, "w") as out:
-        for path in args.store:
-            with Store(path) as store:
+        for source in sources:
+            with source() as store:
                 # Problems whose n samples are all in the store (a run still sampling has a partial one).
                 ids = [pid for pid in tasks if sum(c.origin == "sample" for c in store.candidates(pid)) >= args.n]
                 for i, pid in enumerate(ids, 1):
@@ -194,22 +245,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _numbers(row: dict[str, object]) -> dict[str, float]:
+    return {k: float(v) for k, v in row.items() if isinstance(v, int | float)}
+
+
 def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
     if not rows:
         print("no problem of this benchmark has candidates in the store")
         return
     n = fmean(r["samples"] for r in rows)
     print(f"\n{name}: {len(rows)} problems, {n:.0f} samples each")
-    print("| method | pass@1 | efficiency (÷ oracle@n) | problems |\n|---|---|---|---|")
-    counts = {"samples", "sample tokens", "passing samples", "clusters"} | {
-        f"{what} {unit}" for what in ("repair", "more-samples") for unit in ("tokens", "seconds")
-    }
+    print(
+        "| method | pass@1 [95% CI] | efficiency (÷ oracle@n) | vs most common [95% CI] | beats? | problems |\n"
+        "|---|---|---|---|---|---|"
+    )
+    counts = (
+        {"samples", "sample tokens", "passing samples", "clusters", "adaptive samples", "adaptive tokens"}
+        | {"all-n tokens"}
+        | {f"{what} {unit}" for what in ("repair", "more-samples") for unit in ("tokens", "seconds")}
+    )
     methods = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in counts]
     for m in methods:
         subset = [r for r in rows if m in r]
-        v, oracle = fmean(r[m] for r in subset), fmean(r["oracle@n"] for r in subset)
-        eff = f"{v / oracle:.2f}" if oracle else "-"
-        print(f"| {m} | {100 * v:.1f}% | {eff} | {len(subset)} |")
+        value, oracle = bootstrap([r[m] for r in subset]), fmean(r["oracle@n"] for r in subset)
+        eff = f"{value.mean / oracle:.2f}" if oracle else "-"
+        diff = paired_difference([r[m] for r in subset], [r[BASELINE] for r in subset])
+        verdict = "yes" if diff.excludes_zero and diff.mean > 0 else ("worse" if diff.excludes_zero else "no")
+        print(f"| {m} | {value} | {eff} | {diff} | {verdict} | {len(subset)} |")
 
     def median(key: str) -> float:
         return sorted(r[key] for r in rows)[len(rows) // 2]
@@ -218,6 +280,12 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
         f"\nmedian per problem: passing samples {median('passing samples'):.0f}/{n:.0f}, "
         f"clusters {median('clusters'):.0f}, tokens (prompt + completion, all samples) {median('sample tokens'):.0f}"
     )
+    if all("adaptive tokens" in r for r in rows):
+        spent, full = sum(r["adaptive tokens"] for r in rows), sum(r["all-n tokens"] for r in rows)
+        print(
+            f"adaptive sampling: {fmean(r['adaptive samples'] for r in rows):.1f} samples per problem on average, "
+            f"{spent:.0f} of {full:.0f} completion tokens ({100 * (1 - spent / max(full, 1)):.0f}% saved)"
+        )
     repaired = [r for r in rows if "repair tokens" in r]
     if repaired:
         rep = sum(r["repair tokens"] for r in repaired)

@@ -92,3 +92,28 @@ def test_summarize() -> None:
     assert s.pass_at_k[4] == pytest.approx(2 / 3)
     assert cost.per_solved("completion_tokens") == 90
     assert cost.per_problem("seconds") == 2.0
+
+
+def test_bootstrap_interval_brackets_the_mean_and_shrinks_with_more_problems() -> None:
+    from codesift.bench.metrics import bootstrap
+
+    small = bootstrap([1.0, 0.0] * 20)
+    large = bootstrap([1.0, 0.0] * 200)
+    assert small.low < 0.5 < small.high and large.low < 0.5 < large.high
+    # binomial standard error: 0.079 for 40 problems, 0.025 for 400 -> 95% widths of about 0.31 and 0.10
+    assert 0.25 < small.high - small.low < 0.37
+    assert 0.07 < large.high - large.low < 0.13
+    assert bootstrap([1.0] * 10).low == 1.0
+
+
+def test_paired_difference_counts_only_disagreements() -> None:
+    from codesift.bench.metrics import paired_difference
+
+    same = [1.0, 0.0, 1.0, 1.0] * 10
+    assert not paired_difference(same, same).excludes_zero
+    better = [1.0] * 40
+    worse = [1.0] * 30 + [0.0] * 10
+    diff = paired_difference(better, worse)
+    assert diff.excludes_zero and abs(diff.mean - 0.25) < 1e-9
+    one_problem = paired_difference([1.0] + [0.0] * 40, [0.0] * 41)
+    assert not one_problem.excludes_zero  # one problem of 41 is noise

@@ -19,11 +19,11 @@ from codesift.backends import Backend
 from codesift.events import EventSink, Stages
 from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup, group
-from codesift.records import Answer, Candidate, Execution, Policy, Problem
+from codesift.records import Answer, Candidate, Execution, Policy, Problem, WrittenTests
 from codesift.repair import Failure, repair
-from codesift.sample import sample
+from codesift.sample import sample, unsampled
 from codesift.select import SelectConfig, Selection, select, write_tests
-from codesift.select.written import WrittenTests
+from codesift.select.written import tests_grammar, written_key
 from codesift.store import Store
 
 
@@ -108,28 +108,29 @@ def selection_pool(
 
 
 def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
+    """Model-written tests, stored under the writer's settings (grammar included) and seeds (`written_key`)."""
     constrained = config.grammar != "off"
-    key = f"written-tests:{problem.id}:{config.seed}:{config.test_writers}" + (":grammar" if constrained else "")
-    cached = store.meta(key)
-    if cached is not None:
-        return WrittenTests.model_validate(cached)
+    writer = config.policies[0].model_copy(update={"grammar": tests_grammar(problem) if constrained else None})
     seeds = [config.seed + i for i in range(config.test_writers)]
-    written = write_tests(problem, backend, config.policies[0], seeds=seeds, grammar=constrained)
-    store.set_meta(key, written.model_dump(mode="json"))
+    key = written_key(problem, writer, seeds)
+    cached = store.written_tests(problem.id, key)
+    if cached is not None:
+        return cached
+    written = write_tests(problem, backend, writer, seeds=seeds, grammar=constrained)
+    store.add_written_tests(problem.id, key, written)
     return written
 
 
 def _repaired(
     problem: Problem, failures: list[Failure], config: SolveConfig, store: Store, backend: Backend, executor: Mapper
 ) -> list[Candidate]:
-    stored = [c for c in store.candidates(problem.id) if c.origin == "repair"]
-    if stored or not failures:
-        return stored
+    """Repairs within ``config.repair_tokens``; each attempt is cached in the store (see `repair.repair`), so
+    the set returned always matches the budget and a rerun calls the model only for attempts it lacks."""
     fixed = repair(
         problem, failures, backend, config.policies[0], budget_tokens=config.repair_tokens, seed=config.seed,
-        executor=executor, cache=store,
+        executor=executor, store=store,
     )  # fmt: skip
-    store.add_candidates(fixed)
+    store.mark_repaired(problem.id)
     return fixed
 
 
@@ -150,6 +151,12 @@ def solve(
     stages = Stages(events)
     executions_before = store.execution_count()
 
+    to_load = unsampled(problem, config.policies, config.samples, seed=config.seed, store=store)
+    if to_load:
+        with stages.stage("load model", len(to_load)) as stage:
+            for policy in to_load:
+                backend_for(policy)  # opened once and kept by the caller's pool
+                stage.advance()
     with stages.stage("sample", config.samples) as stage:
         candidates = sample(
             problem, code_policies(config), config.samples, seed=config.seed, store=store,

@@ -24,10 +24,10 @@ class BackendPool:
 
     def __init__(self, http: object | None = None) -> None:
         self._http = http
-        self._open: dict[tuple[str, str], Backend] = {}
+        self._open: dict[tuple[str, str, str], Backend] = {}
 
     def __call__(self, policy: Policy) -> Backend:
-        key = (policy.backend, policy.model if policy.backend == "embedded" else "")
+        key = (policy.backend, policy.model if policy.backend == "embedded" else "", policy.lora or "")
         if key not in self._open:
             self._open[key] = self._make(policy)
         return self._open[key]
@@ -37,7 +37,7 @@ class BackendPool:
             from codesift.backends.embedded import EmbeddedBackend
             from codesift.backends.models import resolve_model
 
-            return EmbeddedBackend(resolve_model(policy.model))
+            return EmbeddedBackend(resolve_model(policy.model), lora=policy.lora)
         from codesift.backends.openai_http import HTTPSettings, OpenAIBackend, api_key_from_env
 
         settings = self._http if isinstance(self._http, HTTPSettings) else HTTPSettings(api_key=api_key_from_env())

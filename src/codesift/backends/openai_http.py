@@ -6,8 +6,10 @@ Why the choices below:
   so a killed run resumes with identical samples and a failed request loses one sample, not a batch.
   Servers that honour ``n`` (vLLM, OpenAI) can take several seeds per request (the request carries the
   first seed); servers that ignore ``n`` (llama-cpp-python's) are detected and named in the error.
-- Retries are ours (the client's are off): exponential backoff on 429, 5xx, timeouts and connection
-  errors, then one clear `BackendError` line that names the server, the cause and the fix.
+- Retries are the `openai` client's own (``retries`` of them): on 408, 409, 429, 5xx, timeouts and
+  connection errors, honouring the server's ``Retry-After`` and otherwise backing off exponentially with
+  jitter (0.5 s doubling to 8 s). The last failure becomes one `BackendError` line that names the server,
+  the cause and the fix.
 - ``api="completion"`` renders the chat messages client-side (Qwen2.5's ChatML by default, or a Jinja
   template file) and appends ``Prompt.prefill``, so the model continues the pre-filled code exactly as the
   embedded backend does. ``api="chat"`` cannot pre-fill an assistant turn portably: the user turn asks
@@ -44,6 +46,7 @@ from codesift.grammars import Grammar, resolve
 from codesift.records import Completion, Policy, Prompt
 
 log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 
 _CHATML_TURNS = (
@@ -89,8 +92,6 @@ class HTTPSettings:
     api_key: str | None = field(default=None, repr=False)
     timeout: float = 120.0
     retries: int = 4
-    backoff: float = 0.5
-    max_backoff: float = 8.0
     concurrency: int = 4
     samples_per_request: int = 1
     logprobs: bool = True
@@ -165,9 +166,8 @@ def _mean(values: Sequence[float | None] | None) -> float | None:
 class OpenAIBackend:
     """`Backend` over any OpenAI-compatible server; one instance may serve several policies and servers."""
 
-    def __init__(self, settings: HTTPSettings | None = None, *, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, settings: HTTPSettings | None = None) -> None:
         self.settings = settings or HTTPSettings(api_key=api_key_from_env())
-        self._sleep = sleep
         self._clients: dict[str, openai.OpenAI] = {}
         self._checked: set[tuple[str, str]] = set()
         self._unconstrained: set[str] = set()  # servers that refused a grammar field: validate instead
@@ -261,7 +261,7 @@ class OpenAIBackend:
                     base_url=url,
                     api_key=self.settings.api_key or api_key_from_env() or "not-needed",
                     timeout=self.settings.timeout,
-                    max_retries=0,
+                    max_retries=self.settings.retries,
                 )
             return self._clients[url]
 
@@ -367,19 +367,12 @@ class OpenAIBackend:
         return {"logprobs": True, "top_logprobs": 1} if self.settings.logprobs else {}
 
     def _retry(self, url: str, call: Callable[[], T]) -> T:
-        attempts = self.settings.retries + 1
-        for attempt in range(attempts):
-            try:
-                return call()
-            except RETRYABLE as e:
-                if attempt + 1 == attempts:
-                    raise BackendError(_explain(e, url, attempts)) from None
-                delay = min(self.settings.backoff * 2**attempt, self.settings.max_backoff)
-                log.warning("%s from %s; retry %d/%d in %.1fs", _short(e), url, attempt + 1, attempts - 1, delay)
-                self._sleep(delay)
-            except openai.APIStatusError as e:
-                raise BackendError(_explain(e, url, attempt + 1)) from None
-        raise AssertionError("unreachable")
+        """The call, retried by the client itself; its final failure as one `BackendError` line."""
+        try:
+            return call()
+        except openai.APIError as e:
+            retried = isinstance(e, RETRYABLE) or getattr(e, "status_code", None) in (408, 409)
+            raise BackendError(_explain(e, url, self.settings.retries + 1 if retried else 1)) from None
 
 
 def _served_models(client: openai.OpenAI) -> list[str]:
@@ -387,16 +380,6 @@ def _served_models(client: openai.OpenAI) -> list[str]:
         return [m.id for m in client.models.list().data]
     except openai.NotFoundError:
         return []  # no /models listing on this server; a wrong name then surfaces as a 404 per request
-
-
-def _short(e: Exception) -> str:
-    if isinstance(e, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(e, openai.APIStatusError):
-        return f"HTTP {e.status_code}"
-    if isinstance(e, openai.APIConnectionError):
-        return "connection error"
-    return type(e).__name__
 
 
 def _explain(e: Exception, url: str, attempts: int) -> str:

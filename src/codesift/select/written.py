@@ -6,30 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
-
 from codesift.backends import Backend
 from codesift.grammars import asserts_grammar, stdio_tests_grammar
 from codesift.grammars.structured import parse_assert
-from codesift.records import Policy, Problem, Prompt, Test
+from codesift.records import Policy, Problem, Prompt, Test, WrittenTests, call_key, digest
 
 _SYSTEM = "You are an expert software tester. You write correct, varied test cases, including edge cases."
 _BLOCK = re.compile(r"Input:\s*```[a-z]*\n(.*?)```\s*Output:\s*```[a-z]*\n(.*?)```", re.S)
-
-
-class WrittenTests(BaseModel):
-    """Model-written tests and what they cost."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    tests: tuple[Test, ...] = ()
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    seconds: float = 0.0
-
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(t.input for t in self.tests))
 
 
 def tests_prompt(problem: Problem, count: int = 8) -> Prompt:
@@ -71,6 +54,11 @@ def parse_stdio(text: str) -> list[Test]:
     return [
         Test(kind="stdio", input=i.strip("\n") + "\n", output=o.strip("\n") + "\n") for i, o in _BLOCK.findall(text)
     ]
+
+
+def written_key(problem: Problem, policy: Policy, seeds: Sequence[int], count: int = 8) -> str:
+    """The store key of `write_tests`'s result: its prompt, the writer's sampling settings and the seeds."""
+    return digest(f"{call_key(tests_prompt(problem, count), policy)}:{list(seeds)}")
 
 
 def tests_grammar(problem: Problem) -> str:

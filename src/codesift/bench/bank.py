@@ -1,0 +1,141 @@
+"""The sample bank: a benchmark run's completions, compressed and committed with the code.
+
+Sampling is the expensive part on a CPU and machines do not last, so every sampled completion of a
+benchmark run is kept under ``bank/`` with what produced it (the full policy, seed, tokens, mean
+logprob, seconds) plus the model-written tests of each problem. Executions are cheap to recompute
+and are not kept. Selection research replays a bank instead of re-sampling: `bank_store` turns bank
+files back into a run store whose programs are re-extracted with today's extractor.
+
+One file per benchmark x model x settings: ``<benchmark>-<model>-n<samples>-t<temperature>-<digest>.jsonl.gz``,
+rewritten whole on every export (sorted, gzip without a timestamp), so re-exporting a growing run
+changes only what is new and the same run always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from codesift.bench.tasks import BenchDataError, Task
+from codesift.extract import extract_code
+from codesift.prompt import build_prompt
+from codesift.records import Candidate, Policy, Record, WrittenTests, call_key, digest
+from codesift.select.written import written_key
+from codesift.store import Store
+
+FORMAT = 1
+
+
+class BankHeader(Record):
+    kind: Literal["header"] = "header"
+    format: int = FORMAT
+    benchmark: str
+    settings: dict[str, Any]
+
+
+class BankSample(Record):
+    kind: Literal["sample"] = "sample"
+    problem_id: str
+    policy: Policy
+    seed: int
+    completion: str
+    prompt_tokens: int
+    completion_tokens: int
+    mean_logprob: float | None
+    seconds: float
+
+
+class BankTests(Record):
+    kind: Literal["written-tests"] = "written-tests"
+    problem_id: str
+    written: WrittenTests
+
+
+def bank_name(benchmark: str, settings: dict[str, Any]) -> str:
+    policies = settings.get("policies") or [{}]
+    model = Path(str(policies[0].get("model", "model"))).name.removesuffix(".gguf")
+    temperature = policies[0].get("temperature", 0)
+    stem = Path(benchmark).stem
+    return (
+        f"{stem}-{model}-n{settings.get('samples')}-t{temperature:g}-{digest(json.dumps(settings, sort_keys=True))[:8]}"
+    )
+
+
+def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Path) -> Path:
+    """Write the run's samples (in task order, then policy, then seed) and written tests; returns the file."""
+    spec = store.settings("bench")
+    if spec is None or "config" not in spec:
+        raise BenchDataError(f"{store.path} is not a `codesift bench` run store (no settings recorded)")
+    settings = spec["config"]
+    policies = {p["name"]: Policy.model_validate(p) for p in settings["policies"]}
+    lines: list[Record] = [BankHeader(benchmark=benchmark, settings=settings)]
+    for task in tasks:
+        samples = sorted(
+            (c for c in store.candidates(task.id) if c.origin == "sample"), key=lambda c: (c.policy, c.seed)
+        )
+        lines += [_banked(c, policies[c.policy]) for c in samples]
+        written = store.any_written_tests(task.id)
+        if written is not None:
+            lines.append(BankTests(problem_id=task.id, written=written))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{bank_name(benchmark, settings)}.jsonl.gz"
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+        for line in lines:
+            fh.write(line.model_dump_json().encode() + b"\n")
+    tmp.replace(path)
+    return path
+
+
+def _banked(c: Candidate, policy: Policy) -> BankSample:
+    return BankSample(
+        problem_id=c.problem_id, policy=policy, seed=c.seed, completion=c.completion, prompt_tokens=c.prompt_tokens,
+        completion_tokens=c.completion_tokens, mean_logprob=c.mean_logprob, seconds=c.seconds,
+    )  # fmt: skip
+
+
+def read_bank(path: Path) -> tuple[BankHeader, list[BankSample], dict[str, WrittenTests]]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+    except (OSError, json.JSONDecodeError) as e:
+        raise BenchDataError(f"{path}: not a readable sample bank ({e})") from None
+    if not rows or rows[0].get("kind") != "header" or rows[0].get("format") != FORMAT:
+        raise BenchDataError(f"{path}: not a sample bank of format {FORMAT} (no header line)")
+    header = BankHeader.model_validate(rows[0])
+    samples = [BankSample.model_validate(r) for r in rows[1:] if r["kind"] == "sample"]
+    written = {
+        r["problem_id"]: WrittenTests.model_validate(r["written"]) for r in rows[1:] if r["kind"] == "written-tests"
+    }
+    return header, samples, written
+
+
+def bank_store(paths: Iterable[Path], tasks: Sequence[Task], store: Store | None = None) -> Store:
+    """A run store holding the banks' samples (code re-extracted now) and written tests, as `bench` would leave it."""
+    store = store or Store()
+    by_id = {t.id: t for t in tasks}
+    for path in paths:
+        header, samples, written = read_bank(path)
+        settings = header.settings
+        store.set_settings("bench", {"benchmark": header.benchmark, "config": settings})
+        store.add_candidates(_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id)
+        writer = Policy.model_validate(settings["policies"][0])
+        seeds = [settings["seed"] + i for i in range(settings["test_writers"])]
+        for problem_id, tests in written.items():
+            if problem_id in by_id:
+                store.add_written_tests(problem_id, written_key(by_id[problem_id].problem, writer, seeds), tests)
+    return store
+
+
+def _candidate(s: BankSample, task: Task) -> Candidate:
+    """As `sample` stores it (same `call_key`), so a bench run on this store reuses it instead of re-sampling."""
+    prompt = build_prompt(task.problem, s.policy.prompt)
+    return Candidate(
+        problem_id=s.problem_id, policy=s.policy.name, seed=s.seed, completion=s.completion,
+        code=extract_code(s.completion, prompt.prefill, task.problem.entry_point), prompt_tokens=s.prompt_tokens,
+        completion_tokens=s.completion_tokens, mean_logprob=s.mean_logprob, seconds=s.seconds,
+        key=call_key(prompt, s.policy),
+    )  # fmt: skip
