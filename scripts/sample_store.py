@@ -29,13 +29,13 @@ from codesift.records import Candidate, Policy, Test
 from codesift.repair import repair
 from codesift.sample import sample
 from codesift.select import write_tests
-from codesift.select.written import tests_key
+from codesift.select.written import written_key
 from codesift.store import Store
 
 
 def written_tests(task: Task, store: Store, backend: EmbeddedBackend, policy: Policy) -> tuple[Test, ...]:
     seeds = (0, 1)
-    key = tests_key(task.problem, policy, seeds)
+    key = written_key(task.problem, policy, seeds)
     written = store.written_tests(task.id, key)
     if written is None:
         written = write_tests(task.problem, backend, policy, seeds=seeds)

@@ -16,20 +16,40 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from replay import RECORDING, ReplayBackend
 
 from codesift.backends.models import FAST_MODEL
+from codesift.bench.grade import grade_programs
+from codesift.bench.tasks import Task
 from codesift.execute.cached import Mapper
 from codesift.prompt import build_prompt
-from codesift.records import Candidate, Completion, Policy, Problem, Prompt
+from codesift.records import Candidate, Completion, Policy, Problem, Prompt, digest
 from codesift.serve.app import create_app, guarded
 from codesift.serve.service import ServeConfig, Service
 
 DATA = Path(__file__).parent / "data"
 MBPP_594 = DATA / "select_mbpp_594.json"
 EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+TASK_594 = Task.model_validate(json.loads(MBPP_594.read_text())["task"])
+
+
+def right_choice(view: dict[str, Any], executor: Mapper) -> str | None:
+    """What a user who knows the task answers to GET /clusters: the behaviour of a shown cluster that is right.
+
+    Knowing is grading the shown programs on MBPP/594's hidden tests: the user plays the oracle, the
+    service never sees those tests.
+    """
+    d = view["disagreement"]
+    if d is None:
+        return None
+    shown = view["clusters"][: len(d["behaviours"])]
+    right = grade_programs(TASK_594, [c["code"] for c in shown], executor, None)
+    return next(str(c["behaviour"]) for c in shown if right[digest(c["code"])].passed)
 
 
 def mbpp_594_record() -> str:
@@ -81,7 +101,8 @@ class Served:
 
 
 def config(store: Path, **fields: object) -> ServeConfig:
-    return ServeConfig(store=store, model=FAST_MODEL, **fields)  # type: ignore[arg-type]
+    """The service's settings for tests: the 0.5B model's name (its recordings), no model-written tests."""
+    return ServeConfig(**{"store": store, "model": FAST_MODEL, "test_writers": 0, **fields})  # type: ignore[arg-type]
 
 
 @contextlib.contextmanager
@@ -92,11 +113,16 @@ def served(
     backend: PacedReplay | None = None,
     token: str | None = None,
     max_body: int = 1_000_000,
+    real_model: bool = False,
     **fields: object,
 ) -> Iterator[Served]:
-    """The app on 127.0.0.1 in a thread (uvicorn, as `codesift serve` runs it); closed on exit."""
+    """The app on 127.0.0.1 in a thread (uvicorn, as `codesift serve` runs it); closed on exit.
+
+    `real_model` puts the embedded model behind it instead of the recordings (take the model lock).
+    """
     backend = backend or PacedReplay()
-    service = Service(config(store, **fields), backend_for=lambda p: backend, executor=executor)
+    backend_for = None if real_model else (lambda p: backend)
+    service = Service(config(store, **fields), backend_for=backend_for, executor=executor)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(guarded(create_app(service, token=token), token, max_body), port=port, log_level="warning")

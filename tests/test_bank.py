@@ -9,7 +9,7 @@ from codesift.execute import make_executor
 from codesift.pipeline import SolveConfig
 from codesift.problems import load_problem
 from codesift.records import Policy, Test, WrittenTests
-from codesift.select.written import tests_key as written_tests_key
+from codesift.select.written import written_key
 from codesift.store import Store
 
 
@@ -42,5 +42,12 @@ def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
     assert restored.keys() == original.keys()
     assert all(restored[k].code == original[k].code for k in original)  # re-extracted identically
     seeds = list(range(config.test_writers))  # where solve looks for them when it replays the bank
-    assert replayed.written_tests(tasks[0].id, written_tests_key(tasks[0].problem, policy, seeds)) == written
+    assert replayed.written_tests(tasks[0].id, written_key(tasks[0].problem, policy, seeds)) == written
     assert replayed.any_written_tests(tasks[1].id) is None
+    # the bank's samples are keyed as sampling keys them: a run on a banked run dir samples nothing
+    (tmp_path / "banked").mkdir()
+    bank_store([first], tasks, Store(tmp_path / "banked" / "store.sqlite")).close()
+    calls = replay.calls
+    with make_executor(workers=2) as ex:
+        rerun = run_bench("mine.jsonl", tasks, tmp_path / "banked", config, executor=ex, backend_for=lambda p: replay)
+    assert replay.calls == calls and rerun.summary.samples == 16

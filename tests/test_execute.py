@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from codesift.execute import Executor, Job, Limits, SandboxError, make_executor
+from codesift.execute.executor import signal_verdict
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Test, digest
 
@@ -125,6 +127,15 @@ def test_statuses_syntax_error_timeout_memory_output_limit(ex: Executor) -> None
     assert statuses(ex, "print(1)\nexit()\n", [stdio("", "1")]) == [("passed", None)]
 
 
+def test_a_signal_names_what_happened_and_timeout_is_only_the_time_limit() -> None:
+    assert signal_verdict(signal.SIGKILL, cpu_limit=False, oom=False) == ("killed", "SIGKILL")
+    assert signal_verdict(signal.SIGTERM, cpu_limit=False, oom=True) == ("killed", "SIGTERM")
+    assert signal_verdict(signal.SIGKILL, cpu_limit=False, oom=True) == ("memory", "OOMKilled")
+    assert signal_verdict(signal.SIGKILL, cpu_limit=True, oom=True) == ("timeout", None)
+    assert signal_verdict(signal.SIGXCPU, cpu_limit=False, oom=False) == ("timeout", None)
+    assert signal_verdict(signal.SIGSEGV, cpu_limit=False, oom=False) == ("error", "SIGSEGV")
+
+
 def test_a_test_that_kills_the_child_costs_one_verdict_not_the_rest(ex: Executor) -> None:
     code = "def f(x):\n    while x == 0:\n        pass\n    return x\n"
     tests = [call("1", "1"), call("0", "0"), call("2", "2"), call("3", "4")]
@@ -225,12 +236,12 @@ except SandboxError as e:
     print("strict:", e)
 caught = []
 handler = logging.Handler()
-handler.emit = lambda record: caught.append(record.getMessage())
+handler.emit = caught.append
 logging.getLogger("codesift").addHandler(handler)
 with make_executor(workers=1) as ex:
     [e] = ex.run("print(6 * 7)", [Test(kind="stdio", input="", output="42")])
     print("auto:", ex.level, e.status, "bubblewrap (does not run here)" in ex.missing)
-print("warned:", any("LIMITS ONLY" in m for m in caught))
+print("warned:", any(r.levelname == "WARNING" and "LIMITS ONLY" in r.getMessage() for r in caught))
 """
     shell = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + shlex.join([sys.executable, "-c", script])
     proc = subprocess.run(

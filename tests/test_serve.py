@@ -19,19 +19,18 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
-from serve_helpers import EXAMPLES, MBPP_594, PacedReplay, free_port, mbpp_594_record, served
+from serve_helpers import EXAMPLES, TASK_594, PacedReplay, free_port, mbpp_594_record, right_choice, served
 from typer.testing import CliRunner
 
 from codesift.bench.grade import grade_programs
-from codesift.bench.tasks import Task
 from codesift.cli import app as cli_app
 from codesift.cli.serve import check_exposure
 from codesift.errors import CodesiftError, UsageError
 from codesift.execute import Executor, make_executor
 from codesift.problems import load_problem, parse_problem
+from codesift.records import digest
 
 RUNNING_MAX = (EXAMPLES / "running_max.py").read_text()
-TASK_594 = Task.model_validate(json.loads(MBPP_594.read_text())["task"])
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +181,18 @@ def test_a_token_guards_every_endpoint_but_health(tmp_path: Path, ex: Executor) 
         assert client.get("/v1/jobs").status_code == 200
 
 
+def test_without_a_token_only_loopback_host_names_are_answered(tmp_path: Path, ex: Executor) -> None:
+    """A page on a DNS name that rebinds to 127.0.0.1 must not reach an open loopback service."""
+    with served(tmp_path / "serve.sqlite", executor=ex) as s, httpx.Client(base_url=s.url) as client:
+        rebound = client.post("/v1/solve", json=solve_body(), headers={"Host": "attacker.example:8000"})
+        assert rebound.status_code == 421 and "attacker.example" in error_of(rebound)
+        for host in ("localhost:8000", "127.0.0.1", "[::1]:8000"):
+            assert client.get("/v1/jobs", headers={"Host": host}).status_code == 200, host
+        plain = client.post("/v1/solve", content=json.dumps(solve_body()), headers={"content-type": "text/plain"})
+        assert plain.status_code == 422  # a cross-site form post cannot submit a job either
+        assert client.get("/v1/jobs").json()["jobs"] == []
+
+
 def test_serving_off_loopback_needs_a_token() -> None:
     check_exposure("127.0.0.1", None)
     check_exposure("::1", None)
@@ -220,22 +231,6 @@ def test_a_full_queue_answers_429_and_cancelling_stops_queued_and_running_jobs(t
     assert backend.calls == [tuple(range(8))]  # the cancelled queued job never sampled
 
 
-def right_choice(view: dict[str, Any], ex: Executor) -> str | None:
-    """What a user who knows the task answers: the behaviour of a shown cluster whose program is right."""
-    d = view["disagreement"]
-    if d is None:
-        return None
-    shown = view["clusters"][: len(d["behaviours"])]
-    right = grade_programs(TASK_594, [c["code"] for c in shown], ex, None)
-    return next(c["behaviour"] for c in shown if right[_digest(c["code"])][0])
-
-
-def _digest(code: str) -> str:
-    from codesift.records import digest
-
-    return digest(code)
-
-
 def test_answering_the_disagreement_re_ranks_and_survives_a_restart(tmp_path: Path, ex: Executor) -> None:
     store = tmp_path / "serve.sqlite"
     body = solve_body(mbpp_594_record(), "mbpp.jsonl", samples=20)
@@ -259,7 +254,7 @@ def test_answering_the_disagreement_re_ranks_and_survives_a_restart(tmp_path: Pa
     assert 1 <= rounds <= 3
     assert after["clusters"] < before["clusters"]
     best = after["submissions"][0]["code"]
-    assert grade_programs(TASK_594, [best], ex, None)[_digest(best)][0]
+    assert grade_programs(TASK_594, [best], ex, None)[digest(best)].passed
     with served(store, executor=ex) as s, httpx.Client(base_url=s.url) as client:  # restarted: answers replayed
         assert client.get(f"/v1/jobs/{job_id}").json()["answer"] == after
         assert client.get(f"/v1/jobs/{job_id}/clusters").json() == view
@@ -286,7 +281,8 @@ def test_a_killed_server_resumes_its_unfinished_job_without_re_sampling(tmp_path
         process.kill()
         raise AssertionError("the server did not start")
 
-    family = [{"name": "first", "temperature": 0.8}, {"name": "second", "temperature": 0.8}]
+    # Different settings: samples are keyed by settings, so two policies equal but for their names share samples.
+    family = [{"name": "first", "temperature": 0.8}, {"name": "second", "temperature": 0.7}]
     server = start(delay=1.0)
     try:
         with httpx.Client(base_url=url) as client:
@@ -317,3 +313,71 @@ def test_a_killed_server_resumes_its_unfinished_job_without_re_sampling(tmp_path
     first_run = [e for _, e in events[: runs[1]] if e["kind"] == "candidate"]
     assert [e["policy"] for e in first_run] == ["first"] * 4
     assert [e["policy"] for e in resumed] == ["second"] * 4
+
+
+def test_benchmark_runs_are_shown_with_the_reports_plots(tmp_path: Path, ex: Executor) -> None:
+    runs = tmp_path / "runs"
+    (runs / "he20").mkdir(parents=True)
+    kept = Path(__file__).parent.parent / "docs" / "runs" / "select-humaneval-0.5b-n20.json"
+    (runs / "he20" / "results.json").write_text(kept.read_text())
+    (runs / "notes.json").write_text('{"not": "a run"}')
+    with served(tmp_path / "serve.sqlite", executor=ex, runs=runs) as s, httpx.Client(base_url=s.url) as client:
+        index = client.get("/").text
+        page = client.get("/runs/he20")
+        not_a_run = client.get("/runs/notes.json")
+        missing = client.get("/runs/..%2Fserve.sqlite")
+    assert 'href="/runs/he20"' in index and 'href="/runs/notes.json"' in index
+    assert page.status_code == 200 and page.text.count("<svg") == 3 and "HumanEval/0" in page.text
+    assert not_a_run.status_code == 400 and "not the results of a `codesift bench` run" in error_of(not_a_run)
+    assert missing.status_code == 404
+
+
+def test_the_serve_command_starts_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "CODESIFT_TOKEN": "cli-token", "PYTHONPATH": os.pathsep.join(sys.path)}
+    cmd = [sys.executable, "-m", "codesift", "serve", "--port", str(port), "--store", str(tmp_path / "s.sqlite")]
+    process = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, health = time.monotonic() + 60, None
+        while health is None and time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health").json()
+            except httpx.TransportError:
+                time.sleep(0.1)
+        auth = {"Authorization": "Bearer cli-token"}
+        models = httpx.get(f"http://127.0.0.1:{port}/v1/models", headers=auth).json()
+        refused = httpx.get(f"http://127.0.0.1:{port}/v1/models")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert health is not None and health["status"] == "ok" and health["queued"] == 0
+    assert "qwen2.5-coder-1.5b" in [m["id"] for m in models["data"]] and refused.status_code == 401
+    assert process.returncode == 0 and f"codesift serve on http://127.0.0.1:{port}" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_ask_takes_an_upload_and_answers_bad_files_and_questions_in_one_line(tmp_path: Path, ex: Executor) -> None:
+    sales = b"region,amount\nNorth,10\nSouth,30\n"
+    backend = PacedReplay(gate=threading.Event())  # the model never answers here: the job is watched, then cancelled
+    with (
+        served(tmp_path / "serve.sqlite", executor=ex, backend=backend) as s,
+        httpx.Client(base_url=s.url) as client,
+    ):
+        queued = client.post("/v1/ask", files={"data": ("sales.csv", sales)}, data={"question": "Total amount?"})
+        assert queued.status_code == 202 and queued.json()["kind"] == "ask"
+        page = client.get(f"/jobs/{queued.json()['id']}").text
+        assert "Answer" in page and "Disagreement" not in page and 'kind: "ask"' in page
+        assert client.get(f"/v1/jobs/{queued.json()['id']}/clusters").status_code == 409
+        assert client.delete(f"/v1/jobs/{queued.json()['id']}").status_code == 200
+        wrong_kind = client.post("/v1/ask", files={"data": ("notes.txt", b"hello")}, data={"question": "Why?"})
+        empty = client.post("/v1/ask", files={"data": ("sales.csv", b"")}, data={"question": "Total?"})
+        too_many = client.post("/v1/ask", files={"data": ("sales.csv", sales)}, data={"question": "x?", "samples": 99})
+        no_question = client.post("/v1/ask", files={"data": ("sales.csv", sales)})
+        jobs = client.get("/v1/jobs").json()["jobs"]
+    assert wrong_kind.status_code == 400 and "notes.txt: unsupported format '.txt'" in error_of(wrong_kind)
+    assert empty.status_code == 400 and "the file is empty" in error_of(empty)
+    assert too_many.status_code == 400 and "limit of 64" in error_of(too_many)
+    assert no_question.status_code == 422 and error_of(no_question).startswith("body.question:")
+    assert [j["id"] for j in jobs] == [queued.json()["id"]]  # no refused request left a job behind
+    kept = sorted(p.name for p in (tmp_path / "uploads").glob("*/*"))  # by content hash: one per distinct upload
+    assert kept == ["notes.txt", "sales.csv", "sales.csv"]

@@ -27,12 +27,12 @@ PROBLEMS.append(
     1
     """
 ''',
-        reference='''def fold_digits(n):
+        reference="""def fold_digits(n):
     while n >= 10:
         digits = str(n)
         n = abs(sum(int(d) if i % 2 == 0 else -int(d) for i, d in enumerate(digits)))
     return n
-''',
+""",
         tests=[args(x) for x in [0, 9, 10, 11, 19, 91, 100, 909, 918, 1090, 10**18, 99999999999, 123456789]]
         + [args(r.randrange(10**30)) for _ in range(4)],
     )
@@ -57,12 +57,12 @@ PROBLEMS.append(
     []
     """
 ''',
-        reference='''def trim_silence(samples, threshold):
+        reference="""def trim_silence(samples, threshold):
     loud = [i for i, s in enumerate(samples) if abs(s) >= threshold]
     if not loud:
         return []
     return samples[loud[0] : loud[-1] + 1]
-''',
+""",
         tests=[
             args([], 1),
             args([5], 5),
@@ -101,7 +101,7 @@ PROBLEMS.append(
     -1
     """
 ''',
-        reference='''def kettle_refills(cups, capacity):
+        reference="""def kettle_refills(cups, capacity):
     if any(c > capacity for c in cups):
         return -1
     fills, left = 0, 0
@@ -111,7 +111,7 @@ PROBLEMS.append(
             left = capacity
         left -= c
     return fills
-''',
+""",
         tests=[
             args([], 1),
             args([0, 0], 5),
@@ -148,7 +148,7 @@ PROBLEMS.append(
     16
     """
 ''',
-        reference='''def bus_fare(ages):
+        reference="""def bus_fare(ages):
     total, full = 0, 0
     for age in ages:
         if age < 5 or age >= 65:
@@ -160,7 +160,7 @@ PROBLEMS.append(
             if full % 4:
                 total += 4
     return total
-''',
+""",
         tests=[
             args([]),
             args([4]),
@@ -198,10 +198,10 @@ PROBLEMS.append(
     'Mon'
     """
 ''',
-        reference='''def weekday_after(start, days):
+        reference="""def weekday_after(start, days):
     names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     return names[(names.index(start.capitalize()) + days) % 7]
-''',
+""",
         tests=[
             args("Mon", 0),
             args("mon", 7),
@@ -234,7 +234,7 @@ PROBLEMS.append(
     [1, 3, 2, 4]
     """
 ''',
-        reference='''def alternate_merge(a, b):
+        reference="""def alternate_merge(a, b):
     first, second = (b, a) if len(b) > len(a) else (a, b)
     out = []
     for i in range(max(len(a), len(b))):
@@ -243,7 +243,7 @@ PROBLEMS.append(
         if i < len(second):
             out.append(second[i])
     return out
-''',
+""",
         tests=[
             args([], []),
             args([], [1]),
@@ -280,12 +280,12 @@ PROBLEMS.append(
     False
     """
 ''',
-        reference='''def is_zigzag(nums):
+        reference="""def is_zigzag(nums):
     diffs = [b - a for a, b in zip(nums, nums[1:])]
     if any(d == 0 for d in diffs):
         return False
     return all((x > 0) != (y > 0) for x, y in zip(diffs, diffs[1:]))
-''',
+""",
         tests=[
             args([]),
             args([7]),
@@ -322,7 +322,7 @@ PROBLEMS.append(
     -6
     """
 ''',
-        reference='''def balance_after_fees(transactions, fee):
+        reference="""def balance_after_fees(transactions, fee):
     balance = 0
     for t in transactions:
         if t < 0 and balance + t < 0:
@@ -330,7 +330,7 @@ PROBLEMS.append(
         else:
             balance += t
     return balance
-''',
+""",
         tests=[
             args([], 5),
             args([0], 5),
@@ -363,14 +363,14 @@ PROBLEMS.append(
     2
     """
 ''',
-        reference='''def best_chunk(nums, k):
+        reference="""def best_chunk(nums, k):
     best, where = None, -1
     for i in range(0, len(nums), k):
         s = sum(nums[i : i + k])
         if best is None or s >= best:
             best, where = s, i // k
     return where
-''',
+""",
         tests=[
             args([], 3),
             args([7], 1),
@@ -405,7 +405,7 @@ PROBLEMS.append(
     -1
     """
 ''',
-        reference='''def odd_length_out(words):
+        reference="""def odd_length_out(words):
     if len(words) < 3:
         return -1
     lengths = [len(w) for w in words]
@@ -414,7 +414,7 @@ PROBLEMS.append(
         if n != rest[0] and all(x == rest[0] for x in rest):
             return i
     return -1
-''',
+""",
         tests=[
             args([]),
             args(["x"]),
@@ -426,7 +426,7 @@ PROBLEMS.append(
             args(["ñu", "öl", "é", "ab"]),
             args(["", "a", "b", "c"]),
             args(["", "", "a"]),
-            args(["abc"] * 5000 + ["ab"] + ["abc"] * 5000),
+            args(["abc"] * 3000 + ["ab"] + ["abc"] * 3000),
         ],
     )
 )
@@ -450,7 +450,7 @@ PROBLEMS.append(
     'D'
     """
 ''',
-        reference='''def first_free_column(used):
+        reference="""def first_free_column(used):
     taken = {u.upper() for u in used}
     n = 1
     while True:
@@ -461,7 +461,7 @@ PROBLEMS.append(
         if name not in taken:
             return name
         n += 1
-''',
+""",
         tests=[
             args([]),
             args(["B"]),
@@ -470,7 +470,10 @@ PROBLEMS.append(
             args([chr(c) for c in range(65, 91)] + ["AA", "ab"]),
             args([chr(c) for c in range(65, 90)]),
             args(["AA", "AB"]),
-            args([a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"] + [chr(c) for c in range(65, 91)]),
+            args(
+                [a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+                + [chr(c) for c in range(65, 91)]
+            ),
             args([chr(c) for c in range(65, 91)] + [a + b for a in "ABC" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]),
             args(["Z", "Y", "X", "A", "C", "B"]),
         ],
@@ -495,14 +498,14 @@ PROBLEMS.append(
     'Go go, go'
     """
 ''',
-        reference='''def collapse_repeats(sentence):
+        reference="""def collapse_repeats(sentence):
     kept, prev = [], None
     for w in sentence.split():
         if prev is None or prev.lower() != w.lower():
             kept.append(w)
         prev = w
     return " ".join(kept)
-''',
+""",
         tests=[
             args(""),
             args("   "),
@@ -536,13 +539,13 @@ PROBLEMS.append(
     0
     """
 ''',
-        reference='''def countdowns(nums):
+        reference="""def countdowns(nums):
     count = 0
     for i in range(1, len(nums)):
         if nums[i] == 1 and nums[i - 1] == 2:
             count += 1
     return count
-''',
+""",
         tests=[
             args([]),
             args([1]),

@@ -24,7 +24,7 @@ PROBLEMS.append(
     1
     """
 ''',
-        reference='''from collections import Counter
+        reference="""from collections import Counter
 
 
 def divisible_stretches(nums, k):
@@ -36,7 +36,7 @@ def divisible_stretches(nums, k):
         seen[prefix] += 1
     singles = sum(1 for x in nums if x % k == 0)
     return total - singles
-''',
+""",
         tests=[
             args([], 3),
             args([3], 3),
@@ -47,8 +47,8 @@ def divisible_stretches(nums, k):
             args([5, -5, 5], 5),
             args([2, 7, 1, 8, 2, 8], 4),
             args([r.randint(-20, 20) for _ in range(50)], 7),
-            args([r.randint(0, 10**9) for _ in range(200000)], 1000),
-            args([1] * 200000, 1),
+            args([r.randint(0, 10**9) for _ in range(30000)], 1000),
+            args([1] * 40000, 1),
         ],
     )
 )
@@ -75,7 +75,7 @@ PROBLEMS.append(
     0
     """
 ''',
-        reference='''def balanced_stretch(text):
+        reference="""def balanced_stretch(text):
     first = {0: -1}
     bal, best = 0, 0
     for i, ch in enumerate(text):
@@ -86,7 +86,7 @@ PROBLEMS.append(
         else:
             first[bal] = i
     return best
-''',
+""",
         tests=[
             args(""),
             args("..."),
@@ -98,7 +98,7 @@ PROBLEMS.append(
             args("rhythm and blues"),
             args("ba" * 5 + "x" * 7),
             args("".join(r.choice("aeiouxyzqw ,") for _ in range(80))),
-            args("".join(r.choice("aeioubcdfgh") for _ in range(200000))),
+            args("".join(r.choice("aeioubcdfgh") for _ in range(50000))),
             args("a" * 100000 + "b" * 100000),
         ],
     )
@@ -122,7 +122,7 @@ PROBLEMS.append(
     ''
     """
 ''',
-        reference='''def kth_sparse(n, k):
+        reference="""def kth_sparse(n, k):
     count = [1, 2]
     for i in range(2, n + 1):
         count.append(count[-1] + count[-2])
@@ -144,7 +144,7 @@ PROBLEMS.append(
             out.append("1")
             prev = "1"
     return "".join(out)
-''',
+""",
         tests=[
             args(0, 1),
             args(0, 2),
@@ -195,7 +195,7 @@ PROBLEMS.append(
     0
     """
 ''',
-        reference='''def platforms_needed(trains, clean):
+        reference="""def platforms_needed(trains, clean):
     events = []
     for a, d in trains:
         events.append((a, 1))
@@ -206,7 +206,7 @@ PROBLEMS.append(
         cur += delta
         best = max(best, cur)
     return best
-''',
+""",
         tests=[
             args([], 0),
             args([(5, 5)], 0),
@@ -219,7 +219,7 @@ PROBLEMS.append(
             args([(0, 100), (10, 20), (30, 40), (50, 60)], 9),
             args([(0, 100), (10, 20), (30, 40), (50, 60)], 10),
             args(_trains(40, 200), 3),
-            args(_trains(30000, 3 * 10**5), 10),
+            args(_trains(10000, 10**5), 10),
         ],
     )
 )
@@ -234,7 +234,7 @@ PROBLEMS.append(
     """n lamps, numbered 1 to n, all start off. Pressing button k toggles every lamp whose number is a
     multiple of k. Buttons are pressed in the given order (a button may be pressed several times; every
     k is between 1 and n). Return how many lamps are on at the end. n and the number of presses can both
-    be 200000.
+    be 100000.
 
     >>> lamps_on(6, [2, 3])
     3
@@ -242,7 +242,7 @@ PROBLEMS.append(
     0
     """
 ''',
-        reference='''from collections import Counter
+        reference="""from collections import Counter
 
 
 def lamps_on(n, presses):
@@ -252,7 +252,7 @@ def lamps_on(n, presses):
             for m in range(k, n + 1, k):
                 state[m] ^= 1
     return sum(state)
-''',
+""",
         tests=[
             args(0, []),
             args(1, []),
@@ -263,9 +263,9 @@ def lamps_on(n, presses):
             args(12, [2, 3, 4, 6]),
             args(100, list(range(1, 101))),
             args(30, [r.randint(1, 30) for _ in range(20)]),
-            args(200000, list(range(1, 200001))),
-            args(200000, [1] * 200000),
-            args(200000, [r.randint(1, 50) for _ in range(200000)]),
+            args(30000, list(range(1, 30001))),
+            args(30000, [1] * 30000),
+            args(30000, [r.randint(1, 50) for _ in range(30000)]),
         ],
     )
 )
@@ -294,7 +294,7 @@ PROBLEMS.append(
     ['a', 'ab', 'b']
     """
 ''',
-        reference='''def unique_prefixes(words):
+        reference="""def unique_prefixes(words):
     counts = {}
     for w in words:
         for i in range(1, len(w) + 1):
@@ -308,7 +308,7 @@ PROBLEMS.append(
         else:
             out.append(w)
     return out
-''',
+""",
         tests=[
             args([]),
             args(["solo"]),
@@ -344,7 +344,7 @@ PROBLEMS.append(
     0
     """
 ''',
-        reference='''def covered_k_times(intervals, k):
+        reference="""def covered_k_times(intervals, k):
     events = []
     for a, b in intervals:
         if b > a:
@@ -358,7 +358,7 @@ PROBLEMS.append(
         depth += delta
         prev = x
     return total
-''',
+""",
         tests=[
             args([], 1),
             args([(3, 3)], 1),
@@ -369,8 +369,8 @@ PROBLEMS.append(
             args([(0, 10), (2, 4), (3, 8)], 2),
             args([(-10, -5), (-7, 3)], 2),
             args([(r.randint(0, 50), r.randint(0, 60)) for _ in range(20)], 2),
-            args([(a, a + r.randint(0, 10**4)) for a in (r.randint(0, 10**9) for _ in range(30000))], 1),
-            args([(a, a + r.randint(0, 10**6)) for a in (r.randint(0, 10**7) for _ in range(30000))], 7),
+            args([(a, a + r.randint(0, 10**4)) for a in (r.randint(0, 10**9) for _ in range(10000))], 1),
+            args([(a, a + r.randint(0, 10**6)) for a in (r.randint(0, 10**7) for _ in range(10000))], 7),
         ],
     )
 )
@@ -394,7 +394,7 @@ PROBLEMS.append(
     0
     """
 ''',
-        reference='''from functools import lru_cache
+        reference="""from functools import lru_cache
 
 
 def word_chain(words):
@@ -411,7 +411,7 @@ def word_chain(words):
         return best
 
     return max((1 + longest(1 << i, i) for i in range(n)), default=0)
-''',
+""",
         tests=[
             args(["a"]),
             args(["aa", "aa", "aa"]),
@@ -445,7 +445,7 @@ PROBLEMS.append(
     81
     """
 ''',
-        reference='''def fence_colourings(n, k, max_run):
+        reference="""def fence_colourings(n, k, max_run):
     mod = 1_000_000_007
     if n == 0:
         return 1
@@ -459,7 +459,7 @@ PROBLEMS.append(
         total[i] = window
         starts[i] = total[i] * (k - 1) % mod
     return total[n]
-''',
+""",
         tests=[
             args(0, 5, 1),
             args(1, 0, 1),
@@ -495,14 +495,14 @@ PROBLEMS.append(
     8
     """
 ''',
-        reference='''from itertools import combinations
+        reference="""from itertools import combinations
 
 
 def balanced_teams(skills):
     total = sum(skills)
     half = len(skills) // 2
     return min(abs(total - 2 * sum(team)) for team in combinations(skills, half))
-''',
+""",
         tests=[
             args([]),
             args([7]),
@@ -536,7 +536,7 @@ PROBLEMS.append(
     2
     """
 ''',
-        reference='''from bisect import bisect_right
+        reference="""from bisect import bisect_right
 
 
 def close_inversions(nums, d):
@@ -566,7 +566,7 @@ def close_inversions(nums, d):
         add(rank[x], 1)
         inside += 1
     return count
-''',
+""",
         tests=[
             args([], 1),
             args([1], 3),
@@ -577,8 +577,8 @@ def close_inversions(nums, d):
             args([5, 4, 3, 2, 1], 100),
             args([1, 5, 2, 4, 3], 3),
             args([r.randint(0, 9) for _ in range(40)], 5),
-            args([r.randint(-10**9, 10**9) for _ in range(50000)], 50000),
-            args([r.randint(0, 1000) for _ in range(50000)], 3000),
+            args([r.randint(-(10**9), 10**9) for _ in range(15000)], 15000),
+            args([r.randint(0, 1000) for _ in range(15000)], 2000),
         ],
     )
 )
@@ -603,7 +603,7 @@ PROBLEMS.append(
     8
     """
 ''',
-        reference='''def evaluate(expr):
+        reference="""def evaluate(expr):
     tokens, i = [], 0
     while i < len(expr):
         ch = expr[i]
@@ -667,7 +667,7 @@ PROBLEMS.append(
         return tok
 
     return expression()
-''',
+""",
         tests=[
             args("0"),
             args("42"),
@@ -706,7 +706,7 @@ PROBLEMS.append(
     0
     """
 ''',
-        reference='''import heapq
+        reference="""import heapq
 
 
 def most_on_time(jobs):
@@ -717,7 +717,7 @@ def most_on_time(jobs):
         if total > deadline:
             total += heapq.heappop(heap)
     return len(heap)
-''',
+""",
         tests=[
             args([]),
             args([(1, 1)]),
@@ -728,7 +728,7 @@ def most_on_time(jobs):
             args([(4, 4), (2, 5), (2, 6)]),
             args([(r.randint(1, 9), r.randint(1, 30)) for _ in range(12)]),
             args([(r.randint(1, 100), r.randint(1, 10**4)) for _ in range(500)]),
-            args([(r.randint(1, 1000), r.randint(1, 10**7)) for _ in range(30000)]),
+            args([(r.randint(1, 1000), r.randint(1, 10**7)) for _ in range(15000)]),
         ],
     )
 )

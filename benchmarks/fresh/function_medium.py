@@ -23,13 +23,13 @@ PROBLEMS.append(
     []
     """
 ''',
-        reference='''from bisect import bisect_right
+        reference="""from bisect import bisect_right
 
 
 def podium_ranks(scores):
     ordered = sorted(scores)
     return [len(ordered) - bisect_right(ordered, s) + 1 for s in scores]
-''',
+""",
         tests=[
             args([]),
             args([5]),
@@ -40,7 +40,7 @@ def podium_ranks(scores):
             args([-1, 0, -1, 0, 2]),
             args([4, 4, 1, 1, 1, 0]),
             args([r.randint(0, 5) for _ in range(30)]),
-            args([r.randint(-10**6, 10**6) for _ in range(11000)]),
+            args([r.randint(-(10**6), 10**6) for _ in range(11000)]),
             args([r.randint(0, 100) for _ in range(11000)]),
         ],
     )
@@ -64,12 +64,12 @@ PROBLEMS.append(
     [2, 3, 5]
     """
 ''',
-        reference='''def curve(scores, top):
+        reference="""def curve(scores, top):
     best = max(scores, default=0)
     if best == 0:
         return list(scores)
     return [(2 * s * top + best) // (2 * best) for s in scores]
-''',
+""",
         tests=[
             args([], 10),
             args([0, 0], 10),
@@ -115,7 +115,7 @@ PROBLEMS.append(
     []
     """
 ''',
-        reference='''def free_slots(busy, start, end, min_len):
+        reference="""def free_slots(busy, start, end, min_len):
     out, cur = [], start
     for a, b in sorted(busy):
         if a > cur:
@@ -128,7 +128,7 @@ PROBLEMS.append(
     if end - cur >= min_len:
         out.append((cur, end))
     return out
-''',
+""",
         tests=[
             args([], 0, 10, 1),
             args([], 0, 10, 10),
@@ -142,7 +142,7 @@ PROBLEMS.append(
             args([(100, 200)], 0, 50, 5),
             args([(3, 9), (1, 2), (4, 5)], 0, 12, 1),
             args(_busy(20, 500), 0, 500, 5),
-            args(_busy(30000, 10**6), 0, 10**6, 120),
+            args(_busy(10000, 10**6), 0, 10**6, 120),
         ],
     )
 )
@@ -168,7 +168,7 @@ PROBLEMS.append(
     '2\\\\\\'
     """
 ''',
-        reference=r'''def expand(code):
+        reference=r"""def expand(code):
     out, i, n = [], 0, len(code)
     while i < n:
         ch = code[i]
@@ -183,7 +183,7 @@ PROBLEMS.append(
         out.append(ch * (int(code[i:j]) if j > i else 1))
         i = j
     return "".join(out)
-''',
+""",
         tests=[
             args(""),
             args("a"),
@@ -221,7 +221,7 @@ PROBLEMS.append(
     2
     """
 ''',
-        reference='''def shelves_needed(widths, shelf):
+        reference="""def shelves_needed(widths, shelf):
     shelves, used = 0, 0
     for w in widths:
         if shelves and used + 1 + w <= shelf:
@@ -230,7 +230,7 @@ PROBLEMS.append(
             shelves += 1
             used = w
     return shelves
-''',
+""",
         tests=[
             args([], 5),
             args([5], 5),
@@ -268,7 +268,7 @@ PROBLEMS.append(
     0
     """
 ''',
-        reference='''def elevator_travel(start, requests):
+        reference="""def elevator_travel(start, requests):
     first = next((f for f in requests if f != start), None)
     if first is None:
         return 0
@@ -279,7 +279,7 @@ PROBLEMS.append(
         return (far - start) + (far - min(down) if down else 0)
     low = min(down)
     return (start - low) + (max(up) - low if up else 0)
-''',
+""",
         tests=[
             args(0, []),
             args(3, [3]),
@@ -318,7 +318,7 @@ PROBLEMS.append(
     -5
     """
 ''',
-        reference='''def bracket_report(text):
+        reference="""def bracket_report(text):
     pairs = {")": "(", "]": "[", "}": "{"}
     stack, depth = [], 0
     for i, ch in enumerate(text):
@@ -330,7 +330,7 @@ PROBLEMS.append(
                 return -(i + 1)
             stack.pop()
     return -(len(text) + 1) if stack else depth
-''',
+""",
         tests=[
             args(""),
             args("abc"),
@@ -373,7 +373,7 @@ PROBLEMS.append(
     'ba'
     """
 ''',
-        reference='''def corner_spiral(grid):
+        reference="""def corner_spiral(grid):
     if not grid or not grid[0]:
         return ""
     h, w = len(grid), len(grid[0])
@@ -390,7 +390,7 @@ PROBLEMS.append(
             d = (d + 1) % 4
         r, c = nr, nc
     return "".join(out)
-''',
+""",
         tests=[
             args([]),
             args(["x"]),
@@ -448,7 +448,7 @@ PROBLEMS.append(
     {}
     """
 ''',
-        reference='''def stock_after(log):
+        reference="""def stock_after(log):
     stock, history = {}, []
     for entry in log:
         if entry == "undo":
@@ -466,7 +466,7 @@ PROBLEMS.append(
         else:
             stock[item] = max(0, before - int(op[1:]))
     return {k: v for k, v in stock.items() if v > 0}
-''',
+""",
         tests=[
             args([]),
             args(["undo"]),
@@ -503,7 +503,7 @@ PROBLEMS.append(
     'Hi, Cpc!'
     """
 ''',
-        reference='''import re
+        reference="""import re
 
 
 def drift_cipher(text, shift):
@@ -525,7 +525,7 @@ def drift_cipher(text, shift):
         out.append("".join(word))
         k += 1
     return "".join(out)
-''',
+""",
         tests=[
             args("", 5),
             args("   ", 5),
@@ -562,7 +562,7 @@ PROBLEMS.append(
     3
     """
 ''',
-        reference='''def longest_diagonal_run(grid):
+        reference="""def longest_diagonal_run(grid):
     if not grid or not grid[0]:
         return 0
     h, w = len(grid), len(grid[0])
@@ -577,7 +577,7 @@ PROBLEMS.append(
                 left[i][j] = left[i - 1][j + 1] + 1
             best = max(best, right[i][j], left[i][j])
     return best
-''',
+""",
         tests=[
             args([]),
             args([[]]),
@@ -614,11 +614,11 @@ PROBLEMS.append(
     2010
     """
 ''',
-        reference='''def next_rotation(n):
+        reference="""def next_rotation(n):
     s = str(n)
     bigger = [int(s[i:] + s[:i]) for i in range(1, len(s)) if s[i] != "0" and int(s[i:] + s[:i]) > n]
     return min(bigger, default=-1)
-''',
+""",
         tests=[
             args(0),
             args(7),
@@ -657,7 +657,7 @@ PROBLEMS.append(
     -1
     """
 ''',
-        reference='''from collections import deque
+        reference="""from collections import deque
 
 
 def knight_hops(n, blocked, start, goal):
@@ -679,7 +679,7 @@ def knight_hops(n, blocked, start, goal):
                     return dist[nxt]
                 queue.append(nxt)
     return -1
-''',
+""",
         tests=[
             args(1, [], (0, 0), (0, 0)),
             args(8, [], (0, 0), (7, 7)),
@@ -714,7 +714,7 @@ PROBLEMS.append(
     0
     """
 ''',
-        reference='''def widest_plateau(heights):
+        reference="""def widest_plateau(heights):
     best, i, n = 0, 0, len(heights)
     while i < n:
         j = i
@@ -724,7 +724,7 @@ PROBLEMS.append(
             best = max(best, j - i + 1)
         i = j + 1
     return best
-''',
+""",
         tests=[
             args([]),
             args([5]),

@@ -52,6 +52,8 @@ def feedback(problem: Problem, test: Test, e: Execution, got: str | None = None)
         return f"The program does not compile:\n```\n{_clip(e.output)}\n```"
     if e.status in ("timeout", "memory", "output-limit"):
         return f"On {where} the program hit the {e.status} limit (too slow or unbounded)."
+    if e.status == "killed":
+        return f"On {where} the program was killed by {e.error or 'a signal'}."
     if test.kind == "assert" and got is not None:
         args = example_args(problem, test)
         call = f"{problem.entry_point}({args_source(args or ())})"

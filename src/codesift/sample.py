@@ -69,14 +69,17 @@ def sample(
     backend_for: Callable[[Policy], Backend],
     chunk: int = 16,
     stage: Stage | None = None,
+    prompt_for: Callable[[Problem, str], Prompt] = build_prompt,
 ) -> list[Candidate]:
     """The problem's `n` samples, spread over `policies` by weight; stored ones are reused, not redrawn.
+
+    `prompt_for(problem, variant)` builds each policy's prompt (`ask` passes its own; solve the default).
 
     Every chunk is written to the store before the next is drawn, so a killed run loses at most one chunk.
     """
     wanted: list[Candidate] = []
     for policy, seeds in plan(policies, n, seed):
-        prompt = build_prompt(problem, policy.prompt)
+        prompt = prompt_for(problem, policy.prompt)
         stored, missing = drawn(problem, prompt, policy, seeds, "sample", store)
         if stage:
             stage.advance(len(seeds) - len(missing))

@@ -68,6 +68,10 @@ DROP TABLE candidates_v0;
 """
 
 
+def _settings_key(command: str) -> str:
+    return "bench" if command == "bench" else f"settings/{command}"  # "bench": as run dirs before schema 1
+
+
 def _reason(e: sqlite3.Error) -> str:
     text = str(e)
     if "disk is full" in text or "disk I/O error" in text:
@@ -106,24 +110,39 @@ class Store:
         self._lock = threading.Lock()
         with self._errors():
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        with self._lock, self._errors():
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                self._db.close()
-                raise StoreError(
-                    f"{self.path}: written by a newer codesift (store schema {version}, this one reads up to "
-                    f"{SCHEMA_VERSION}); upgrade codesift or use another --store or --run-dir"
-                )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            if version < SCHEMA_VERSION:
-                self._migrate()
-            self._db.executescript(SCHEMA)
+        try:
+            with self._lock, self._errors():
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self.path}: written by a newer codesift (store schema {version}, this one reads up to "
+                        f"{SCHEMA_VERSION}); upgrade codesift or use another --store or --run-dir"
+                    )
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                if version < SCHEMA_VERSION:
+                    self._migrate()
+                self._db.executescript(SCHEMA)
+        except StoreError:
+            self._db.close()
+            raise
 
     def _migrate(self) -> None:
-        columns = [row[1] for row in self._db.execute("PRAGMA table_info(candidates)")]
-        script = _MIGRATE_0 if columns and "key" not in columns else ""
-        self._db.executescript(f"BEGIN; {script} {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        """Bring an older (or new, empty) store to SCHEMA_VERSION in one write transaction; the version is
+        read again inside it, so two processes opening the same old store migrate it once."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                columns = [row[1] for row in self._db.execute("PRAGMA table_info(candidates)")]
+                script = _MIGRATE_0 if columns and "key" not in columns else ""
+                for statement in f"{script};{SCHEMA};PRAGMA user_version = {SCHEMA_VERSION}".split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -259,17 +278,24 @@ class Store:
     def answers(self) -> list[Answer]:
         return [Answer.model_validate_json(r[0]) for r in self._read("SELECT answer FROM answers ORDER BY rowid")]
 
+    def settings(self, command: str) -> dict[str, Any] | None:
+        """The settings `command` recorded on this store ("bench": the run dir's `{benchmark, config}`)."""
+        value = self.meta(_settings_key(command))
+        return value if isinstance(value, dict) else None
+
+    def set_settings(self, command: str, spec: dict[str, Any]) -> None:
+        self.set_meta(_settings_key(command), spec)
+
     def check_settings(self, command: str, spec: dict[str, Any], *, keep: bool) -> list[str]:
         """How `spec` differs from the settings `command` last ran with on this store (first run: none).
 
         ``keep=True`` keeps the first run's settings (`bench` refuses to mix runs); otherwise the new
         settings replace them (`solve` only says what changed: its stage keys make mixing safe).
         """
-        key = "bench" if command == "bench" else f"settings/{command}"  # "bench": run dirs from before schema 1
-        previous = self.meta(key)
-        changed = differences(previous, spec) if isinstance(previous, dict) else []
-        if not isinstance(previous, dict) or not keep:
-            self.set_meta(key, spec)
+        previous = self.settings(command)
+        changed = differences(previous, spec) if previous is not None else []
+        if previous is None or not keep:
+            self.set_settings(command, spec)
         return changed
 
     def set_meta(self, key: str, value: object) -> None:

@@ -24,7 +24,7 @@ UNFINISHED: tuple[JobStatus, ...] = ("queued", "running")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL, request TEXT NOT NULL, problem TEXT NOT NULL,
-    answer TEXT, error TEXT, feedback TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL
+    answer TEXT, error TEXT, feedback TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL, result TEXT
 );
 CREATE TABLE IF NOT EXISTS job_events (
     job_id TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (job_id, seq)
@@ -41,6 +41,8 @@ class StoredJob(Record):
     request: dict[str, Any]
     problem: Problem
     answer: Answer | None = None
+    # The answer of a job of another capability (`ask`), as that capability's record dumps it.
+    result: dict[str, Any] | None = None
     error: str | None = None
     # The user's answers (interactive feedback) in order, replayed when a restarted service rebuilds the session.
     feedback: tuple[dict[str, Any], ...] = ()
@@ -48,14 +50,14 @@ class StoredJob(Record):
     updated: float = Field(default_factory=time.time)
 
 
-_COLUMNS = ("id", "kind", "status", "request", "problem", "answer", "error", "feedback", "created", "updated")
+_COLUMNS = ("id", "kind", "status", "request", "problem", "answer", "error", "feedback", "created", "updated", "result")
 
 
 def _row(job: StoredJob) -> tuple[object, ...]:
     return (
         job.id, job.kind, job.status, json.dumps(job.request), job.problem.model_dump_json(),
         job.answer.model_dump_json() if job.answer else None, job.error, json.dumps(list(job.feedback)),
-        job.created, job.updated,
+        job.created, job.updated, json.dumps(job.result) if job.result is not None else None,
     )  # fmt: skip
 
 
@@ -72,6 +74,7 @@ def _job(row: tuple[Any, ...]) -> StoredJob:
         feedback=tuple(json.loads(fields["feedback"])),
         created=fields["created"],
         updated=fields["updated"],
+        result=json.loads(fields["result"]) if fields["result"] else None,
     )
 
 
@@ -82,6 +85,9 @@ class JobTable:
         self._db, self._lock = db, lock
         with self._lock:
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            if "result" not in columns:  # a store written before `ask` jobs existed
+                self._db.execute("ALTER TABLE jobs ADD COLUMN result TEXT")
 
     def _exec(self, sql: str, args: tuple[object, ...]) -> None:
         with self._lock:
@@ -114,11 +120,19 @@ class JobTable:
         sql = "UPDATE jobs SET answer = ?, updated = ? WHERE id = ?"
         self._exec(sql, (answer.model_dump_json(), time.time(), job_id))
 
+    def set_result(self, job_id: str, result: dict[str, Any]) -> None:
+        sql = "UPDATE jobs SET result = ?, updated = ? WHERE id = ?"
+        self._exec(sql, (json.dumps(result), time.time(), job_id))
+
     def add_feedback(self, job_id: str, item: dict[str, Any]) -> None:
         job = self.get(job_id)
         if job is not None:
             feedback = json.dumps([*job.feedback, item])
             self._exec("UPDATE jobs SET feedback = ?, updated = ? WHERE id = ?", (feedback, time.time(), job_id))
+
+    def candidate_count(self, problem_id: str) -> int:
+        """How many candidates a job's problem has in the store (a job listing shows it without reading them)."""
+        return int(self._rows("SELECT COUNT(*) FROM candidates WHERE problem_id = ?", (problem_id,))[0][0])
 
     def add_event(self, job_id: str, seq: int, event: dict[str, Any]) -> None:
         self._exec("INSERT OR REPLACE INTO job_events VALUES (?, ?, ?)", (job_id, seq, json.dumps(event)))

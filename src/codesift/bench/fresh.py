@@ -22,9 +22,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from codesift.bench.tasks import BenchDataError, Task
-from codesift.execute.cached import ExecutionCache, Mapper
+from codesift.execute.cached import Mapper
 from codesift.problems import function_problem, stdio_problem
 from codesift.records import Test
+from codesift.store import Store
 
 FRESH_DATA = Path(__file__).with_name("data") / "fresh.jsonl.gz"
 LEVELS = ("easy", "medium", "hard")
@@ -74,7 +75,7 @@ class FreshCheck(BaseModel):
 
 def check_fresh(
     executor: Mapper,
-    cache: ExecutionCache,
+    cache: Store,
     records: Sequence[dict[str, Any]] | None = None,
     on_problem: Callable[[FreshCheck], None] | None = None,
 ) -> list[FreshCheck]:

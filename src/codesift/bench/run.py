@@ -23,7 +23,7 @@ from codesift.bench.metrics import CostSummary, Summary, summarize
 from codesift.bench.tasks import BenchDataError, Task
 from codesift.errors import StoreError
 from codesift.events import PROBLEMS, EventSink, ProblemDone, Stages, ignore
-from codesift.execute.cached import Mapper, run_all
+from codesift.execute.cached import ExecutionCache, Mapper, run_all
 from codesift.extract import ProgramGroup
 from codesift.pipeline import SolveConfig, solve
 from codesift.records import Candidate, Policy
@@ -264,7 +264,7 @@ class ReferenceResult(BaseModel):
 
 
 def grade_references(
-    tasks: Sequence[Task], executor: Mapper, store: Store, events: EventSink | None = None
+    tasks: Sequence[Task], executor: Mapper, store: ExecutionCache, events: EventSink | None = None
 ) -> list[ReferenceResult]:
     """Grade each task's reference solution on its hidden tests and check its visible examples.
 
@@ -280,15 +280,15 @@ def grade_references(
     return out
 
 
-def _grade_reference(task: Task, executor: Mapper, store: Store) -> ReferenceResult:
+def _grade_reference(task: Task, executor: Mapper, store: ExecutionCache) -> ReferenceResult:
     if task.reference is None:
         return ReferenceResult(id=task.id, passed=False, why="no reference solution in the dataset")
     g = ProgramGroup(code=task.reference, candidates=())
-    ok, why, _ = grade_programs(task, [g.code], executor, store)[g.program]
+    grade = grade_programs(task, [g.code], executor, store)[g.program]
     visible = run_all([g], task.problem.examples, executor, store, task.problem.entry_point)[g.program]
     bad = tuple(
         f"{t.input} -> {t.output}" if t.kind == "call" else t.input
         for t in task.problem.examples
         if visible[t.key].status != "passed"
     )
-    return ReferenceResult(id=task.id, passed=ok, why=why, bad_examples=bad)
+    return ReferenceResult(id=task.id, passed=grade.passed, why=grade.why, bad_examples=bad)

@@ -49,8 +49,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Jobs run at once (each model samples one job at a time)")] = 2,
     queue: Annotated[int, typer.Option(min=0, help="Jobs that may wait; more get HTTP 429")] = 16,
     max_samples: Annotated[int, typer.Option(min=1, help="Largest samples a request may ask for")] = 64,
+    test_writers: Annotated[int, typer.Option(min=0, help="Model-written tests when a request does not say")] = 1,
     max_request_bytes: Annotated[int, typer.Option(min=1024, help="Largest request body")] = 1_000_000,
     sandbox: Annotated[str, typer.Option(help="auto, strict (refuse below full isolation) or limits")] = "auto",
+    runs: Annotated[Path | None, typer.Option(help="Folder of `codesift bench` run dirs to show at /runs/NAME")] = None,
 ) -> None:
     """Serve the HTTP API, the web page at / and an OpenAI-compatible /v1/chat/completions."""
     import uvicorn
@@ -63,7 +65,8 @@ def serve(
         check_exposure(host, token)
         config = settings(
             ServeConfig, "serve", store=store, model=model, backend=backend, base_url=base_url, api=api,
-            workers=workers, queue=queue, max_samples=max_samples, sandbox=sandbox,
+            workers=workers, queue=queue, max_samples=max_samples, test_writers=test_writers, sandbox=sandbox,
+            runs=runs,
         )  # fmt: skip
         service = Service(config)
     try:
@@ -73,7 +76,7 @@ def serve(
             f"{resumed} unfinished job(s) resumed){'; token required' if token else ''}",
             highlight=False,
         )
-        app = guarded(create_app(service, token=token), token, max_request_bytes)
+        app = guarded(create_app(service, token=token), token, max_request_bytes, host)
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         service.close()

@@ -8,13 +8,16 @@ the run directory; as real root ``/root`` hidden the same way and a fresh ``/pro
 ``hidepid=invisible``. Paths a profile needs under a masked folder (the interpreter, a data file,
 an output folder) are bound back, read-only unless writable. Then the zygote empties its own
 capability bounding, ambient and inheritable sets, which every child inherits.
-Child (per run): rlimits, its own IPC namespace (SysV shared memory, queues and semaphores die with
-the run), an unprivileged uid per worker slot when real root (root ignores RLIMIT_NPROC), no
-capabilities, no new privileges, then Landlock (reads only where the interpreter, libraries and the
-profile's paths live, writes only in its run directory and the profile's output folder, no TCP, no
-signals or abstract unix sockets outside its domain) and a seccomp filter (no socket(2) at all, so
-no UDP or unix sockets either; socketpair only for AF_UNIX; no inotify or fanotify, ptrace,
-io_uring, bpf, namespaces, mounts, keyrings, modules or uid changes).
+After every run the zygote empties its IPC namespace (SysV shared memory, message queues and
+semaphores; Landlock already denies POSIX message queues), so nothing a run creates there outlives
+it: as private as a namespace per run, without the ~1 ms a new IPC namespace adds to each fork here.
+Child (per run): rlimits, an unprivileged uid per worker slot when real root (root ignores
+RLIMIT_NPROC), no capabilities, no new privileges, then Landlock (reads only where the
+interpreter, libraries and the profile's paths live, writes only in its run directory and the
+profile's output folder, no TCP, no signals or abstract unix sockets outside its domain) and a
+seccomp filter (no socket(2) at all, so no UDP or unix sockets either; socketpair only for
+AF_UNIX; no inotify or fanotify, ptrace, io_uring, bpf, namespaces, mounts, keyrings, modules or
+uid changes).
 
 Memory and process limits are per process (rlimits): cgroup v2 would bound a run's whole tree, but
 only where it is delegated to us; `cgroup_v2` says whether it is, for ``codesift doctor``.
@@ -51,6 +54,7 @@ SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF =
 SYS_CAPGET, SYS_CAPSET, SYS_CLOSE_RANGE = 125, 126, 436
 PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
 CAP_VERSION_3 = 0x20080522
+IPC_RMID = 0
 SYS_OPEN_TREE, SYS_MOVE_MOUNT, SYS_MOUNT_SETATTR = 428, 429, 442
 AT_FDCWD, AT_EMPTY_PATH, AT_RECURSIVE, OPEN_TREE_CLONE, MOVE_MOUNT_F_EMPTY_PATH = -100, 0x1000, 0x8000, 1, 4
 MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV, MOUNT_ATTR_IDMAP = 1, 2, 4, 0x100000
@@ -133,7 +137,7 @@ class Sandbox:
         self.missing: list[str] = []
         self.root = os.geteuid() == 0 and _all_uids_mapped()
         self.uid: int | None = None
-        self.ipcns = False
+        self.ipc = False  # in an IPC namespace of its own, emptied after every run
         self.landlock = 0
         self.seccomp: bytes | None = None
         self.readable: list[str] = []
@@ -183,7 +187,7 @@ class Sandbox:
         except OSError as e:
             self.missing.append(f"namespaces ({e.strerror})")
             return
-        self.ipcns = True
+        self.ipc = True
         if self.root:
             try:
                 mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, "hidepid=invisible")
@@ -370,7 +374,13 @@ class Sandbox:
 
     def overlay(self, files: list[tuple[str, bytes]]) -> list[str]:
         """Zygote, per run: each file's new content bound read-only over it in this zygote's mount
-        namespace (the host and other workers keep the original); `drop_overlay` undoes it."""
+        namespace (the host and other workers keep the original); `drop_overlay` undoes it. In
+        bubblewrap mode bwrap binds them inside its own namespace (`exec_bubblewrap`); without a
+        mount namespace of our own (limits only) a bind would show on the host: refused."""
+        if self.bwrap is not None:
+            return []
+        if "mountns" not in self.layers:
+            raise OSError(0, "file overlays need a mount namespace of the sandbox's own")
         done: list[str] = []
         try:
             for i, (path, content) in enumerate(files):
@@ -391,8 +401,11 @@ class Sandbox:
             _check(_libc.umount2(path.encode(), MNT_DETACH), f"umount {path}")
 
     def clean(self, tmp: str) -> None:
-        """Empty the run directory (and undo a chmod of it) and the private /dev/shm after a run."""
+        """After a run (all its processes dead): empty the run directory (and undo a chmod of it),
+        the private /dev/shm, and the zygote's IPC namespace."""
         os.chmod(tmp, 0o700)
+        if self.ipc:
+            remove_sysv_ipc()
         for directory in (tmp, self.shm):
             if directory is None:
                 continue
@@ -409,8 +422,6 @@ class Sandbox:
     def enter(self, tmp: str) -> None:
         """Confine a freshly forked child, before it knows its request."""
         set_limits(self.config)
-        if self.ipcns:  # SysV shared memory, queues and semaphores: gone when the run's tree is
-            unshare(CLONE_NEWIPC)
         if self.uid is not None:
             os.setgroups([])
             os.setresgid(self.uid, self.uid, self.uid)
@@ -493,6 +504,18 @@ def idmapped_bind(path: str, userns: int, writable: bool) -> None:
         os.close(tree)
 
 
+def remove_sysv_ipc() -> None:
+    """Remove every SysV shared memory segment, message queue and semaphore set of this process's
+    IPC namespace (a segment's memory goes as soon as nothing maps it)."""
+    for kind, control in (("shm", _libc.shmctl), ("msg", _libc.msgctl)):
+        with open(f"/proc/sysvipc/{kind}", "rb") as fh:
+            for line in fh.readlines()[1:]:
+                control(int(line.split()[1]), IPC_RMID, None)
+    with open("/proc/sysvipc/sem", "rb") as fh:
+        for line in fh.readlines()[1:]:
+            _libc.semctl(int(line.split()[1]), 0, IPC_RMID)
+
+
 def read_only(path: str) -> None:
     """Remount the bind mount at ``path`` read-only, keeping the flags a user namespace may not drop."""
     kept = os.statvfs(path).f_flag
@@ -539,7 +562,7 @@ def cgroup_v2() -> str:
         return f"not delegated ({'+'.join(lacking)} controller not in {group}: cgroup v1 or not enabled)"
     if not os.access(group, os.W_OK):
         return f"not delegated ({group} is not writable)"
-    return f"delegated at {group}, not used yet"
+    return f"delegated at {group}, but codesift does not use it yet: rlimits per process"
 
 
 def set_name(name: bytes) -> None:

@@ -91,7 +91,7 @@ class Zygote:
         self.sandbox.prepare(self.tmp)
         self.cwd = config["profile"]["cwd"] or self.tmp
         if self.sandbox.bwrap is None:  # bubblewrap runs a fresh interpreter each time: nothing to warm
-            preimport(config["profile"]["preimport"], config["paths"], self.root)
+            preimport(config["profile"], config["paths"], self.root)
         # Warm what every child uses (the parser's first compile costs ms per child otherwise), then
         # freeze the heap so the children's GC never walks, and so never copies, the zygote's pages.
         with open(harness.__file__) as fh:
@@ -115,7 +115,8 @@ class Zygote:
             self.next: Child | None = self._prefork()
             while (req := read_msg(self.ctl[0])) is not None:
                 write_msg(self.ctl[1], self.run(req))
-                self.next = self._prefork()  # off the critical path: the parent is reading the reply
+                self.sandbox.clean(self.tmp)  # off the critical path, like the next fork
+                self.next = self._prefork()
         except BrokenPipeError:  # the parent is gone
             pass
         finally:
@@ -137,7 +138,6 @@ class Zygote:
             if overlay:
                 self.sandbox.drop_overlay(overlay)
         reply["seconds"] = time.perf_counter() - started
-        self.sandbox.clean(self.tmp)
         return reply
 
     def _prefork(self) -> Child:
@@ -283,17 +283,18 @@ def oom_kills() -> int:
     return int(text[at + 10 : text.index(b"\n", at + 1)]) if at >= 0 else 0
 
 
-def preimport(modules: list[str], paths: list[str], workdir: str) -> None:
-    """Import a profile's modules once, in the zygote, so that every run forks them warm; then take
-    their import paths off again (`harness.run` puts the run's own paths in front)."""
-    if not modules:
+def preimport(profile: dict[str, Any], paths: list[str], workdir: str) -> None:
+    """Import a profile's modules once, in the zygote, and run its warm-up, so that every run forks
+    them warm; then take their import paths off again (`harness.run` puts the run's own in front)."""
+    if not profile["preimport"]:
         return
     os.environ["MPLCONFIGDIR"] = os.path.join(workdir, "matplotlib")  # its font cache, built once here
     saved = list(sys.path)
     sys.path[:0] = paths
     try:
-        for name in modules:
+        for name in profile["preimport"]:
             importlib.import_module(name)
+        exec(compile(profile["warmup"], "<warm-up>", "exec"), {"__name__": "__warmup__"})
     finally:
         sys.path[:] = saved
         del os.environ["MPLCONFIGDIR"]

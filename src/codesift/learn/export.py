@@ -30,7 +30,7 @@ from codesift.backends.models import MODELS, _file_sha256
 from codesift.bench.run import STORE
 from codesift.bench.tasks import Task, load_tasks
 from codesift.errors import CodesiftError
-from codesift.extract import normalise
+from codesift.extract import group, normalise
 from codesift.learn.splits import MBPP_TRAIN, Split, guard, split_of
 from codesift.prompt import FENCE, build_prompt
 from codesift.records import Candidate, Policy, Status
@@ -110,15 +110,32 @@ def _prompt_messages(task: Task, policy: Policy) -> list[Message]:
 
 
 def _run_spec(store: Store, run_dir: Path) -> tuple[str, dict[str, Policy]]:
-    spec = store.meta("bench")
-    if not isinstance(spec, dict):
+    spec = store.settings("bench")
+    if spec is None:
         raise ExportError(f"{run_dir} is not a `codesift bench` run dir (its store has no benchmark settings).")
     policies = [Policy.model_validate(p) for p in spec["config"]["policies"]]
     return str(spec["benchmark"]), {p.name: p for p in policies}
 
 
+def _verdicts(store: Store, task: Task, program: str) -> tuple[list[Status], str | None] | None:
+    """The grader's verdicts of one program on the hidden tests, and its first failure; None if ungraded."""
+    executions = [store.execution(program, t.key) for t in task.hidden]
+    graded = [e for e in executions if e is not None]
+    if len(graded) < len(executions):
+        return None
+    failed = next((e for e in graded if e.status != "passed"), None)
+    if failed is None:
+        return [e.status for e in graded], None
+    detail = failed.error or (failed.output.strip().splitlines() or [""])[-1]
+    return [e.status for e in graded], f"{failed.status}: {detail}"[:300]
+
+
 def read_run(run_dir: Path, data: Path | None = None) -> tuple[list[Graded], int]:
-    """Every sampled candidate of a run with its hidden-test verdicts, and how many had none (ungraded)."""
+    """Every sampled candidate of a run with its hidden-test verdicts, and how many had none (ungraded).
+
+    The grader runs one program per group of equal normalised programs (`extract.group`), so a candidate's
+    verdicts are those of its group's program.
+    """
     if not (run_dir / STORE).is_file():
         raise ExportError(f"{run_dir} has no {STORE}; pass a run dir written by `codesift bench ... --run-dir`.")
     out: list[Graded] = []
@@ -126,37 +143,30 @@ def read_run(run_dir: Path, data: Path | None = None) -> tuple[list[Graded], int
     with Store(run_dir / STORE) as store:
         benchmark, policies = _run_spec(store, run_dir)
         tasks = {t.id: t for t in load_tasks(benchmark, data)}
-        for candidate in store.candidates():
-            task = tasks.get(candidate.problem_id)
-            policy = policies.get(candidate.policy)
-            if candidate.origin != "sample" or task is None or policy is None or not task.hidden:
+        sampled = [c for c in store.candidates() if c.origin == "sample" and c.policy in policies]
+        for task_id in dict.fromkeys(c.problem_id for c in sampled):
+            task = tasks.get(task_id)
+            if task is None or not task.hidden:
                 continue
-            executions = [store.execution(candidate.program, t.key) for t in task.hidden]
-            if any(e is None for e in executions):
-                ungraded += 1
-                continue
-            verdicts = [e.status for e in executions if e is not None]
-            failed = next((e for e in executions if e is not None and e.status != "passed"), None)
-            failure = None
-            if failed is not None:
-                detail = failed.error or (failed.output.strip().splitlines() or [""])[-1]
-                failure = f"{failed.status}: {detail}"[:300]
-            provenance = Provenance(
-                run=str(run_dir), benchmark=benchmark, task_id=task.id, split=split_of(benchmark, task.id),
-                policy=policy.name, seed=candidate.seed, model=policy.model, model_sha256=model_sha256(policy.model),
-                temperature=policy.temperature,
-            )  # fmt: skip
-            out.append(
-                Graded(
-                    prompt=_prompt_messages(task, policy),
-                    answer=answer_message(candidate.code),
-                    verdicts=verdicts,
-                    failure=failure,
-                    candidate=candidate,
-                    provenance=provenance,
-                )
-            )
-    return out, ungraded
+            for g in group(c for c in sampled if c.problem_id == task_id):
+                verdicts = _verdicts(store, task, g.program)
+                if verdicts is None:
+                    ungraded += len(g.candidates)
+                    continue
+                for candidate in g.candidates:
+                    policy = policies[candidate.policy]
+                    provenance = Provenance(
+                        run=str(run_dir), benchmark=benchmark, task_id=task.id, split=split_of(benchmark, task.id),
+                        policy=policy.name, seed=candidate.seed, model=policy.model,
+                        model_sha256=model_sha256(policy.model), temperature=policy.temperature,
+                    )  # fmt: skip
+                    graded = Graded(
+                        prompt=_prompt_messages(task, policy), answer=answer_message(candidate.code),
+                        verdicts=verdicts[0], failure=verdicts[1], candidate=candidate, provenance=provenance,
+                    )  # fmt: skip
+                    out.append(graded)
+    order = {id(c): i for i, c in enumerate(sampled)}
+    return sorted(out, key=lambda s: order[id(s.candidate)]), ungraded
 
 
 def distinct(samples: Iterable[Graded]) -> list[Graded]:
@@ -180,8 +190,8 @@ def _by_task(samples: Iterable[Graded]) -> dict[str, list[Graded]]:
 
 def sft_records(samples: Sequence[Graded], per_task: int) -> list[dict[str, Any]]:
     records = []
-    for group in _by_task(distinct(s for s in samples if s.passed)).values():
-        for s in group[:per_task]:
+    for of_task in _by_task(distinct(s for s in samples if s.passed)).values():
+        for s in of_task[:per_task]:
             records.append(
                 {"prompt": s.prompt, "completion": [s.answer], "provenance": s.provenance.model_dump(mode="json")}
             )
@@ -191,9 +201,9 @@ def sft_records(samples: Sequence[Graded], per_task: int) -> list[dict[str, Any]
 def dpo_records(samples: Sequence[Graded], per_task: int) -> list[dict[str, Any]]:
     """Pairs for one prompt: the i-th distinct passing program against the i-th distinct failing one."""
     records = []
-    for group in _by_task(distinct(samples)).values():
+    for of_task in _by_task(distinct(samples)).values():
         by_prompt: dict[str, list[Graded]] = {}
-        for s in group:
+        for s in of_task:
             by_prompt.setdefault(json.dumps(s.prompt), []).append(s)
         pairs = [
             (good, bad)
@@ -268,7 +278,7 @@ def export(
     tasks = _by_task(samples)
     summary = ExportSummary(
         runs=[str(r) for r in run_dirs], samples=len(samples), ungraded=ungraded, tasks=len(tasks),
-        tasks_solved=sum(any(s.passed for s in group) for group in tasks.values()), written=written,
+        tasks_solved=sum(any(s.passed for s in of_task) for of_task in tasks.values()), written=written,
         per_task=per_task,
     )  # fmt: skip
     (out_dir / "manifest.json").write_text(summary.model_dump_json(indent=1))

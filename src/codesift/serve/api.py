@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from codesift.ask import AskAnswer
 from codesift.records import Answer, Record, Test
 from codesift.store_jobs import JobStatus
 
@@ -26,7 +27,9 @@ class SolveRequest(Record):
     max_tokens: int = Field(default=768, ge=16)
     prompt: str = "plain"
     submissions: int = Field(default=3, ge=1, le=50)
-    test_writers: int = Field(default=1, ge=0, le=8)
+    test_writers: int | None = Field(
+        default=None, ge=0, le=8, description="Seeds of model-written tests; default: the service's"
+    )
     repair_tokens: int = Field(default=0, ge=0)
     select: dict[str, Any] = Field(default_factory=dict, description="SelectConfig knobs")
     policies: list[dict[str, Any]] | None = Field(
@@ -45,6 +48,7 @@ class JobView(Record):
     problem_id: str
     model: str
     answer: Answer | None = None
+    ask: AskAnswer | None = Field(default=None, description="The answer of an ask job (POST /v1/ask)")
     error: str | None = None
     candidates: int = 0
     created: float

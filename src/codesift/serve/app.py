@@ -12,10 +12,11 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, File, Form, Header, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
@@ -54,15 +55,30 @@ def _status(e: CodesiftError) -> tuple[int, str]:
 def _one_line(e: RequestValidationError) -> str:
     first = e.errors()[0]
     where = ".".join(str(p) for p in first["loc"])
-    got = f" (got {first['input']!r})" if "input" in first and not isinstance(first["input"], dict) else ""
+    shown = repr(first.get("input"))
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    got = f" (got {shown})" if "input" in first and not isinstance(first["input"], dict) else ""
     return f"{where}: {first['msg']}{got}"
 
 
-class Guard:
-    """Bearer token on every path but /health (header, or the web page's cookie), and a body size limit."""
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
-    def __init__(self, app: ASGIApp, token: str | None, max_body: int) -> None:
-        self.app, self.token, self.max_body = app, token, max_body
+
+def host_name(scope: Scope) -> str:
+    """The Host header without its port (``[::1]:8000`` → ``::1``)."""
+    host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"host"), "")
+    if host.startswith("["):
+        return host[1 : host.find("]")]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class Guard:
+    """Bearer token on every path but /health (header, or the web page's cookie), a body size limit, and
+    on loopback without a token the Host header must be a loopback name: a web page whose DNS name
+    rebinds to 127.0.0.1 gets no access to a service that runs the code it submits."""
+
+    def __init__(self, app: ASGIApp, token: str | None, max_body: int, hosts: frozenset[str] | None = None) -> None:
+        self.app, self.token, self.max_body, self.hosts = app, token, max_body, hosts
 
     def _authorised(self, scope: Scope) -> bool:
         if self.token is None or scope["path"] in OPEN_PATHS:
@@ -82,6 +98,13 @@ class Guard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if self.hosts is not None and host_name(scope) not in self.hosts:
+            refused = error_response(
+                421, f"this service answers only to {', '.join(sorted(self.hosts))} (got Host {host_name(scope)!r}); "
+                "bind another address with a token to serve other names", "misdirected_request",
+            )  # fmt: skip
+            await refused(scope, receive, send)
             return
         if not self._authorised(scope):
             response = error_response(
@@ -153,6 +176,21 @@ def create_app(service: Service, *, token: str | None = None, max_body: int = 1_
         """Queue a solve; the job id comes back at once (watch it at /v1/jobs/{id}/events)."""
         return service.submit(request)
 
+    @app.post("/v1/ask", status_code=202, responses={429: {"model": ErrorBody}, 400: {"model": ErrorBody}})
+    async def ask(
+        data: Annotated[UploadFile, File(description="The data file: .csv, .tsv, .parquet, .xlsx, .json or .jsonl")],
+        question: Annotated[str, Form(description="The question, in plain words")],
+        format: Annotated[str | None, Form(description="Answer format, e.g. '@mean_fare[value]'")] = None,
+        model: Annotated[str | None, Form()] = None,
+        samples: Annotated[int, Form(ge=1)] = 8,
+        seed: Annotated[int, Form()] = 0,
+        retries: Annotated[int, Form(ge=0, le=4)] = 1,
+    ) -> JobView:
+        """Queue a question about a data file: pandas programs are sampled, run on it, and clustered by answer."""
+        content = await data.read()
+        fields = {"question": question, "format": format, "model": model, "samples": samples, "seed": seed}
+        return await run_in_threadpool(service.ask, data.filename or "", content, fields | {"retries": retries})
+
     @app.get("/v1/jobs")
     def jobs(limit: int = 100) -> JobList:
         return service.jobs(limit)
@@ -189,7 +227,7 @@ def create_app(service: Service, *, token: str | None = None, max_body: int = 1_
             nonlocal after
             idle = 0.0
             while not await request.is_disconnected():
-                batch, ended = service.events(job_id, after)
+                batch, ended = await run_in_threadpool(service.events, job_id, after)  # off the event loop
                 for seq, event in batch:
                     after = seq
                     yield sse(seq, event)
@@ -212,6 +250,11 @@ def create_app(service: Service, *, token: str | None = None, max_body: int = 1_
     return app
 
 
-def guarded(app: FastAPI, token: str | None, max_body: int) -> Guard:
-    """The app behind its guard: what uvicorn serves."""
-    return Guard(app, token, max_body)
+def guarded(app: FastAPI, token: str | None, max_body: int, host: str = "127.0.0.1") -> Guard:
+    """The app behind its guard, for a server bound to `host`: what uvicorn serves.
+
+    Without a token the service is only on loopback (`codesift serve` refuses otherwise), and then only
+    loopback Host names are answered.
+    """
+    hosts = LOOPBACK_NAMES | {host.strip("[]")} if token is None else None
+    return Guard(app, token, max_body, hosts)

@@ -18,12 +18,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesift.errors import UsageError
 from codesift.records import Answer
 from codesift.serve.api import ErrorBody, JobView, SolveRequest
+from codesift.serve.app import error_response
 from codesift.serve.service import Service
 from codesift.store_jobs import UNFINISHED
 
@@ -131,9 +133,9 @@ def mount(app: FastAPI, service: Service) -> None:
         return {"object": "list", "data": data}
 
     async def finished(job_id: str) -> JobView:
-        while (view := service.view(job_id)).status in UNFINISHED:
+        while await run_in_threadpool(service.status, job_id) in UNFINISHED:
             await asyncio.sleep(POLL_SECONDS)
-        return view
+        return service.view(job_id)
 
     errors: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody}, 429: {"model": ErrorBody}}
 
@@ -142,15 +144,12 @@ def mount(app: FastAPI, service: Service) -> None:
         """The chosen program for the last user message, as a chat completion (``stream`` for progress)."""
         text, filename = problem_of(request.messages)
         model = model_name(request.model)
-        job = service.submit(
-            SolveRequest(problem=text, filename=filename, model=model, samples=request.samples or 8), kind="chat"
-        )
+        solve = SolveRequest(problem=text, filename=filename, model=model, samples=request.samples or 8)
+        job = await run_in_threadpool(service.submit, solve, "chat")
         if request.stream:
             return StreamingResponse(_stream(service, job.id, model), media_type="text/event-stream")
         view = await finished(job.id)
         if view.status != "done":
-            from codesift.serve.app import error_response
-
             return error_response(400, f"job {view.id} {view.status}: {view.error or 'no answer'}", "job_failed")
         message = {"role": "assistant", "content": reply(view)}
         return JSONResponse(
@@ -170,7 +169,7 @@ async def _stream(service: Service, job_id: str, model: str) -> AsyncIterator[st
     yield _chunk(job_id, model, {"role": "assistant", "content": ""})
     after = -1
     while True:
-        batch, ended = service.events(job_id, after)
+        batch, ended = await run_in_threadpool(service.events, job_id, after)
         for seq, event in batch:
             after = seq
             line = progress(event)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from codesift.ask import AskAnswer
 from codesift.backends import Backend, BackendPool
 from codesift.backends.models import DEFAULT_MODEL, MODELS, resolve_model
 from codesift.cli.common import policies_from_flags, settings
@@ -54,10 +55,11 @@ from codesift.serve.api import (
     Verdicts,
 )
 from codesift.store import Store
-from codesift.store_jobs import UNFINISHED, StoredJob
+from codesift.store_jobs import UNFINISHED, JobStatus, StoredJob
 
 log = logging.getLogger(__name__)
 FEEDBACK: TypeAdapter[Feedback] = TypeAdapter(Feedback)
+SESSIONS = 32  # interactive sessions kept in memory; older ones are rebuilt from the store when asked for
 
 
 class QueueFull(CodesiftError):
@@ -93,7 +95,11 @@ class ServeConfig(BaseModel):
     workers: int = Field(default=2, ge=1)
     queue: int = Field(default=16, ge=0)
     max_samples: int = Field(default=64, ge=1)
+    # Model-written tests for requests that do not say (chat requests never do); 0 turns them off.
+    test_writers: int = Field(default=1, ge=0)
     sandbox: str = "auto"
+    # Benchmark runs shown on the web page (run dirs of `codesift bench`, or their results as NAME.json).
+    runs: Path | None = None
     exec_workers: int = Field(default=2, ge=1)
 
     def offered_models(self) -> tuple[str, ...]:
@@ -165,6 +171,9 @@ class Service:
             backend_for = pool
         self.backend_for = ModelLocks(backend_for)
         self._runs: dict[str, _Run] = {}
+        self._runs_lock = threading.Lock()
+        self._sessions: OrderedDict[str, None] = OrderedDict()  # jobs whose session is in memory, oldest first
+        self._sessions_lock = threading.Lock()  # its own lock: taken while a job's lock is held
         self._queue: deque[str] = deque()
         self._cond = threading.Condition()
         self._stopping = False
@@ -199,7 +208,8 @@ class Service:
         )  # fmt: skip
         config = settings(
             SolveConfig, "request", policies=policies, samples=request.samples, seed=request.seed,
-            submissions=request.submissions, test_writers=request.test_writers,
+            submissions=request.submissions,
+            test_writers=self.config.test_writers if request.test_writers is None else request.test_writers,
             repair_tokens=request.repair_tokens, select=settings(SelectConfig, "select", **request.select),
         )  # fmt: skip
         key = digest(problem.model_dump_json() + config.model_dump_json())[:10]
@@ -218,25 +228,52 @@ class Service:
                 raise UsageError(f"policies: model {policy.model!r} is not offered here; use one of {offered}")
         return policies
 
-    def submit(self, request: SolveRequest, kind: str = "solve") -> JobView:
-        problem, config = self.job_settings(request)
-        for policy in config.policies:
-            if policy.backend == "embedded":
-                resolve_model(policy.model)  # a missing model fails the request, not the job later
+    def _check_limits(self, model: str, samples: int) -> None:
+        if model not in self.config.offered_models():
+            offered = ", ".join(self.config.offered_models())
+            raise UsageError(f"model {model!r} is not offered here; use one of {offered}")
+        if samples > self.config.max_samples:
+            raise UsageError(f"samples {samples} is above this service's limit of {self.config.max_samples}")
+        if self.config.backend == "embedded":
+            resolve_model(model)  # a missing model fails the request, not the job later
+
+    def _enqueue(self, kind: str, request: Record, problem: Problem) -> JobView:
+        """Store the job, then queue it (or refuse it: QueueFull)."""
         with self._cond:
             if len(self._queue) >= self.config.queue:
                 raise QueueFull(
                     f"the queue is full ({len(self._queue)} jobs waiting, limit {self.config.queue}); retry later"
                 )
             job = StoredJob(
-                id=uuid.uuid4().hex[:12], kind=kind, status="queued",
-                request=request.model_dump(mode="json"), problem=problem,
+                id=uuid.uuid4().hex[:12], kind=kind, status="queued", request=request.model_dump(mode="json"),
+                problem=problem,
             )  # fmt: skip
             self.store.jobs.add(job)
             self._emit(job.id, StatusChanged(status="queued"))
             self._queue.append(job.id)
             self._cond.notify()
         return self.view(job.id)
+
+    def ask(self, filename: str, content: bytes, fields: dict[str, Any]) -> JobView:
+        """Queue a question about an uploaded data file (`codesift.ask`)."""
+        from codesift.serve import ask
+
+        model = fields.pop("model", None) or self.config.model
+        path = ask.keep_upload(self.config.store.parent / "uploads", filename, content)
+        request = settings(ask.AskRequest, "ask", data=str(path), model=model, **fields)
+        self._check_limits(model, request.samples)
+        table, question, _ = ask.prepare(request, self.config.backend, self.config.base_url, self.config.api)
+        return self._enqueue("ask", request, ask.problem_of(table, question))
+
+    def submit(self, request: SolveRequest, kind: str = "solve") -> JobView:
+        # The service's defaults are written into the stored request: a restart with other defaults resumes
+        # the job as it was asked, on its stored samples.
+        writers = self.config.test_writers if request.test_writers is None else request.test_writers
+        request = request.model_copy(update={"model": request.model or self.config.model, "test_writers": writers})
+        problem, config = self.job_settings(request)
+        for policy in config.policies:
+            self._check_limits(policy.model, request.samples)
+        return self._enqueue(kind, request, problem)
 
     def queued(self) -> int:
         with self._cond:
@@ -253,9 +290,14 @@ class Service:
     def _view(self, job: StoredJob) -> JobView:
         return JobView(
             id=job.id, kind=job.kind, status=job.status, problem_id=job.problem.id,
-            model=job.request.get("model") or self.config.model, answer=job.answer, error=job.error,
-            candidates=len(self.store.candidates(job.problem.id)), created=job.created, updated=job.updated,
+            model=job.request.get("model") or self.config.model, answer=job.answer, ask=_ask_answer(job),
+            error=job.error,
+            candidates=self.store.jobs.candidate_count(job.problem.id), created=job.created, updated=job.updated,
         )  # fmt: skip
+
+    def status(self, job_id: str) -> JobStatus:
+        """The job's status alone (cheap enough to poll)."""
+        return self._job(job_id).status
 
     def view(self, job_id: str) -> JobView:
         return self._view(self._job(job_id))
@@ -298,26 +340,45 @@ class Service:
 
     # --- the interactive loop -----------------------------------------------------------------------------
 
-    def clusters(self, job_id: str) -> ClustersView:
+    def _session(self, job: StoredJob, run: _Run) -> Session:
+        """The job's session (rebuilt from the store when it is not in memory); only the latest few stay."""
+        if run.session is None:
+            run.session = self._settle(job)
+        self._remember(run)
+        return run.session
+
+    def _remember(self, run: _Run) -> None:
+        with self._sessions_lock:
+            self._sessions[run.job_id] = None
+            self._sessions.move_to_end(run.job_id)
+            while len(self._sessions) > SESSIONS:
+                oldest, _ = self._sessions.popitem(last=False)
+                self._runs[oldest].session = None
+
+    def _solve_job(self, job_id: str) -> StoredJob:
         job = self._job(job_id)
+        if job.kind == "ask":
+            raise JobConflict(f"job {job_id} answers a question about data; clusters and feedback are for solve jobs")
+        return job
+
+    def clusters(self, job_id: str) -> ClustersView:
+        job = self._solve_job(job_id)
         if job.status != "done":
             raise JobConflict(f"job {job_id} is {job.status}; clusters exist once it is done")
         run = self._run(job_id)
         with run.lock:
-            if run.session is None:
-                run.session = self._settle(job)
-            return _clusters_view(run.session, job.answer)
+            return _clusters_view(self._session(job, run), job.answer)
 
     def feedback(self, job_id: str, item: Feedback) -> ClustersView | JobView:
         """Apply the user's answer; a hint re-queues the job (it samples again) and returns its view."""
-        job = self._job(job_id)
+        job = self._solve_job(job_id)
         if job.status != "done":
             raise JobConflict(f"job {job_id} is {job.status}; feedback is taken once it is done")
         if isinstance(item, GiveHint):
             with self._cond:
-                self.store.jobs.add_feedback(job_id, item.model_dump(mode="json"))
                 if len(self._queue) >= self.config.queue:
                     raise QueueFull(f"the queue is full ({len(self._queue)} jobs waiting); retry the hint later")
+                self.store.jobs.add_feedback(job_id, item.model_dump(mode="json"))
                 self._run(job_id).session = None
                 self.store.jobs.set_status(job_id, "queued")
                 self._emit(job_id, StatusChanged(status="queued"))
@@ -326,25 +387,25 @@ class Service:
             return self.view(job_id)
         run = self._run(job_id)
         with run.lock:
-            if run.session is None:
-                run.session = self._settle(job)
-            _apply(run.session, item)
+            session = self._session(job, run)
+            _apply(session, item)
             self.store.jobs.add_feedback(job_id, item.model_dump(mode="json"))
-            answer = _answer_of(run.session, job.answer)
+            answer = _answer_of(session, job.answer)
             if answer is not None:
                 self.store.jobs.set_answer(job_id, answer)
-            view = _clusters_view(run.session, answer)
+            view = _clusters_view(session, answer)
             self._emit(job_id, Clusters(view=view))
         return view
 
     # --- running ------------------------------------------------------------------------------------------
 
     def _run(self, job_id: str) -> _Run:
-        run = self._runs.get(job_id)
-        if run is None:
-            stored = self.store.jobs.events(job_id)
-            run = self._runs[job_id] = _Run(job_id, stored[-1][0] + 1 if stored else 0)
-        return run
+        with self._runs_lock:
+            run = self._runs.get(job_id)
+            if run is None:
+                stored = self.store.jobs.events(job_id)
+                run = self._runs[job_id] = _Run(job_id, stored[-1][0] + 1 if stored else 0)
+            return run
 
     def _emit(self, job_id: str, event: Record) -> None:
         run = self._run(job_id)
@@ -379,6 +440,13 @@ class Service:
         self.store.jobs.set_status(job_id, "running")
         self._emit(job_id, StatusChanged(status="running"))
         try:
+            if job.kind == "ask":
+                from codesift.serve import ask
+
+                result = ask.run(job, self, self._sink(job))
+                self.store.jobs.set_result(job_id, result.model_dump(mode="json"))
+                self._finish(job_id, "done", None)
+                return
             session = self._settle(job, self._sink(job))
         except _Stopping:
             self.store.jobs.set_status(job_id, "queued")
@@ -387,14 +455,18 @@ class Service:
             self._finish(job_id, "cancelled", None)
             return
         except CodesiftError as e:
-            self._finish(job_id, "failed", str(e))
+            self._finish(job_id, "cancelled" if run.cancelled else "failed", None if run.cancelled else str(e))
             return
         except Exception as e:  # a bug: the job fails with the error's one line, the service stays up
+            if run.cancelled:  # what failed was a job already cancelled: it ends as the user asked
+                self._finish(job_id, "cancelled", None)
+                return
             log.exception("job %s failed", job_id)
             self._finish(job_id, "failed", f"internal error: {type(e).__name__}: {' '.join(str(e).split())}")
             return
         with run.lock:
             run.session = session
+        self._remember(run)
         answer = self.store.jobs.get(job_id)
         self._emit(job_id, Clusters(view=_clusters_view(session, answer.answer if answer else None)))
         self._finish(job_id, "done", None)
@@ -460,6 +532,10 @@ class Service:
         if final is not None:
             self.store.jobs.set_answer(job.id, final)
         return session
+
+
+def _ask_answer(job: StoredJob) -> AskAnswer | None:
+    return AskAnswer.model_validate(job.result) if job.kind == "ask" and job.result is not None else None
 
 
 def _apply(session: Session, item: ChooseOutput | AddTest | GiveHint) -> None:

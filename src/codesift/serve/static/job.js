@@ -132,7 +132,12 @@ const handlers = {
     }
   },
   "clusters": (e) => renderClusters(e.view),
-  "done": (e) => { setStatus(e.status, e.error); if (e.answer) showAnswer(e.answer); },
+  "done": (e) => {
+    setStatus(e.status, e.error);
+    if (e.answer) showAnswer(e.answer);
+    // an ask job's answer is rendered by the server: load it once the job is done (not when replaying history)
+    if (window.CODESIFT.kind === "ask" && e.status === "done" && !document.getElementById("ask-answer")) location.reload();
+  },
 };
 
 function connect() {
@@ -156,11 +161,11 @@ $("cancel").addEventListener("click", async () => {
   const data = await r.json();
   if (!r.ok) $("feedback-error").textContent = data.error.message;
 });
-$("add-test").addEventListener("submit", (ev) => {
+if ($("add-test")) $("add-test").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const stdio = window.CODESIFT.style === "stdio";
   const input = $("test-input").value, output = $("test-output").value;
   feedback({action: "test", test: {kind: stdio ? "stdio" : "call", input: stdio ? input + "\n" : input, output}});
 });
-$("hint").addEventListener("submit", (ev) => { ev.preventDefault(); feedback({action: "hint", text: $("hint-text").value}); });
+if ($("hint")) $("hint").addEventListener("submit", (ev) => { ev.preventDefault(); feedback({action: "hint", text: $("hint-text").value}); });
 connect();

@@ -1,0 +1,59 @@
+"""Before/after table for a LoRA adapter: greedy pass@1 of two bench runs on the same held-out problems.
+
+Reads the graded samples of both run dirs (`codesift.learn.export.read_run`, the grader's hidden-test
+verdicts) and compares them on the problems both runs finished, pass@1 = the greedy sample passes every
+hidden test. Prints pass@1 with 95% bootstrap intervals over problems and the paired difference.
+
+    python bench/learn_lift.py --before runs/mbpp-test100-0.5b-greedy --after runs/mbpp-test100-0.5b-greedy-lora-r1
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from statistics import fmean
+
+from codesift.bench.metrics import bootstrap, paired_difference
+from codesift.learn.export import read_run
+from codesift.learn.splits import split_of
+
+
+def pass_at_1(run_dir: Path) -> dict[str, float]:
+    """Per problem: mean over its samples of 'passed every hidden test' (greedy: one sample, 0 or 1)."""
+    samples, _ = read_run(run_dir)
+    by_task: dict[str, list[float]] = {}
+    for s in samples:
+        by_task.setdefault(s.provenance.task_id, []).append(float(s.passed))
+    return {task: fmean(v) for task, v in by_task.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, required=True)
+    parser.add_argument("--after", type=Path, required=True)
+    args = parser.parse_args()
+    before, after = pass_at_1(args.before), pass_at_1(args.after)
+    tasks = sorted(set(before) & set(after), key=lambda t: (len(t), t))
+    if not tasks:
+        raise SystemExit("the two runs share no finished problem")
+    train = [t for t in tasks if split_of("mbpp", t) == "train"]
+    if train:
+        raise SystemExit(f"{len(train)} held-out problems are training tasks ({train[0]}): not a held-out comparison")
+    a = [before[t] for t in tasks]
+    b = [after[t] for t in tasks]
+    both = sum(x and y for x, y in zip(a, b, strict=True))
+    print(f"{len(tasks)} problems finished by both runs")
+    print("| run | greedy pass@1 [95% CI] |")
+    print("|---|---|")
+    print(f"| before ({args.before.name}) | {bootstrap(a)} |")
+    print(f"| after ({args.after.name}) | {bootstrap(b)} |")
+    print(f"| after - before (paired) | {paired_difference(b, a)} |")
+    print(
+        f"both {both}, only before {sum(x and not y for x, y in zip(a, b, strict=True))}, "
+        f"only after {sum(y and not x for x, y in zip(a, b, strict=True))}, "
+        f"neither {sum(not x and not y for x, y in zip(a, b, strict=True))}"
+    )
+
+
+if __name__ == "__main__":
+    main()
