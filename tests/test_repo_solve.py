@@ -105,7 +105,9 @@ def test_solve_in_a_repo_with_the_real_model(tmp_path: Path) -> None:
     assert "raise NotImplementedError" not in (repo / "shop/cart.py").read_text()
 
 
-def test_solve_in_repo_picks_the_program_that_passes_and_returns_a_diff(ex: Executor, repo: Path) -> None:
+def test_solve_in_repo_picks_the_program_that_passes_and_returns_a_diff(
+    ex: Executor, repo: Path, tmp_path: Path
+) -> None:
     """The pipeline on stored samples (two right, one wrong): filter in the sandbox, cluster, diff; no model."""
     from codesift.pipeline import SolveConfig
     from codesift.prompt import build_prompt
@@ -135,3 +137,12 @@ def test_solve_in_repo_picks_the_program_that_passes_and_returns_a_diff(ex: Exec
     assert result.checks == (("docstring examples", True), ("repo tests tests/test_cart.py::test_total", True))
     assert "+        return sum(p * q for _, p, q in self.items)" in result.diff
     assert (repo / "shop/cart.py").read_text() == target.source
+
+    from codesift.repo.index import RepoError
+    from codesift.repo.solve import apply
+
+    copy = write_repo(tmp_path / "copy")
+    apply(copy, result, target)  # what --apply does
+    assert (copy / "shop/cart.py").read_text() == result.module
+    with pytest.raises(RepoError, match="changed while codesift ran"):
+        apply(copy, result, target)  # the file is no longer the one the diff was made against
