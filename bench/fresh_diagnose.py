@@ -52,7 +52,7 @@ def diagnose(task: Task, config: SolveConfig, store: Store, ex: Mapper) -> dict[
         return None
     groups = group(samples)
     verdicts = grade_programs(task, [g.code for g in groups], ex, store)
-    right = {g.program for g in groups if verdicts[g.program][0]}
+    right = {g.program for g in groups if verdicts[g.program].passed}
     results = run_all(groups, problem.examples, ex, store, problem.entry_point)
     passing, _ = filter_groups(problem, groups, results)
     pool, passed = selection_pool(problem, passing, groups, results)

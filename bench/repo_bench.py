@@ -223,13 +223,46 @@ def table(args: argparse.Namespace) -> None:
             print(f"\n{a} minus {b}, paired over tasks: {diff} points")
 
 
+def recall_table(args: argparse.Namespace) -> None:
+    """Retrieval recall of both packings on every task (no model involved): the share of the repository
+    functions the reference body calls whose signature made it into the context."""
+    from codesift.bench.metrics import bootstrap, paired_difference
+    from codesift.repo.context import recall
+
+    per_mode: dict[str, dict[str, float | None]] = {}
+    tokens: dict[str, list[int]] = {}
+    for mode in ("in-file", "repo-map"):
+        args.mode = mode
+        per_mode[mode], tokens[mode] = {}, []
+        for task, m in prepared(args):
+            files = index_repo_cached(Path(m.package_root), m)
+            per_mode[mode][task.id] = recall(files, m.task.target, m.reference, m.task.context)
+            tokens[mode].append(m.task.context.tokens)
+    ids = [i for i, r in per_mode["in-file"].items() if r is not None]
+    calling = f"{len(ids)} whose reference calls a function of its package"
+    print(f"{len(per_mode['in-file'])} tasks, {calling}; context budget {args.tokens} tokens\n")
+    print("| context | retrieval recall [95% CI] | recall = 1 | median context tokens |")
+    print("|---|---|---|---|")
+    for mode, rows in per_mode.items():
+        values = [float(rows[i] or 0.0) for i in ids]
+        full = sum(v == 1.0 for v in values)
+        print(
+            f"| {mode} | {bootstrap(values).mean:.2f} [{bootstrap(values).low:.2f}, {bootstrap(values).high:.2f}] "
+            f"| {full}/{len(ids)} | {statistics.median(tokens[mode]):.0f} |"
+        )
+    diff = paired_difference(
+        [float(per_mode["repo-map"][i] or 0.0) for i in ids], [float(per_mode["in-file"][i] or 0.0) for i in ids]
+    )
+    print(f"\nrepo-map minus in-file, paired: {diff.mean:+.2f} [{diff.low:+.2f}, {diff.high:+.2f}]")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("--per-package", type=int, default=30)
     b.add_argument("--only", help="rebuild one package's tasks, keep the others'")
-    for name in ("prepare", "sample", "grade", "table"):
+    for name in ("prepare", "sample", "grade", "table", "recall"):
         p = sub.add_parser(name)
         p.add_argument("--model", default="qwen2.5-coder-0.5b")
         p.add_argument("--mode", default="repo-map", choices=("in-file", "repo-map"))
@@ -248,6 +281,8 @@ def main() -> None:
         sample(args)
     elif args.command == "grade":
         grade(args)
+    elif args.command == "recall":
+        recall_table(args)
     else:
         table(args)
 

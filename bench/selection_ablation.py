@@ -68,7 +68,7 @@ def _pool(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) 
 
 def _correct(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> dict[str, bool]:
     verdicts = grade_programs(task, [g.code for g in groups], ex, store)
-    return {g.program: verdicts[g.program][0] for g in groups}
+    return {g.program: verdicts[g.program].passed for g in groups}
 
 
 def _re_extracted(task: Task, cands: Sequence[Candidate], variant: str) -> list[Candidate]:

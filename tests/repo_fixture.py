@@ -81,6 +81,23 @@ def checkout(cart: Cart) -> str:
     """Describe the cart and apply the bulk discount."""
     return cart.describe() + f" (discount {bulk_discount(len(cart.items))})"
 ''',
+    "tests/test_shop.py": """from shop.cart import Cart
+from shop.money import format_cents
+
+
+def test_add_keeps_items():
+    c = Cart()
+    c.add("a", 1.0)
+    assert c.items == [("a", 100, 1)]
+
+
+def test_describe_empty():
+    assert Cart().describe() == "0 items, 0.00"
+
+
+def test_format_cents():
+    assert format_cents(1234) == "12.34"
+""",
     "tests/test_cart.py": """from shop.cart import Cart
 
 

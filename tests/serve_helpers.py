@@ -49,7 +49,7 @@ def right_choice(view: dict[str, Any], executor: Mapper) -> str | None:
         return None
     shown = view["clusters"][: len(d["behaviours"])]
     right = grade_programs(TASK_594, [c["code"] for c in shown], executor, None)
-    return next(str(c["behaviour"]) for c in shown if right[digest(c["code"])][0])
+    return next(str(c["behaviour"]) for c in shown if right[digest(c["code"])].passed)
 
 
 def mbpp_594_record() -> str:

@@ -13,6 +13,7 @@ from codesift.bench.tasks import BenchDataError
 def test_answer_names_come_from_the_format_in_order():
     fmt = "@mean_fare_elderly[value]\n@mean_fare_child[value] where value is rounded; @mean_fare_elderly[again]"
     assert answer_names(fmt) == ("mean_fare_elderly", "mean_fare_child")
+    assert answer_names("@monthly[{'month_1':avg_1, ..., 'month_12':avg_12}") == ("monthly",)  # a DABench format
 
 
 def test_a_name_printed_twice_keeps_its_last_value():
@@ -117,3 +118,32 @@ def test_dabench_loads_with_labels_apart_from_the_question(tmp_path):
         pick(tasks, "99", 1, None)
     with pytest.raises(BenchDataError, match="not found"):
         load_dabench(tmp_path / "dabench")
+
+
+def test_grade_scores_majority_filter_random_and_oracle(tmp_path):
+    from codesift.ask.dabench import grade
+    from codesift.ask.pipeline import AskAnswer
+    from codesift.ask.program import Attempt
+    from codesift.records import Candidate
+
+    write_dabench(tmp_path)
+    task = load_dabench(tmp_path)[1]  # labels b=x, count=2
+
+    def attempt(status, values):
+        c = Candidate(problem_id=task.id, policy="p", seed=0, completion="", code="", prompt_tokens=1,
+                      completion_tokens=1, mean_logprob=None, seconds=0.5)  # fmt: skip
+        return Attempt(candidate=c, status=status, values=values)
+
+    wrong, right = {"b": "x", "count": "3"}, {"b": "x", "count": "2"}
+    attempts = [attempt("answered", wrong), attempt("answered", wrong), attempt("answered", right),
+                attempt("format", {"b": "x"}), attempt("error", {})]  # fmt: skip
+    answer = AskAnswer(question_id=task.id, answer=wrong, response="@b[x]\n@count[3]", program="", agreement=2,
+                       answered=3, alternatives=(), low_confidence=False, samples=5, errors_fed_back=1,
+                       failures={"format": 1, "error": 1}, prompt_tokens=5, completion_tokens=5,
+                       seconds=3.0)  # fmt: skip
+    result = grade(task, answer, attempts)
+    majority, random_pick, oracle = (result.scores[m] for m in ("majority", "filter_random", "oracle"))
+    assert (majority.abq, majority.psaq, majority.right) == (0.0, 0.5, 1.0)
+    assert (round(random_pick.abq, 4), round(random_pick.psaq, 4)) == (0.3333, 0.6667)  # over the 3 answered
+    assert (oracle.abq, oracle.right) == (1.0, 2.0)
+    assert result.model_seconds == 2.5 and "labels" not in result.model_dump()

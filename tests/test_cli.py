@@ -191,3 +191,22 @@ def test_doctor_reports_models_llama_and_isolation():
     assert "model qwen2.5-coder-0.5b" in out and "ok sha256 1d9614638d18" in out
     assert "llama-cpp-python 0.3.36" in out
     assert "sandbox" in out and ("full" in out or "bubblewrap" in out or "limits" in out)
+    assert "[solve: " in out and "[tool: " in out and "[repo: " in out  # each profile's layers, not eaten as markup
+    assert "sandbox limits" in out and "cgroup v2: " in out
+
+
+def test_solve_says_how_many_examples_it_read_and_warns_on_none(tmp_path, caplog):
+    from codesift.cli.common import err
+    from codesift.cli.solve import say_examples
+    from codesift.problems import load_problem
+
+    bare = tmp_path / "bare.py"
+    bare.write_text('def f(x):\n    """Twice x."""\n')
+    with err.capture() as shown:
+        say_examples(load_problem(DIGIT_SUM), Path(DIGIT_SUM), quiet=False)
+        say_examples(load_problem(bare), bare, quiet=False)
+    # (the warning may be drawn on the same console when an earlier test installed the CLI's log handler)
+    assert shown.get().splitlines()[0] == f"{DIGIT_SUM}: 3 visible example(s)"
+    assert "bare.py: 0 visible" not in shown.get()
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "no visible examples found" in caplog.records[0].getMessage() and str(bare) in caplog.text

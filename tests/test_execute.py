@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from codesift.execute import Executor, Job, Limits, SandboxError, make_executor
+from codesift.execute.executor import signal_verdict
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Test, digest
 
@@ -123,6 +125,15 @@ def test_statuses_syntax_error_timeout_memory_output_limit(ex: Executor) -> None
     kill = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"  # not the wall limit: killed
     assert statuses(ex, kill, [stdio("")]) == [("killed", "SIGKILL")]
     assert statuses(ex, "print(1)\nexit()\n", [stdio("", "1")]) == [("passed", None)]
+
+
+def test_a_signal_names_what_happened_and_timeout_is_only_the_time_limit() -> None:
+    assert signal_verdict(signal.SIGKILL, cpu_limit=False, oom=False) == ("killed", "SIGKILL")
+    assert signal_verdict(signal.SIGTERM, cpu_limit=False, oom=True) == ("killed", "SIGTERM")
+    assert signal_verdict(signal.SIGKILL, cpu_limit=False, oom=True) == ("memory", "OOMKilled")
+    assert signal_verdict(signal.SIGKILL, cpu_limit=True, oom=True) == ("timeout", None)
+    assert signal_verdict(signal.SIGXCPU, cpu_limit=False, oom=False) == ("timeout", None)
+    assert signal_verdict(signal.SIGSEGV, cpu_limit=False, oom=False) == ("error", "SIGSEGV")
 
 
 def test_a_test_that_kills_the_child_costs_one_verdict_not_the_rest(ex: Executor) -> None:

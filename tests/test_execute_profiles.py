@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "pkg" / "__init__.py").write_text("")
     (root / "pkg" / "mod.py").write_text("def answer():\n    return 'old'\n")
     (root / "pkg" / "user.py").write_text("from pkg.mod import answer\n\ndef shout():\n    return answer().upper()\n")
+    (root / "tests").mkdir()
+    test = "from pkg.user import shout\n\ndef test_shout(tmp_path):\n    (tmp_path / 'x').write_text('x')\n"
+    (root / "tests" / "test_user.py").write_text(test + "    assert shout() == 'OLD'\n")
     deps = tmp_path_factory.mktemp("deps")
     (deps / "helper.py").write_text("VALUE = 42\n")
     (root / "deps").symlink_to(deps)
@@ -107,6 +111,19 @@ def repo_ex(repo: Path) -> Iterator[Executor]:
 
 
 USE = "import os, helper, pkg.mod, pkg.user\nprint(pkg.user.shout(), helper.VALUE, os.getcwd())\n"
+NEW = "def answer():\n    return 'new'\n"
+
+
+def host_keeps_the_original(ex: Executor, repo: Path) -> bool:
+    """While a run that sees the overlay sleeps, the host reads the repository's file: never the new content."""
+    mod = repo / "pkg" / "mod.py"
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run, ex, USE + "import time\ntime.sleep(0.5)\n", None, overlay=[("pkg/mod.py", NEW)])
+        seen = set()
+        while not running.done():
+            seen.add(mod.read_text())
+        assert running.result()[2].startswith("NEW 42")
+    return seen == {"def answer():\n    return 'old'\n"}
 
 
 def test_repo_profile_sees_the_overlay_and_leaves_the_file_untouched(repo_ex: Executor, repo: Path) -> None:
@@ -122,6 +139,14 @@ def test_repo_profile_sees_the_overlay_and_leaves_the_file_untouched(repo_ex: Ex
     seen = {job.overlay[0][1].split("'")[1]: es[0].output.split()[0] for job, es in repo_ex.map(jobs)}
     assert seen == {f"v{i}": f"V{i}" for i in range(6)}  # each run its own content, over both workers
     assert (repo / "pkg" / "mod.py").read_text() == "def answer():\n    return 'old'\n"
+    assert host_keeps_the_original(repo_ex, repo)
+
+
+def test_the_repositorys_own_tests_run_under_pytest_against_the_overlay(repo_ex: Executor) -> None:
+    code = "import pytest\nraise SystemExit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests']))\n"
+    assert run(repo_ex, code)[:2] == ("passed", None)
+    status, error, output = run(repo_ex, code, overlay=[("pkg/mod.py", NEW)])
+    assert (status, error) == ("error", "SystemExit") and "1 failed" in output and "assert 'NEW' == 'OLD'" in output
 
 
 def test_repo_profile_is_read_only(repo_ex: Executor, repo: Path) -> None:
@@ -143,6 +168,13 @@ def test_overlays_outside_the_repository_or_without_a_repo_profile_are_refused(r
         solve.run("print(1)", [stdio()], overlay=[(str(repo / "pkg/mod.py"), "x")])
 
 
+def test_profiles_refuse_missing_paths(repo: Path, data: Path) -> None:
+    with pytest.raises(SandboxError, match=r"data file '.*missing.csv' does not exist"):
+        tool_profile([data / "missing.csv"], data / "out")
+    with pytest.raises(SandboxError, match=r"import path '.*nope' does not exist"):
+        repo_profile(repo, import_paths=[repo / "nope"])
+
+
 def test_doctor_reports_each_profile_and_the_limits() -> None:
     from codesift.execute.doctor import profile_rows
 
@@ -160,6 +192,7 @@ def test_profiles_hold_in_the_bubblewrap_fallback(repo: Path, data: Path) -> Non
         assert bw.isolation.startswith("bubblewrap (")
         assert run(bw, USE, overlay=[("pkg/mod.py", "def answer():\n    return 'new'\n")])[2] == f"NEW 42 {repo}\n"
         assert run(bw, denied("open('pkg/mod.py', 'a').write('x')"), "denied")[0] == "passed"
+        assert host_keeps_the_original(bw, repo)
     assert (repo / "pkg" / "mod.py").read_text() == "def answer():\n    return 'old'\n"
     with make_executor(workers=1, sandbox="bubblewrap", profile=tool_profile([data / "sales.csv"], data / "out")) as bw:
         code = (

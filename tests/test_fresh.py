@@ -24,10 +24,10 @@ from codesift.extract import ProgramGroup
 from codesift.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-# Statements laid out as real judges do that today's statement reader misparses: an `Input`/`Output` section
-# describing the format (`## Input`, `**Input**`) is read as an example. Engineer "foundations" is fixing the
-# reader; once fixed these parse exactly, and this set may only shrink.
-KNOWN_MISPARSED = {"fresh/warm_streak", "fresh/festival_plan", "fresh/last_coat"}
+# Three statements use the layouts the reader misparsed before the issue-11 fix (format sections under bare
+# `## Input` / `**Input**` headings were read as examples; a `**Example 1**` line was glued to the output before it):
+# warm_streak, festival_plan, last_coat. They must parse exactly like the others.
+JUDGE_LAYOUTS = ("fresh/warm_streak", "fresh/festival_plan", "fresh/last_coat")
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +83,9 @@ def test_every_reference_passes_every_hidden_test(checks: dict[str, FreshCheck])
 
 
 def test_statements_parse_to_exactly_their_examples(checks: dict[str, FreshCheck]) -> None:
-    misparsed = {i for i, c in checks.items() if not c.ok}
-    assert misparsed <= KNOWN_MISPARSED
-    for i in KNOWN_MISPARSED - misparsed:  # fixed: the reader now finds exactly the written examples
-        assert checks[i].examples_parsed == checks[i].examples_declared
+    misparsed = {i: (c.examples_parsed, c.examples_declared, c.bad_examples) for i, c in checks.items() if not c.ok}
+    assert not misparsed
+    assert all(checks[i].examples_declared == 2 for i in JUDGE_LAYOUTS)
 
 
 MISREADING = """def bus_fare(ages):
@@ -108,9 +107,9 @@ def test_a_plausible_misreading_fails_the_hidden_tests(executor: Executor) -> No
     group = ProgramGroup(code=MISREADING, candidates=())
     with Store(":memory:") as store:
         visible = run_all([group], task.problem.examples, executor, store, task.problem.entry_point)[group.program]
-        ok, why, _ = grade_programs(task, [MISREADING], executor, store)[group.program]
+        grade = grade_programs(task, [MISREADING], executor, store)[group.program]
     assert [e.status for e in visible.values()] == ["passed", "passed"]
-    assert not ok and why and why.startswith("failed")
+    assert not grade.passed and grade.why and grade.why.startswith("failed")
 
 
 def test_reference_command_grades_the_references() -> None:
@@ -134,4 +133,4 @@ def test_hidden_tests_include_large_inputs() -> None:
         if max(len(h.input) for h in t.hidden) > 20_000 or "range(" in "".join(h.input for h in t.hidden)
     ]
     assert len(large) >= len(tasks) * 2 // 3
-    assert _task(tasks, "fresh/lamps_on").hidden[-1].input.startswith("100000,")
+    assert _task(tasks, "fresh/lamps_on").hidden[-1].input.startswith("30000,")

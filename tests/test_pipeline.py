@@ -65,6 +65,7 @@ def test_failing_candidates_are_filtered_out(tmp_path, replay, executor):
             for c in store.candidates(problem.id)
             if any(v.status != "passed" for v in executor.run(c.code, problem.examples))
         }
+    assert failing, "the recording has a failing sample; without one this test proves nothing"
     assert not failing & {s.program for s in answer.submissions}
 
 

@@ -93,8 +93,9 @@ def test_repo_map_shows_helpers_from_other_files(repo: Path) -> None:
 def test_recall_counts_called_repo_functions(repo: Path) -> None:
     files = index_repo(repo)
     target = find_target(repo, "shop/cart.py::bulk_discount")
-    reference = "def bulk_discount(qty):\n    return to_cents(qty) / format_cents(1) + len([])\n"
-    assert called_names(reference) == {"to_cents", "format_cents", "len"}
+    reference = "def bulk_discount(qty):\n    return to_cents(qty) / format_cents(1) + len([]) + qty.add(1)\n"
+    assert called_names(reference) == {"to_cents", "format_cents"}  # builtins and calls on other objects: not ours
+    assert called_names("def f(self):\n    return self.add(1) + cls.g()\n") == {"add", "g"}
     in_file = pack(files, target, sources(repo, files), 150, "in-file")
     mapped = pack(files, target, sources(repo, files), 600, "repo-map")
     assert recall(files, target, reference, in_file) == 0.0

@@ -254,7 +254,7 @@ def test_answering_the_disagreement_re_ranks_and_survives_a_restart(tmp_path: Pa
     assert 1 <= rounds <= 3
     assert after["clusters"] < before["clusters"]
     best = after["submissions"][0]["code"]
-    assert grade_programs(TASK_594, [best], ex, None)[digest(best)][0]
+    assert grade_programs(TASK_594, [best], ex, None)[digest(best)].passed
     with served(store, executor=ex) as s, httpx.Client(base_url=s.url) as client:  # restarted: answers replayed
         assert client.get(f"/v1/jobs/{job_id}").json()["answer"] == after
         assert client.get(f"/v1/jobs/{job_id}/clusters").json() == view

@@ -426,7 +426,7 @@ PROBLEMS.append(
             args(["ñu", "öl", "é", "ab"]),
             args(["", "a", "b", "c"]),
             args(["", "", "a"]),
-            args(["abc"] * 5000 + ["ab"] + ["abc"] * 5000),
+            args(["abc"] * 3000 + ["ab"] + ["abc"] * 3000),
         ],
     )
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import time
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,7 +23,7 @@ from codesift.records import Answer, Candidate, Execution, Policy, Problem, Writ
 from codesift.repair import Failure, repair
 from codesift.sample import sample, unsampled
 from codesift.select import SelectConfig, Selection, select, write_tests
-from codesift.select.written import written_key
+from codesift.select.written import tests_grammar, written_key
 from codesift.store import Store
 
 
@@ -38,6 +39,20 @@ class SolveConfig(BaseModel):
     test_writers: int = Field(default=1, ge=0)
     # Tokens (prompt + completion) spent repairing failing candidates; 0 turns repair off.
     repair_tokens: int = Field(default=0, ge=0)
+    # Grammar-constrained decoding: "structured" constrains model-written tests to lines the parser keeps;
+    # "python" also constrains sampled code to Python's lexical grammar (opt-in: see docs/RESULTS.md).
+    grammar: Literal["off", "structured", "python"] = "structured"
+
+
+def code_policies(config: SolveConfig) -> tuple[Policy, ...]:
+    """The sampling policies; with ``grammar="python"`` each carries the Python grammar and says so in its
+    name, so constrained and unconstrained samples never share a store key."""
+    if config.grammar != "python":
+        return config.policies
+    return tuple(
+        p if p.grammar else p.model_copy(update={"grammar": "python", "name": f"{p.name}/grammar-python"})
+        for p in config.policies
+    )
 
 
 def _parses(code: str) -> bool:
@@ -93,14 +108,15 @@ def selection_pool(
 
 
 def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
-    """Model-written tests, stored under the writer policy's settings and the seeds (`written_key`)."""
-    writer = config.policies[0]
+    """Model-written tests, stored under the writer's settings (grammar included) and seeds (`written_key`)."""
+    constrained = config.grammar != "off"
+    writer = config.policies[0].model_copy(update={"grammar": tests_grammar(problem) if constrained else None})
     seeds = [config.seed + i for i in range(config.test_writers)]
     key = written_key(problem, writer, seeds)
     cached = store.written_tests(problem.id, key)
     if cached is not None:
         return cached
-    written = write_tests(problem, backend, writer, seeds=seeds)
+    written = write_tests(problem, backend, writer, seeds=seeds, grammar=constrained)
     store.add_written_tests(problem.id, key, written)
     return written
 
@@ -143,7 +159,7 @@ def solve(
                 stage.advance()
     with stages.stage("sample", config.samples) as stage:
         candidates = sample(
-            problem, config.policies, config.samples, seed=config.seed, store=store,
+            problem, code_policies(config), config.samples, seed=config.seed, store=store,
             backend_for=backend_for, stage=stage,
         )  # fmt: skip
     groups = group(candidates)

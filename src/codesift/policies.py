@@ -62,7 +62,16 @@ def parse_policies(data: dict[str, Any], source: str = "policies") -> tuple[Poli
     names = [p.name for p in policies]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
-        raise PolicyError(f"{source}: policy name {duplicate!r} is used twice; names key the results, make them unique")
+        raise PolicyError(
+            f"{source}: policy name {duplicate!r} is used twice; names label the results, make them unique"
+        )
+    for i, p in enumerate(policies):
+        twin = next((q for q in policies[:i] if q.sampling == p.sampling), None)
+        if twin is not None:
+            raise PolicyError(
+                f"{source}: policies {twin.name!r} and {p.name!r} differ only in name or weight, so they would draw "
+                "the same samples; merge them (add their weights) or change a setting"
+            )
     return tuple(policies)
 
 

@@ -83,6 +83,9 @@ class Policy(Record):
     # HTTP backends: "completion" pre-fills the answer like the embedded backend (llama.cpp, vLLM); "chat" is
     # for hosted APIs without a completion endpoint. The CLI and TOML policies share this default.
     api: Literal["chat", "completion"] = "completion"
+    # A grammar the completion must follow: a name from `codesift.grammars` ("python", "json", ...) or GBNF
+    # text (e.g. from `codesift.grammars.answer_grammar`); None samples unconstrained.
+    grammar: str | None = None
     # Embedded backend: a LoRA adapter (GGUF) on top of the model, e.g. one `codesift train` wrote.
     lora: str | None = None
 
@@ -167,6 +170,21 @@ class Execution(Record):
     seconds: float = 0.0
 
 
+class Scores(Record):
+    """A cluster's ranking signals (`select.rank.score`) and their weighted sum ``total``."""
+
+    # Answers stored by older versions (a plain dict of signals) stay readable.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    size: float = 0.0  # log of the cluster's samples (or of its support, when soft agreement is on)
+    logprob: float = 0.0  # mean token log-probability of its samples
+    codet: float = 0.0  # log(1 + model-written tests passed)
+    samples: float = 0.0
+    tests_passed: float = 0.0
+    support: float | None = None  # samples agreeing softly, counted across clusters (`agreement_power`)
+    total: float = 0.0
+
+
 class Submission(Record):
     """One program the pipeline stands behind, with the evidence for it."""
 
@@ -176,7 +194,7 @@ class Submission(Record):
     cluster_size: int
     examples_passed: int
     examples_total: int
-    scores: dict[str, float] = Field(default_factory=dict)
+    scores: Scores = Scores()
 
 
 class Answer(Record):

@@ -110,24 +110,39 @@ class Store:
         self._lock = threading.Lock()
         with self._errors():
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        with self._lock, self._errors():
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                self._db.close()
-                raise StoreError(
-                    f"{self.path}: written by a newer codesift (store schema {version}, this one reads up to "
-                    f"{SCHEMA_VERSION}); upgrade codesift or use another --store or --run-dir"
-                )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            if version < SCHEMA_VERSION:
-                self._migrate()
-            self._db.executescript(SCHEMA)
+        try:
+            with self._lock, self._errors():
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self.path}: written by a newer codesift (store schema {version}, this one reads up to "
+                        f"{SCHEMA_VERSION}); upgrade codesift or use another --store or --run-dir"
+                    )
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                if version < SCHEMA_VERSION:
+                    self._migrate()
+                self._db.executescript(SCHEMA)
+        except StoreError:
+            self._db.close()
+            raise
 
     def _migrate(self) -> None:
-        columns = [row[1] for row in self._db.execute("PRAGMA table_info(candidates)")]
-        script = _MIGRATE_0 if columns and "key" not in columns else ""
-        self._db.executescript(f"BEGIN; {script} {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        """Bring an older (or new, empty) store to SCHEMA_VERSION in one write transaction; the version is
+        read again inside it, so two processes opening the same old store migrate it once."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                columns = [row[1] for row in self._db.execute("PRAGMA table_info(candidates)")]
+                script = _MIGRATE_0 if columns and "key" not in columns else ""
+                for statement in f"{script};{SCHEMA};PRAGMA user_version = {SCHEMA_VERSION}".split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

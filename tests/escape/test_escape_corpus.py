@@ -559,13 +559,13 @@ def test_after_the_corpus_a_normal_program_still_runs(ex: Executor, servers: Ser
     assert survivors(ex) == [] and servers.hits == []
 
 
-def hide_root_then(argv: list[str]) -> list[str]:
+def hide_root_then(argv: list[str], keep: str) -> list[str]:
     """As root: a private mount namespace where /root (holding this interpreter) is an empty tmpfs
-    with only the interpreter bound back, then ``nobody``; the way an unprivileged user sees a box."""
+    with only the interpreter bound back (by way of the empty folder ``keep``), then ``nobody``; the
+    way an unprivileged user sees a box."""
     prefix = sys.base_prefix
     steps = []
     if prefix.startswith("/root/"):
-        keep = tempfile.mkdtemp(prefix="codesift-keep-")
         steps += [
             f"mount --bind {shlex.quote(prefix)} {keep}",
             "mount -t tmpfs -o size=1m,mode=0755 none /root",
@@ -580,9 +580,16 @@ def test_the_corpus_holds_for_an_unprivileged_user(ex: Executor) -> None:
     if UNPRIVILEGED:  # this is the nested run: the sandbox reached full isolation without root
         assert ex.isolation.startswith("full (userns+netns")
         return
-    pytest_argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__]
+    pytest_argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8"}
     env["PYTHONPATH"] = str(Path(codesift.__file__).parents[1])  # this checkout's sandbox, not an installed one
-    proc = subprocess.run(hide_root_then(pytest_argv), cwd="/", env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert f"{len(CASES) + 5} passed" in proc.stdout
+    profiles = str(Path(__file__).parents[1] / "test_execute_profiles.py")  # the tool and repo profiles too
+    outputs = []
+    for target in (__file__, profiles):
+        with tempfile.TemporaryDirectory(prefix="codesift-keep-") as keep:
+            argv = hide_root_then([*pytest_argv, target], keep)
+            proc = subprocess.run(argv, cwd="/", env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert " passed" in proc.stdout and "skipped" not in proc.stdout
+        outputs.append(proc.stdout)
+    assert f"{len(CASES) + 5} passed" in outputs[0]

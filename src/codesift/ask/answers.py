@@ -20,12 +20,13 @@ _ORDER = re.compile(
     r"in sequence|chronological(ly)?|first to last)\b",
     re.IGNORECASE,
 )
+_NAME = re.compile(r"@(\w+)\[")  # a format may describe a value with brackets inside: only the name matters
 _QUOTES = "\"'` "
 
 
 def answer_names(format_text: str) -> tuple[str, ...]:
     """The names a format asks for (`@mean_fare[mean_fare_value]` → `mean_fare`), in order, once each."""
-    return tuple(dict.fromkeys(name for name, _ in ANSWER.findall(format_text)))
+    return tuple(dict.fromkeys(_NAME.findall(format_text)))
 
 
 def parse_answers(output: str) -> dict[str, str]:

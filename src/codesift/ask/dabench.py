@@ -133,14 +133,14 @@ class Score(BaseModel):
 
 
 class QuestionResult(BaseModel):
-    """Everything a table row needs about one question (committed under docs/runs/)."""
+    """Everything a table row needs about one question (committed under docs/runs/: no DABench text or label,
+    which are CC BY-NC and stay outside the repository; the response is the model's)."""
 
     model_config = ConfigDict(frozen=True)
 
     id: str
     level: str
     response: str
-    labels: tuple[tuple[str, str], ...]
     scores: dict[str, Score]
     samples: int
     answered: int
@@ -163,7 +163,6 @@ def grade(task: DabenchTask, answer: AskAnswer, attempts: Sequence[Attempt]) -> 
         id=task.id,
         level=task.level,
         response=answer.response,
-        labels=task.labels,
         scores={
             "majority": Score.of(correctness(answer.response, task.labels)),
             "filter_random": Score.expected(answered or each) if each else best,

@@ -66,8 +66,8 @@ def bank_name(benchmark: str, settings: dict[str, Any]) -> str:
 
 def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Path) -> Path:
     """Write the run's samples (in task order, then policy, then seed) and written tests; returns the file."""
-    spec = store.meta("bench")
-    if not isinstance(spec, dict) or "config" not in spec:
+    spec = store.settings("bench")
+    if spec is None or "config" not in spec:
         raise BenchDataError(f"{store.path} is not a `codesift bench` run store (no settings recorded)")
     settings = spec["config"]
     policies = {p["name"]: Policy.model_validate(p) for p in settings["policies"]}
@@ -120,7 +120,7 @@ def bank_store(paths: Iterable[Path], tasks: Sequence[Task], store: Store | None
     for path in paths:
         header, samples, written = read_bank(path)
         settings = header.settings
-        store.set_meta("bench", {"benchmark": header.benchmark, "config": settings})
+        store.set_settings("bench", {"benchmark": header.benchmark, "config": settings})
         store.add_candidates(_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id)
         writer = Policy.model_validate(settings["policies"][0])
         seeds = [settings["seed"] + i for i in range(settings["test_writers"])]

@@ -284,11 +284,11 @@ def _grade_reference(task: Task, executor: Mapper, store: ExecutionCache) -> Ref
     if task.reference is None:
         return ReferenceResult(id=task.id, passed=False, why="no reference solution in the dataset")
     g = ProgramGroup(code=task.reference, candidates=())
-    ok, why, _ = grade_programs(task, [g.code], executor, store)[g.program]
+    grade = grade_programs(task, [g.code], executor, store)[g.program]
     visible = run_all([g], task.problem.examples, executor, store, task.problem.entry_point)[g.program]
     bad = tuple(
         f"{t.input} -> {t.output}" if t.kind == "call" else t.input
         for t in task.problem.examples
         if visible[t.key].status != "passed"
     )
-    return ReferenceResult(id=task.id, passed=ok, why=why, bad_examples=bad)
+    return ReferenceResult(id=task.id, passed=grade.passed, why=grade.why, bad_examples=bad)

@@ -118,7 +118,7 @@ def ask(
     max_tokens: Annotated[int, typer.Option(min=16)] = 512,
     retries: Annotated[int, typer.Option(min=0, help="Rounds of feeding a failing program's error back")] = 1,
     answer_format: Annotated[
-        str | None, typer.Option("--format", help="Answer format, e.g. '@mean_fare[value] rounded to 2 decimals'")
+        str | None, typer.Option("--format", help="Answer format, e.g. '@mean_fare\\[value] rounded to 2 decimals'")
     ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Folder for the figures")] = None,
     backend: Annotated[str, typer.Option(help="embedded or openai")] = "embedded",

@@ -12,16 +12,15 @@ from rich.console import Console
 from rich.table import Table
 
 from codesift.cli.common import (
+    GRAMMAR_HELP,
     SELECT_HELP,
     check_backend,
     check_models,
     err,
     open_backends,
     open_executor,
-    policies_from_flags,
     progress_events,
-    select_from_flags,
-    settings,
+    solve_config,
     user_errors,
 )
 
@@ -70,6 +69,7 @@ def bench(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
     lora: Annotated[Path | None, typer.Option(help="LoRA adapter (GGUF) for the embedded model")] = None,
+    grammar: Annotated[str, typer.Option(help=GRAMMAR_HELP)] = "structured",
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget per problem for repairing samples")] = 0,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
@@ -121,15 +121,10 @@ def bench(
                 results = grade_samples(name, tasks, grade, run_dir, ex, ex.isolation, events)
             else:
                 from codesift.bench.run import run_bench
-                from codesift.pipeline import SolveConfig
 
-                config = settings(
-                    SolveConfig, "bench",
-                    policies=policies_from_flags(
-                        policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
-                    ),
-                    samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
-                    select=select_from_flags(knobs or ()),
+                config = solve_config(
+                    "bench", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
+                    samples, seed, submissions, repair_tokens, knobs,
                 )  # fmt: skip
                 check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -21,7 +21,11 @@ from codesift.events import PROBLEMS, Event, ProblemDone, StageAdvanced, StageFi
 from codesift.records import Policy
 from codesift.select.types import SelectConfig
 
+if TYPE_CHECKING:
+    from codesift.pipeline import SolveConfig
+
 err = Console(stderr=True)
+GRAMMAR_HELP = "Constrained decoding: off, structured (model-written tests; default) or python (also the code)"
 SELECT_HELP = "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, ...)"
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,6 +39,7 @@ def fail(message: str) -> NoReturn:
 def user_errors() -> Iterator[None]:
     """The CLI boundary: a `CodesiftError` is one line and exit code 2; anything else is a bug and keeps its trace."""
     logging.basicConfig(level=logging.WARNING, handlers=[RichHandler(console=err, show_path=False)], force=True)
+    logging.getLogger("openai._base_client").setLevel(logging.INFO)  # its "Retrying request ... in 0.8 seconds"
     try:
         yield
     except CodesiftError as e:
@@ -148,6 +153,21 @@ def policies_from_flags(
         base_url=base_url, max_tokens=max_tokens, api=api, lora=str(lora.resolve()) if lora else None,
     )  # fmt: skip
     return (policy,)
+
+
+def solve_config(
+    command: str, policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
+    base_url: str | None, max_tokens: int, api: str, lora: Path | None, grammar: str, samples: int, seed: int,
+    submissions: int, repair_tokens: int, knobs: Sequence[str] | None,
+) -> SolveConfig:  # fmt: skip
+    """The `SolveConfig` that `solve` and `bench` build from the same flags."""
+    from codesift.pipeline import SolveConfig
+
+    policies = policies_from_flags(policies_file, model, temperature, prompt, backend, base_url, max_tokens, api, lora)
+    return settings(
+        SolveConfig, command, policies=policies, samples=samples, seed=seed, submissions=submissions,
+        repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()),
+    )  # fmt: skip
 
 
 @contextmanager

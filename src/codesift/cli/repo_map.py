@@ -27,7 +27,7 @@ def repo_map(
     store: Annotated[Path, typer.Option(help="SQLite store caching the index by file hash")] = DEFAULT_INDEX,
 ) -> None:
     """Print the repository map: with a target, exactly the context its prompt gets."""
-    from codesift.repo.context import MODES, map_blocks, pack
+    from codesift.repo.context import MODES, map_blocks, nested, pack
     from codesift.repo.index import RepoError, index_repo
     from codesift.repo.rank import Focus, ranked
     from codesift.repo.target import locate, parse_spec
@@ -49,7 +49,7 @@ def repo_map(
         if focus and not any(f.path == Path(focus).as_posix() for f in files):
             raise RepoError(f"--focus {focus}: not an indexed Python file of {repo} (tests are not indexed)")
         best = ranked(files, Focus(path=Path(focus).as_posix() if focus else None))
-        blocks, _ = map_blocks([d for d, _ in best], tokens)
+        blocks, _ = map_blocks([d for d, _ in best if not nested(d)], tokens)
         print("\n".join(blocks), end="")
 
 
@@ -62,7 +62,7 @@ def solve_in_repo_command(
     from codesift.records import digest
     from codesift.repo.sandbox import open_repo_executor
     from codesift.repo.solve import apply as write_back
-    from codesift.repo.solve import solve_in_repo
+    from codesift.repo.solve import solve_in_repo, with_regression
     from codesift.repo.target import find_target
     from codesift.repo.task import build_task
     from codesift.store import Store
@@ -80,6 +80,10 @@ def solve_in_repo_command(
             open_repo_executor(repo, sandbox) as ex,
             open_backends("local", None) as pool,
         ):
+            task, broken = with_regression(task, ex)
+            if broken:
+                unused = " ".join(broken)
+                err.print(f"[yellow]warning:[/yellow] {len(broken)} test(s) fail before any change, not used: {unused}")
             with progress_events(not as_json and sys.stderr.isatty()) as events:
                 result = solve_in_repo(task, config, executor=ex, store=run_store, backend_for=pool, events=events)
             isolation = getattr(ex, "isolation", "")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import check_backend, err, settings, user_errors
@@ -72,7 +73,7 @@ def serve(
     try:
         resumed = service.queued()
         err.print(
-            f"codesift serve on http://{host}:{port} (sandbox: {service.isolation}; store {store}; "
+            f"codesift serve on http://{host}:{port} (sandbox: {escape(service.isolation)}; store {store}; "
             f"{resumed} unfinished job(s) resumed){'; token required' if token else ''}",
             highlight=False,
         )

@@ -16,16 +16,15 @@ from rich.table import Table
 
 from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import (
+    GRAMMAR_HELP,
     SELECT_HELP,
     check_backend,
     check_models,
     err,
     open_backends,
     open_executor,
-    policies_from_flags,
     progress_events,
-    select_from_flags,
-    settings,
+    solve_config,
     user_errors,
 )
 from codesift.errors import UsageError
@@ -77,7 +76,8 @@ def print_answer(console: Console, answer: Answer, problem: Problem) -> None:
     table.add_row("samples / distinct / passing", f"{answer.samples} / {answer.distinct} / {answer.passing}")
     table.add_row("behaviour clusters", str(answer.clusters))
     table.add_row("chosen cluster", f"{best.cluster_size} samples, this program {best.samples}")
-    table.add_row("scores", ", ".join(f"{k}={v:.3g}" for k, v in best.scores.items()))
+    scores = best.scores.model_dump(exclude_none=True)
+    table.add_row("scores", ", ".join(f"{k}={v:.3g}" for k, v in scores.items()))
     table.add_row("tokens (prompt + completion)", f"{answer.prompt_tokens} + {answer.completion_tokens}")
     table.add_row("executions / seconds", f"{answer.executions} / {answer.seconds:.1f}")
     console.print(table)
@@ -114,6 +114,7 @@ def solve(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (backend openai)")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
     lora: Annotated[Path | None, typer.Option(help="LoRA adapter (GGUF) for the embedded model")] = None,
+    grammar: Annotated[str, typer.Option(help=GRAMMAR_HELP)] = "structured",
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget for repairing failing samples")] = 0,
     sandbox: Annotated[str, typer.Option(help="auto, strict (refuse below full isolation) or limits")] = "auto",
     executor: Annotated[str, typer.Option(help="local or ray")] = "local",
@@ -129,7 +130,6 @@ def solve(
     apply: Annotated[bool, typer.Option(help="Repository mode: write the chosen body into the file")] = False,
 ) -> None:
     """Solve one problem and print the chosen program with its evidence."""
-    from codesift.pipeline import SolveConfig
     from codesift.pipeline import solve as run_solve
     from codesift.problems import load_problem
     from codesift.store import Store
@@ -138,13 +138,9 @@ def solve(
         check_backend(backend)
         if (repo is None) != (target is None) or (repo is None) == (path is None):
             raise UsageError("pass a problem file, or --repo DIR with --target FILE::NAME (repository mode)")
-        config = settings(
-            SolveConfig, "solve",
-            policies=policies_from_flags(
-                policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
-            ),
-            samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
-            select=select_from_flags(knobs or ()),
+        config = solve_config(
+            "solve", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
+            samples, seed, submissions, repair_tokens, knobs,
         )  # fmt: skip
         if repo is not None and target is not None:
             from codesift.cli.repo_map import solve_in_repo_command

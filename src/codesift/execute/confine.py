@@ -374,7 +374,13 @@ class Sandbox:
 
     def overlay(self, files: list[tuple[str, bytes]]) -> list[str]:
         """Zygote, per run: each file's new content bound read-only over it in this zygote's mount
-        namespace (the host and other workers keep the original); `drop_overlay` undoes it."""
+        namespace (the host and other workers keep the original); `drop_overlay` undoes it. In
+        bubblewrap mode bwrap binds them inside its own namespace (`exec_bubblewrap`); without a
+        mount namespace of our own (limits only) a bind would show on the host: refused."""
+        if self.bwrap is not None:
+            return []
+        if "mountns" not in self.layers:
+            raise OSError(0, "file overlays need a mount namespace of the sandbox's own")
         done: list[str] = []
         try:
             for i, (path, content) in enumerate(files):
@@ -556,7 +562,7 @@ def cgroup_v2() -> str:
         return f"not delegated ({'+'.join(lacking)} controller not in {group}: cgroup v1 or not enabled)"
     if not os.access(group, os.W_OK):
         return f"not delegated ({group} is not writable)"
-    return f"delegated at {group}, not used yet"
+    return f"delegated at {group}, but codesift does not use it yet: rlimits per process"
 
 
 def set_name(name: bytes) -> None:

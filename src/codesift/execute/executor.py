@@ -51,8 +51,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
-from codesift.errors import CodesiftError
-from codesift.execute.profiles import SOLVE, Profile
+from codesift.execute.profiles import SOLVE, Profile, SandboxError
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Execution, Status, Test, digest
 
@@ -60,10 +59,6 @@ log = logging.getLogger(__name__)
 ZYGOTE = Path(__file__).with_name("zygote.py")
 READY, SETUP_FAILED = b"+", 70  # as in harness.py / zygote.py, which cannot import codesift
 SANDBOX_MODES = ("auto", "strict", "bubblewrap", "limits")
-
-
-class SandboxError(CodesiftError, RuntimeError):
-    """The sandbox cannot run (or cannot reach the isolation asked for); the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -112,10 +107,15 @@ class _Zygote:
     """One fork server process and its control pipes; used by one thread at a time."""
 
     def __init__(self, config: dict[str, Any]) -> None:
+        """Start the zygote; `greet` waits until it is ready (so several can start together)."""
         self.config = config
-        self._start()
+        self._launch()
 
     def _start(self) -> None:
+        self._launch()
+        self.greet()
+
+    def _launch(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", str(ZYGOTE)],
             stdin=subprocess.PIPE,
@@ -125,7 +125,11 @@ class _Zygote:
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._in, self._out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
-        hello = self._send(self.config) and self._recv(60.0)
+        self._sent = self._send(self.config)
+
+    def greet(self) -> None:
+        """Wait for the zygote's report of what it set up (a profile's imports take seconds)."""
+        hello = self._sent and self._recv(60.0)
         if not hello:
             self.close()
             raise SandboxError("the sandbox's zygote failed to start; run `codesift doctor` to see why")
@@ -210,9 +214,10 @@ class Executor:
         self._zygotes: list[_Zygote] = []
         self._idle: queue.Queue[_Zygote] = queue.Queue()
         try:
-            for _ in range(max(1, workers)):
-                z = _Zygote(self._config)
-                self._zygotes.append(z)
+            for _ in range(max(1, workers)):  # all start together: a profile's imports run in parallel
+                self._zygotes.append(_Zygote(self._config))
+            for z in self._zygotes:
+                z.greet()
                 self._idle.put(z)
         except BaseException:
             self.close()
@@ -453,14 +458,7 @@ class Executor:
         elif spawn.forged:
             status, error = "error", "ForgedResult"
         elif os.WIFSIGNALED(st):
-            sig = os.WTERMSIG(st)
-            error = signal.Signals(sig).name
-            if sig == signal.SIGXCPU or (sig == signal.SIGKILL and spawn.cpu_limit):
-                status, error = "timeout", None  # the CPU-time form of the time limit
-            elif spawn.oom:
-                status, error = "memory", "OOMKilled"
-            else:
-                status = "error" if sig in CRASHES else "killed"
+            status, error = signal_verdict(os.WTERMSIG(st), spawn.cpu_limit, spawn.oom)
         elif test.kind == "stdio" and os.WEXITSTATUS(st) == 0:  # os._exit(0) after printing: judged on output
             ok = test.output is None or stdout_matches(output, test.output)
             status = "passed" if ok else "failed"
@@ -475,6 +473,17 @@ class Executor:
 _STATUSES = {"passed", "failed", "error", "timeout", "memory", "syntax", "output-limit", "killed"}
 # Signals a program dies of by its own fault (error, named); any other signal killed it (killed).
 CRASHES = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGSYS, signal.SIGTRAP}
+
+
+def signal_verdict(sig: int, cpu_limit: bool, oom: bool) -> tuple[Status, str | None]:
+    """What a child killed by ``sig`` gets: ``timeout`` for the CPU-time limit (SIGXCPU, or SIGKILL
+    once its CPU time reached the limit), ``memory`` for SIGKILL while the OOM killer struck,
+    ``error`` for a crash, else ``killed``; the error names the signal."""
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_limit):
+        return "timeout", None  # the CPU-time form of the time limit
+    if sig == signal.SIGKILL and oom:
+        return "memory", "OOMKilled"
+    return ("error" if sig in CRASHES else "killed"), signal.Signals(sig).name
 
 
 def _call_matches(got: str, want: str) -> bool:

@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from codesift.errors import CodesiftError
+
 TOOL_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot")
 # Run once in the zygote after the imports: pandas and matplotlib defer much of their set-up (parsers,
 # groupby machinery, fonts, the PNG writer) to first use, which every run would otherwise repeat.
@@ -48,6 +50,10 @@ TOOL_ENV = (
     ("OMP_NUM_THREADS", "1"),
     ("MKL_NUM_THREADS", "1"),
 )
+
+
+class SandboxError(CodesiftError, RuntimeError):
+    """The sandbox cannot run (or cannot reach the isolation asked for); the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,15 @@ class Profile:
 SOLVE = Profile()
 
 
-def _absolute(paths: Iterable[str | os.PathLike[str]]) -> tuple[str, ...]:
-    return tuple(str(Path(p).resolve()) for p in paths)
+def _existing(paths: Iterable[str | os.PathLike[str]], what: str) -> tuple[str, ...]:
+    """Absolute paths, each of which must exist: a missing one would just be unreadable in the run."""
+    found = []
+    for p in paths:
+        path = Path(p).resolve()
+        if not path.exists():
+            raise SandboxError(f"{what} {str(p)!r} does not exist; give the sandbox an existing path")
+        found.append(str(path))
+    return tuple(found)
 
 
 def tool_profile(
@@ -110,9 +123,9 @@ def tool_profile(
     return Profile(
         name="tool",
         preimport=TOOL_MODULES,
-        readable=_absolute(data_files),
+        readable=_existing(data_files, "data file"),
         output_dir=str(out),
-        cwd=None if cwd is None else str(Path(cwd).resolve()),
+        cwd=None if cwd is None else _existing([cwd], "working directory")[0],
         memory=memory,
         env=TOOL_ENV,
         warmup=TOOL_WARMUP,
@@ -128,8 +141,8 @@ def repo_profile(
     """The repository read-only, importable (first on ``sys.path``, then ``import_paths``: its
     ``src/``, say, or its dependencies' folders, read-only too) and the working directory; jobs
     overlay its files per run (`codesift.execute.Job.overlay`)."""
-    root = str(Path(repo_root).resolve())
-    extra = _absolute(import_paths)
+    [root] = _existing([repo_root], "repository")
+    extra = _existing(import_paths, "import path")
     return Profile(
         name="repo",
         readable=(root, *extra),

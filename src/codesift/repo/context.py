@@ -15,6 +15,7 @@ reports the true prompt tokens of every sample.
 from __future__ import annotations
 
 import ast
+import builtins
 import math
 from collections.abc import Sequence
 from typing import Literal
@@ -28,6 +29,7 @@ Mode = Literal["in-file", "repo-map"]
 MODES: tuple[Mode, ...] = ("in-file", "repo-map")
 CHARS_PER_TOKEN = 3.5
 USAGE_SITES = 2
+BUILTINS = frozenset(dir(builtins))
 
 
 class Context(Record):
@@ -113,13 +115,13 @@ def pack(files: Sequence[FileIndex], target: Target, sources: dict[str, str], bu
     file_text, lo, hi = window(target, rest - map_budget)
     near = set(_in_window(files, target, lo, hi)) | set(site_ids)
     focus = Focus(path=target.path, qualname=target.qualname, text=target.stub)
-    callable_ = [d for d, _ in ranked(files, focus) if d.id not in near and not _nested(d)]
+    callable_ = [d for d, _ in ranked(files, focus) if d.id not in near and not nested(d)]
     blocks, shown = map_blocks(callable_, map_budget)
     text = "\n".join([*blocks, *sites, file_text])
     return Context(mode=mode, text=text, tokens=tokens(text), shown=(*shown, *sorted(near)))
 
 
-def _nested(d: Definition) -> bool:
+def nested(d: Definition) -> bool:
     """A function inside a function: nothing outside it can call it, so the map leaves it out."""
     return d.kind == "function" and "." in d.qualname
 
@@ -152,14 +154,21 @@ def _file_block(path: str, defs: list[Definition]) -> str:
 
 
 def called_names(function_source: str) -> set[str]:
-    """Names a function's body calls (``f(...)``, ``obj.f(...)``)."""
+    """Names of the repository functions a body calls: ``f(...)`` for a name that is not a builtin, and
+    ``self.f(...)`` / ``cls.f(...)``; ``obj.f(...)`` on anything else is left out (``items.append`` is not a
+    call into the package, even when the package defines an ``append`` somewhere)."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(function_source)):
         if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Name):
-                names.add(node.func.id)
-            elif isinstance(node.func, ast.Attribute):
-                names.add(node.func.attr)
+            func = node.func
+            if isinstance(func, ast.Name) and func.id not in BUILTINS:
+                names.add(func.id)
+            elif (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in ("self", "cls")
+            ):
+                names.add(func.attr)
     return names
 
 

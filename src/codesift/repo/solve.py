@@ -14,10 +14,10 @@ from codesift.events import EventSink
 from codesift.execute.cached import Mapper
 from codesift.execute.executor import Job
 from codesift.pipeline import SolveConfig, solve
-from codesift.records import Answer, Execution, Policy, Record
-from codesift.repo.index import RepoError
+from codesift.records import Answer, Execution, Policy, Record, digest
+from codesift.repo.index import RepoError, index_repo
 from codesift.repo.target import Target, splice, unified_diff
-from codesift.repo.task import RepoTask
+from codesift.repo.task import RepoTask, pytest_check, regression_ids, test_functions
 from codesift.select import SelectConfig
 from codesift.store import Store
 
@@ -42,7 +42,27 @@ class SplicingMapper:
             waiting.setdefault(module, []).append(job)
             spliced.append(dataclasses.replace(job, code="", entry_point=None, overlay=((self.target.path, module),)))
         for ran, executions in self.inner.map(spliced):
-            yield waiting[ran.overlay[0][1]].pop(), executions
+            job = waiting[ran.overlay[0][1]].pop()
+            # verdicts belong to the candidate (what the caches key on), not to the empty driver program
+            yield job, [e.model_copy(update={"program": digest(job.code)}) for e in executions]
+
+
+def with_regression(task: RepoTask, executor: Mapper) -> tuple[RepoTask, list[str]]:
+    """Add the repo's regression tests (`task.regression_ids`) that pass on the unchanged repository as one more
+    check; those failing before any change are returned (reported and excluded, as Agentless does)."""
+    root = Path(task.root)
+    files = index_repo(root)
+    ids = regression_ids(task.target, files, test_functions(root))
+    if not ids:
+        return task, []
+    [(_, executions)] = list(executor.map([Job(code="", tests=tuple(pytest_check([i]) for i in ids))]))
+    passing = [i for i, e in zip(ids, executions, strict=True) if e.status == "passed"]
+    broken = [i for i in ids if i not in passing]
+    if not passing:
+        return task, broken
+    check = pytest_check(passing, label="regression tests")
+    problem = task.problem.model_copy(update={"examples": (*task.problem.examples, check)})
+    return task.model_copy(update={"problem": problem}), broken
 
 
 class RepoAnswer(Record):

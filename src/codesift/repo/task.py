@@ -8,7 +8,7 @@ Every check is an ``assert`` test: Python source run in the repository with the 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from codesift.records import Problem, Record, Test
@@ -17,6 +17,7 @@ from codesift.repo.index import FileIndex, IndexCache, index_repo, is_test_file
 from codesift.repo.target import Target
 
 DOCTEST_FLAGS = "doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE"
+MAX_REGRESSION = 50  # regression tests run for every candidate: a cap keeps that affordable
 
 
 class RepoTask(Record):
@@ -53,11 +54,11 @@ def doctest_check(target: Target) -> Test | None:
     return Test(kind="assert", input=source)
 
 
-def pytest_check(node_ids: Iterable[str]) -> Test:
+def pytest_check(node_ids: Iterable[str], label: str = "repo tests") -> Test:
     """The repo's own tests (pytest node ids), run in-process; passes when every one passes."""
     ids = sorted(node_ids)
     source = (
-        f"# repo tests {' '.join(ids)}\n"
+        f"# {label} {' '.join(ids)}\n"
         "import pytest\n"
         f"_code = pytest.main(['-q', '-p', 'no:cacheprovider', '-o', 'addopts=', *{ids!r}])\n"
         "assert _code == 0, f'pytest exit code {_code}'\n"
@@ -92,6 +93,14 @@ def tests_using(root: Path, name: str, tests: dict[str, frozenset[str]] | None =
     the caller asks for many names)."""
     tests = tests if tests is not None else test_functions(root)
     return [node_id for node_id, names in tests.items() if name in names]
+
+
+def regression_ids(target: Target, files: Sequence[FileIndex], tests: dict[str, frozenset[str]]) -> list[str]:
+    """Tests that use other functions of the target's module but not the target (Agentless's regression tests):
+    a candidate must not break them. At most `MAX_REGRESSION`."""
+    own = {d.name for f in files if f.path == target.path for d in f.definitions if d.kind != "module"}
+    own -= {target.name}
+    return [i for i, names in tests.items() if target.name not in names and names & own][:MAX_REGRESSION]
 
 
 def context_note(task_target: Target, context: Context) -> str:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from codesift.backends import Backend
+from codesift.grammars import asserts_grammar, stdio_tests_grammar
 from codesift.grammars.structured import parse_assert
 from codesift.records import Policy, Problem, Prompt, Test, WrittenTests, call_key, digest
 
@@ -60,11 +61,26 @@ def written_key(problem: Problem, policy: Policy, seeds: Sequence[int], count: i
     return digest(f"{call_key(tests_prompt(problem, count), policy)}:{list(seeds)}")
 
 
+def tests_grammar(problem: Problem) -> str:
+    """The grammar of `tests_prompt`'s completion: every line is a test `parse_asserts` / `parse_stdio` keeps."""
+    if problem.style == "stdio":
+        return stdio_tests_grammar()
+    return asserts_grammar(problem.entry_point or "solution")
+
+
 def write_tests(
-    problem: Problem, backend: Backend, policy: Policy, *, seeds: Sequence[int] = (0, 1), count: int = 8
+    problem: Problem,
+    backend: Backend,
+    policy: Policy,
+    *,
+    seeds: Sequence[int] = (0, 1),
+    count: int = 8,
+    grammar: bool = True,
 ) -> WrittenTests:
-    """Ask the model for tests; duplicates and tests equal to a visible example are dropped."""
+    """Ask the model for tests (constrained by `tests_grammar` unless ``grammar`` is off); duplicates and
+    tests equal to a visible example are dropped."""
     prompt = tests_prompt(problem, count)
+    policy = policy.model_copy(update={"grammar": tests_grammar(problem) if grammar else None})
     completions = backend.complete(prompt, seeds, policy)
     visible = {(t.input, t.output) for t in problem.examples}
     found: dict[str, Test] = {}
