@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# llama-cpp-python compiles llama.cpp (about 11 minutes on 2 cores); pip caches the wheel afterwards.
+# llama-cpp-python compiles llama.cpp (6 to 11 minutes on 2 cores), once per venv.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 # A portable x86-64-v3 build (AVX2, FMA, F16C) instead of -march=native: a native build on a Xeon with AMX
 # compiles llama.cpp's AMX kernels, which segfault in the first decode on VMs that do not grant AMX state.
@@ -19,7 +19,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
 
-$(VENV)/.installed: pyproject.toml scripts/setup-system.sh | $(BIN)/python
+# Built once per venv without pip's wheel cache: a cached wheel of the same version may be a native build
+# from another machine (pip's cache key ignores CMAKE_ARGS), which is how the AMX crash would come back.
+LLAMA := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -1)
+$(VENV)/.llama: | $(BIN)/python
+	$(BIN)/pip install --no-cache-dir '$(LLAMA)'
+	touch $@
+
+$(VENV)/.installed: pyproject.toml scripts/setup-system.sh $(VENV)/.llama | $(BIN)/python
 	scripts/setup-system.sh
 	$(BIN)/pip install -e '.[dev,ray,server,fast-model]'
 	touch $@

@@ -1,6 +1,6 @@
 """Sandbox overhead: codesift's executor against the usual ways of running untrusted Python, side by side.
 
-Usage: python bench/sandbox_overhead.py [--rounds 40] [--batch 8]
+Usage: python bench/sandbox_overhead.py [--rounds 40] [--batch 8] [--tool-rounds 10]
 
 Two workloads: a trivial program (``print(1)``) and a HumanEval-sized one (HumanEval/0's solution
 with its 7 tests). Every method runs both workloads in every round, in a fresh random order each
@@ -20,7 +20,12 @@ with their children, summed over all rounds): on a shared, loaded machine wall t
 waiting for a core, CPU time is what a method costs. (bubblewrap's sandboxed process is reaped
 inside its PID namespace, outside this process's accounting: n/a.)
 
-Last line: ``ratio_vs_spawn=<python -c spawn ms / codesift 1-worker ms, trivial program>``.
+A second table measures the tool profile's point: a small pandas/numpy/matplotlib program run in
+the default (solve) profile, which imports the three in every run, against the tool profile, whose
+zygote imported them once and only forks (and against a ``python -c`` spawn), interleaved the same way.
+
+Last lines: ``ratio_vs_spawn=<python -c spawn ms / codesift 1-worker ms, trivial program>`` and
+``ratio_tool_vs_solve=<solve-profile ms / tool-profile ms, pandas program>``.
 """
 
 from __future__ import annotations
@@ -35,15 +40,17 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from codesift.execute import Executor, Job, make_executor
+from codesift.execute import Executor, Job, make_executor, tool_profile
 from codesift.records import Test
 
 TRIVIAL = "print(1)\n"
@@ -81,6 +88,8 @@ PROGRAM = f"{SOLUTION}\n{CHECK}\ncheck(has_close_elements)\n"  # what the spawn 
 TESTS = tuple(Test(kind="call", input=a, output=w) for a, w in CASES)
 TRIVIAL_TEST = (Test(kind="stdio", input="", output="1"),)
 WORKLOADS = ("trivial", "HumanEval/0 + 7 tests")
+PANDAS = "import matplotlib.pyplot as plt, numpy as np, pandas as pd\n"
+PANDAS += "print(int(pd.DataFrame({'a': np.arange(10)}).a.sum()))\n"
 
 
 def spawn(argv: list[str]) -> Callable[[str], None]:
@@ -135,6 +144,56 @@ def codesift_batch(ex: Executor, batch: int) -> Callable[[str], None]:
     return run
 
 
+def pandas_run(ex: Executor) -> Callable[[], None]:
+    def run() -> None:
+        [e] = ex.run(PANDAS, [Test(kind="stdio", input="", output="45")])
+        if e.status != "passed":
+            raise RuntimeError(e)
+
+    return run
+
+
+def tool_table(rounds: int, console: Console) -> None:
+    """The pandas program: solve profile (imports per run) vs tool profile (warm zygote) vs spawn."""
+    with tempfile.TemporaryDirectory(prefix="codesift-bench-") as tmp:
+        data = Path(tmp, "data.csv")
+        data.write_text("a\n1\n")
+        started = time.perf_counter()
+        tool = make_executor(workers=1, profile=tool_profile([data], Path(tmp, "out")))
+        start_ms = (time.perf_counter() - started) * 1000
+        solve = make_executor(workers=1)
+        spawned = spawn([sys.executable, "-c"])
+        methods = {
+            "solve profile (imports in every run)": pandas_run(solve),
+            "tool profile (imported once in the zygote)": pandas_run(tool),
+            "subprocess python -c": lambda: spawned(PANDAS),
+        }
+        times: dict[str, list[float]] = {name: [] for name in methods}
+        names = list(methods)
+        try:
+            for r in range(rounds + 1):  # one warm-up round
+                random.Random(r).shuffle(names)
+                for name in names:
+                    t = time.perf_counter()
+                    methods[name]()
+                    if r:
+                        times[name].append((time.perf_counter() - t) * 1000)
+        finally:
+            tool.close()
+            solve.close()
+    med = {name: statistics.median(v) for name, v in times.items()}
+    table = Table(title=f"pandas+numpy+matplotlib program, ms per run, median of {rounds} interleaved rounds")
+    table.add_column("method")
+    table.add_column("ms", justify="right")
+    table.add_column("x tool profile", justify="right")
+    for name in methods:
+        table.add_row(name, f"{med[name]:.1f}", f"{med[name] / med['tool profile (imported once in the zygote)']:.2f}")
+    table.add_row("tool profile: starting its zygote (once)", f"{start_ms:.0f}", "")
+    console.print(table)
+    tool_ms = med["tool profile (imported once in the zygote)"]
+    print(f"ratio_tool_vs_solve={med['solve profile (imports in every run)'] / tool_ms:.2f}")
+
+
 def cpu_seconds(executors: list[Executor]) -> float:
     """CPU used so far by this process, its reaped children, and the zygotes with their reaped children."""
     total = 0.0
@@ -154,6 +213,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--batch", type=int, default=8, help="jobs per 2-worker measurement")
+    parser.add_argument("--tool-rounds", type=int, default=10, help="rounds of the tool-profile table (0: skip)")
     args = parser.parse_args()
     console = Console(width=150)
 
@@ -210,6 +270,8 @@ def main() -> None:
         table.add_row(name, *cells)
     console.print(table)
     print(f"ratio_vs_spawn={med['subprocess python -c', 'trivial'] / base['trivial']:.2f}")
+    if args.tool_rounds:
+        tool_table(args.tool_rounds, console)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def _pool(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) 
 
 def _correct(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> dict[str, bool]:
     verdicts = grade_programs(task, [g.code for g in groups], ex, store)
-    return {g.program: verdicts[g.program][0] for g in groups}
+    return {g.program: verdicts[g.program].passed for g in groups}
 
 
 def _re_extracted(task: Task, cands: Sequence[Candidate], variant: str) -> list[Candidate]:
@@ -79,12 +79,9 @@ def _re_extracted(task: Task, cands: Sequence[Candidate], variant: str) -> list[
 
 
 def _written(task: Task, store: Store) -> tuple[Test, ...]:
-    """Model-written tests stored by scripts/sample_store.py, or by `codesift bench` (seed 0, one writer)."""
-    for key in (f"written-tests/{task.id}", f"written-tests:{task.id}:0:1"):
-        cached = store.meta(key)
-        if isinstance(cached, dict):
-            return tuple(Test(**t) for t in cached["tests"])
-    return ()
+    """Model-written tests stored by scripts/sample_store.py or by `codesift bench`, whatever their settings."""
+    written = store.any_written_tests(task.id)
+    return written.tests if written else ()
 
 
 def evaluate(
@@ -196,9 +193,7 @@ def adaptive(cands: Sequence[Candidate], clusters: Sequence[Cluster], correct: d
 
 def _evaluate_stored(task: Task, store: Store, ex: Mapper, n: int, variant: str, power: float) -> dict[str, float]:
     cands = _re_extracted(task, [c for c in store.candidates(task.id) if c.origin == "sample"][:n], variant)
-    repaired = None
-    if store.meta(f"repaired/{task.id}") is not None:
-        repaired = [c for c in store.candidates(task.id) if c.origin == "repair"]
+    repaired = store.repairs(task.id)
     return evaluate(task, cands, ex, store, _written(task, store), repaired, power)
 
 
@@ -217,7 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--exclude", default=None, help="skip the problems of this benchmark (held-out sets)")
     ap.add_argument("--json", default=None, help="also write per-problem rows to this JSONL file")
+    ap.add_argument("--rows", default=None, type=Path, help="print the table of rows saved by --json, run nothing")
     args = ap.parse_args(argv)
+    if args.rows:
+        print_table(args.benchmark, [_numbers(json.loads(line)) for line in args.rows.read_text().splitlines()])
+        return 0
 
     excluded = {t.id for t in load_tasks(args.exclude, args.data)} if args.exclude else set()
     tasks = {t.id: t for t in load_tasks(args.benchmark, args.data) if t.id not in excluded}
@@ -244,6 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
     print_table(args.benchmark, rows)
     return 0
+
+
+def _numbers(row: dict[str, object]) -> dict[str, float]:
+    return {k: float(v) for k, v in row.items() if isinstance(v, int | float)}
 
 
 def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
@@ -277,11 +280,12 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
         f"\nmedian per problem: passing samples {median('passing samples'):.0f}/{n:.0f}, "
         f"clusters {median('clusters'):.0f}, tokens (prompt + completion, all samples) {median('sample tokens'):.0f}"
     )
-    spent, full = sum(r["adaptive tokens"] for r in rows), sum(r["all-n tokens"] for r in rows)
-    print(
-        f"adaptive sampling: {fmean(r['adaptive samples'] for r in rows):.1f} samples per problem on average, "
-        f"{spent:.0f} of {full:.0f} completion tokens ({100 * (1 - spent / max(full, 1)):.0f}% saved)"
-    )
+    if all("adaptive tokens" in r for r in rows):
+        spent, full = sum(r["adaptive tokens"] for r in rows), sum(r["all-n tokens"] for r in rows)
+        print(
+            f"adaptive sampling: {fmean(r['adaptive samples'] for r in rows):.1f} samples per problem on average, "
+            f"{spent:.0f} of {full:.0f} completion tokens ({100 * (1 - spent / max(full, 1)):.0f}% saved)"
+        )
     repaired = [r for r in rows if "repair tokens" in r]
     if repaired:
         rep = sum(r["repair tokens"] for r in repaired)

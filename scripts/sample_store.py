@@ -1,8 +1,9 @@
 """Model work for the selection ablation, into a Store (resumable; bench/selection_ablation.py reads it).
 
 Per problem: n samples with the normal prompt (`codesift.sample`), then model-written tests
-(store meta ``written-tests/<id>``); with ``--repair``, one repair pass over the samples of the first
-half that fail a visible example, budget = tokens of the second half (candidates ``origin="repair"``).
+(`Store.written_tests`, keyed by the writer's settings); with ``--repair``, one repair pass over the
+samples of the first half that fail a visible example, budget = tokens of the second half (candidates
+``origin="repair"``, each attempt cached in the store).
 
     nohup python scripts/sample_store.py --benchmark mbpp-sanitized --limit 30 --n 20 --store runs/mbpp.db &
 
@@ -28,24 +29,24 @@ from codesift.records import Candidate, Policy, Test
 from codesift.repair import repair
 from codesift.sample import sample
 from codesift.select import write_tests
+from codesift.select.written import written_key
 from codesift.store import Store
 
 
 def written_tests(task: Task, store: Store, backend: EmbeddedBackend, policy: Policy) -> tuple[Test, ...]:
-    key = f"written-tests/{task.id}"
-    cached = store.meta(key)
-    if cached is None:
-        w = write_tests(task.problem, backend, policy)
-        cached = {"tests": [t.model_dump() for t in w.tests], "tokens": w.prompt_tokens + w.completion_tokens}
-        store.set_meta(key, cached)
-    assert isinstance(cached, dict)
-    return tuple(Test(**t) for t in cached["tests"])
+    seeds = (0, 1)
+    key = written_key(task.problem, policy, seeds)
+    written = store.written_tests(task.id, key)
+    if written is None:
+        written = write_tests(task.problem, backend, policy, seeds=seeds)
+        store.add_written_tests(task.id, key, written)
+    return written.tests
 
 
 def repaired(task: Task, cands: list[Candidate], store: Store, backend: EmbeddedBackend, policy: Policy) -> None:
     from codesift.execute import make_executor
 
-    if store.meta(f"repaired/{task.id}") is not None:
+    if store.repairs(task.id) is not None:
         return
     half, rest = cands[: len(cands) // 2], cands[len(cands) // 2 :]
     problem = task.problem
@@ -53,9 +54,8 @@ def repaired(task: Task, cands: list[Candidate], store: Store, backend: Embedded
     with make_executor(workers=1) as ex:
         groups = group(half)
         _, failures = filter_groups(problem, groups, run_all(groups, problem.examples, ex, store, problem.entry_point))
-        fixed = repair(problem, failures, backend, policy, budget_tokens=budget, seed=10_000, executor=ex, cache=store)
-    store.add_candidates(fixed)
-    store.set_meta(f"repaired/{task.id}", len(fixed))
+        repair(problem, failures, backend, policy, budget_tokens=budget, seed=10_000, executor=ex, store=store)
+    store.mark_repaired(task.id)
 
 
 def main() -> None:
@@ -84,8 +84,8 @@ def main() -> None:
     tasks = select(load_tasks(args.benchmark), args.problems, limit=args.limit)
     started = time.perf_counter()
     with Store(args.store) as store:
-        if store.meta("policy") is None and store.meta("bench") is None:
-            store.set_meta("policy", policy.model_dump())
+        for change in store.check_settings("sample-store", policy.model_dump(mode="json"), keep=False):
+            print(f"policy changed since the last run on this store: {change}", file=sys.stderr)
         for i, task in enumerate(tasks, 1):
             stored = [c for c in store.candidates(task.id) if c.origin == "sample"]
             cands = (

@@ -121,6 +121,22 @@ class SlowServer(_Server):
         _send(handler, 503, {"error": {"message": "too slow"}})
 
 
+class RefusingServer(_Server):
+    """Lists the model, then refuses every completion request with `status` (and `headers`), noting when."""
+
+    def __init__(self, status: int, headers: dict[str, str] | None = None, model: str = FAST_MODEL) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.status, self.headers, self.model = status, headers or {}, model
+        self.times: list[float] = []
+
+    def behave(self, handler: _Handler) -> None:
+        if handler.path.endswith("/models"):
+            _send(handler, 200, {"object": "list", "data": [{"id": self.model, "object": "model"}]})
+            return
+        self.times.append(time.monotonic())
+        _send(handler, self.status, {"error": {"message": "not now"}}, self.headers)
+
+
 class FlakyProxy(_Server):
     """Forwards to a real server, but answers the first `failures` completion requests with `status`."""
 
@@ -150,9 +166,11 @@ class FlakyProxy(_Server):
             _send(handler, answer.status, json.loads(answer.read()))
 
 
-def _send(handler: _Handler, status: int, payload: object) -> None:
+def _send(handler: _Handler, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
     data = json.dumps(payload).encode()
     handler.send_response(status)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
     handler.send_header("Content-Type", "application/json")
     handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()

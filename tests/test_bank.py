@@ -8,8 +8,8 @@ from codesift.bench.tasks import Task
 from codesift.execute import make_executor
 from codesift.pipeline import SolveConfig
 from codesift.problems import load_problem
-from codesift.records import Policy, Test
-from codesift.select.written import WrittenTests
+from codesift.records import Policy, Test, WrittenTests
+from codesift.select.written import written_key
 from codesift.store import Store
 
 
@@ -24,13 +24,13 @@ def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
         run_bench("mine.jsonl", tasks, run_dir, config, executor=ex, backend_for=lambda p: replay)
     written = WrittenTests(tests=(Test(kind="call", input="9", output="9"),), completion_tokens=7)
     with Store(run_dir / "store.sqlite") as store:
-        store.add_written_tests(tasks[0].id, config.seed, config.test_writers, written)
+        store.add_written_tests(tasks[0].id, "any-key", written)
         first = export_bank(store, "mine.jsonl", tasks, tmp_path / "bank")
         data = first.read_bytes()
         again = export_bank(store, "mine.jsonl", tasks, tmp_path / "bank")
         original = {(c.problem_id, c.seed): c for c in store.candidates()}
     assert again == first and again.read_bytes() == data  # same run, same bytes
-    assert first.name.startswith("mine-") and "-n8-t0.8-" in first.name
+    assert first.name.startswith(f"mine-{replay.model}-n8-t0.8-")
 
     header, samples, tests = read_bank(first)
     assert header.settings["samples"] == 8 and len(samples) == 16
@@ -41,5 +41,13 @@ def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
     restored = {(c.problem_id, c.seed): c for c in replayed.candidates()}
     assert restored.keys() == original.keys()
     assert all(restored[k].code == original[k].code for k in original)  # re-extracted identically
-    assert replayed.written_tests(tasks[0].id, config.seed, config.test_writers) == written
-    assert replayed.written_tests(tasks[1].id, config.seed, config.test_writers) is None
+    seeds = list(range(config.test_writers))  # where solve looks for them when it replays the bank
+    assert replayed.written_tests(tasks[0].id, written_key(tasks[0].problem, policy, seeds)) == written
+    assert replayed.any_written_tests(tasks[1].id) is None
+    # the bank's samples are keyed as sampling keys them: a run on a banked run dir samples nothing
+    (tmp_path / "banked").mkdir()
+    bank_store([first], tasks, Store(tmp_path / "banked" / "store.sqlite")).close()
+    calls = replay.calls
+    with make_executor(workers=2) as ex:
+        rerun = run_bench("mine.jsonl", tasks, tmp_path / "banked", config, executor=ex, backend_for=lambda p: replay)
+    assert replay.calls == calls and rerun.summary.samples == 16

@@ -25,7 +25,9 @@ def test_only_the_bench_reaches_tasks() -> None:
     offenders = []
     for path in PACKAGE.rglob("*.py"):
         rel = path.relative_to(PACKAGE)
-        if rel.parts[0] == "bench" or rel.parts[0] == "cli":
+        # learn/ turns graded runs into training data: hidden-test verdicts of *training* tasks are its labels;
+        # the service's web page shows bench reports; ask/dabench.py is ask's grader
+        if rel.parts[0] in ("bench", "cli", "learn") or str(rel) in ("serve/web.py", "ask/dabench.py"):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             names = []

@@ -1,8 +1,12 @@
 """The command line as a user meets it: clear one-line errors, JSON on stdout, real model end to end."""
 
 import json
+import os
+import resource
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,10 +14,41 @@ import pytest
 REPO = Path(__file__).parent.parent
 
 
-def codesift(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def codesift(*args: str, cwd: Path = REPO, max_file_bytes: int | None = None) -> subprocess.CompletedProcess[str]:
+    def limit() -> None:  # the soft limit only, so the sandbox may still raise its own
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
     return subprocess.run(
-        [sys.executable, "-m", "codesift", *args], cwd=cwd, capture_output=True, text=True, timeout=900
-    )
+        [sys.executable, "-m", "codesift", *args], cwd=cwd, capture_output=True, text=True, timeout=900,
+        preexec_fn=limit if max_file_bytes else None,
+    )  # fmt: skip
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
+    """Exit code 2, one line on stderr naming every fragment, no traceback, nothing on stdout."""
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def locked_dir(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody may write into, root included (chattr +i; a plain chmod when not root)."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not supported here")
+    else:
+        folder.chmod(0o555)
+    yield folder
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    folder.chmod(0o755)
 
 
 @pytest.mark.parametrize(
@@ -34,11 +69,74 @@ def test_bad_problem_file_is_one_line_exit_2(tmp_path, content, suffix, message)
     assert path.read_text() == content  # the user's file is untouched
 
 
-def test_unknown_model_is_a_clear_error(tmp_path):
-    result = codesift("solve", str(REPO / "examples" / "digit_sum.py"), "--model", "gpt-9",
-                      "--store", str(tmp_path / "s.sqlite"))  # fmt: skip
-    assert result.returncode == 2
-    assert "unknown model 'gpt-9'" in result.stderr and "Traceback" not in result.stderr
+DIGIT_SUM = str(REPO / "examples" / "digit_sum.py")
+FAST = ("--model", "qwen2.5-coder-0.5b")
+
+
+@pytest.mark.parametrize("command", ["solve", "bench"])
+def test_unknown_model_is_a_clear_error(tmp_path, command):
+    target = DIGIT_SUM if command == "solve" else "humaneval"
+    where = "--store" if command == "solve" else "--run-dir"
+    result = codesift(
+        command,
+        target,
+        "--model",
+        "gpt-9",
+        where,
+        str(tmp_path / "out"),
+        "--limit" if command == "bench" else "--seed",
+        "1",
+    )
+    one_line_error(result, "unknown model 'gpt-9'")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+@pytest.mark.parametrize("command", ["solve", "bench"])
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [("[[policy]\n", "not valid TOML"), ("[[policy]]\ntop_p = 2\n", "top_p: Input should be less than or equal to 1")],
+)
+def test_bad_policies_file_is_one_line(tmp_path, command, toml, message):
+    policies = tmp_path / "family.toml"
+    policies.write_text(toml)
+    target = DIGIT_SUM if command == "solve" else "humaneval"
+    one_line_error(codesift(command, target, "--policies", str(policies)), str(policies), message)
+
+
+def test_a_store_that_is_not_a_database_is_one_line_and_left_alone(tmp_path):
+    store = tmp_path / "notes.sqlite"
+    store.write_text("my notes, not a database\n" * 200)
+    one_line_error(codesift("solve", DIGIT_SUM, *FAST, "--store", str(store)), str(store), "not a codesift run store")
+    assert store.read_text() == "my notes, not a database\n" * 200
+
+
+def test_a_store_from_a_newer_codesift_is_one_line(tmp_path):
+    store = tmp_path / "new.sqlite"
+    with sqlite3.connect(store) as db:
+        db.execute("PRAGMA user_version = 99")
+    one_line_error(
+        codesift("solve", DIGIT_SUM, *FAST, "--store", str(store)), "written by a newer codesift (store schema 99"
+    )
+
+
+def test_permission_denied_on_the_store_or_run_dir_is_one_line(locked_dir):
+    store = locked_dir / "run.sqlite"
+    one_line_error(codesift("solve", DIGIT_SUM, *FAST, "--store", str(store)), str(store), "cannot open or write it")
+    run_dir = locked_dir / "run"
+    result = codesift("bench", "humaneval", *FAST, "--limit", "1", "--run-dir", str(run_dir))
+    one_line_error(result, str(run_dir), "cannot")
+    result = codesift("bench", "humaneval", "--reference", "--limit", "1", "--run-dir", str(run_dir))
+    one_line_error(result, str(run_dir), "cannot")
+    assert list(locked_dir.iterdir()) == []
+
+
+def test_disk_full_while_writing_the_store_is_one_line(tmp_path):
+    run_dir = tmp_path / "run"
+    result = codesift("bench", "humaneval", "--reference", "--limit", "20", "--run-dir", str(run_dir),
+                      max_file_bytes=200_000)  # fmt: skip
+    one_line_error(result, str(run_dir / "reference.sqlite"), "disk full")
+    with sqlite3.connect(run_dir / "reference.sqlite") as db:  # what was written before is intact
+        assert db.execute("SELECT COUNT(*) FROM executions").fetchone()[0] > 0
 
 
 @pytest.mark.parametrize(
@@ -93,3 +191,22 @@ def test_doctor_reports_models_llama_and_isolation():
     assert "model qwen2.5-coder-0.5b" in out and "ok sha256 1d9614638d18" in out
     assert "llama-cpp-python 0.3.36" in out
     assert "sandbox" in out and ("full" in out or "bubblewrap" in out or "limits" in out)
+    assert "[solve: " in out and "[tool: " in out and "[repo: " in out  # each profile's layers, not eaten as markup
+    assert "sandbox limits" in out and "cgroup v2: " in out
+
+
+def test_solve_says_how_many_examples_it_read_and_warns_on_none(tmp_path, caplog):
+    from codesift.cli.common import err
+    from codesift.cli.solve import say_examples
+    from codesift.problems import load_problem
+
+    bare = tmp_path / "bare.py"
+    bare.write_text('def f(x):\n    """Twice x."""\n')
+    with err.capture() as shown:
+        say_examples(load_problem(DIGIT_SUM), Path(DIGIT_SUM), quiet=False)
+        say_examples(load_problem(bare), bare, quiet=False)
+    # (the warning may be drawn on the same console when an earlier test installed the CLI's log handler)
+    assert shown.get().splitlines()[0] == f"{DIGIT_SUM}: 3 visible example(s)"
+    assert "bare.py: 0 visible" not in shown.get()
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "no visible examples found" in caplog.records[0].getMessage() and str(bare) in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from codesift.execute import Executor, Job, Limits, SandboxError, make_executor
+from codesift.execute.executor import signal_verdict
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Test, digest
 
@@ -120,7 +122,18 @@ def test_statuses_syntax_error_timeout_memory_output_limit(ex: Executor) -> None
     assert statuses(ex, "x = bytearray(8 << 30)\n", [stdio("")]) == [("memory", "MemoryError")]
     assert statuses(ex, "while True:\n    print('x' * 1000)\n", [stdio("")]) == [("output-limit", None)]
     assert statuses(ex, "import sys\nsys.exit(2)\n", [stdio("")]) == [("error", "SystemExit")]
+    kill = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"  # not the wall limit: killed
+    assert statuses(ex, kill, [stdio("")]) == [("killed", "SIGKILL")]
     assert statuses(ex, "print(1)\nexit()\n", [stdio("", "1")]) == [("passed", None)]
+
+
+def test_a_signal_names_what_happened_and_timeout_is_only_the_time_limit() -> None:
+    assert signal_verdict(signal.SIGKILL, cpu_limit=False, oom=False) == ("killed", "SIGKILL")
+    assert signal_verdict(signal.SIGTERM, cpu_limit=False, oom=True) == ("killed", "SIGTERM")
+    assert signal_verdict(signal.SIGKILL, cpu_limit=False, oom=True) == ("memory", "OOMKilled")
+    assert signal_verdict(signal.SIGKILL, cpu_limit=True, oom=True) == ("timeout", None)
+    assert signal_verdict(signal.SIGXCPU, cpu_limit=False, oom=False) == ("timeout", None)
+    assert signal_verdict(signal.SIGSEGV, cpu_limit=False, oom=False) == ("error", "SIGSEGV")
 
 
 def test_a_test_that_kills_the_child_costs_one_verdict_not_the_rest(ex: Executor) -> None:
@@ -192,15 +205,14 @@ def test_unknown_sandbox_mode_is_a_clear_error() -> None:
         make_executor(sandbox="tight")
 
 
-def test_strict_accepts_full_isolation_and_limits_mode_warns_loudly() -> None:
+def test_strict_accepts_full_isolation_and_limits_mode_warns_loudly(caplog: pytest.LogCaptureFixture) -> None:
     with make_executor(workers=1, sandbox="strict") as strict:
         assert strict.isolation.startswith("full")
-    with (
-        pytest.warns(RuntimeWarning, match="LIMITS ONLY"),
-        make_executor(workers=1, sandbox="limits") as weak,
-    ):
-        assert weak.isolation == "limits-only"
+    assert "LIMITS ONLY" not in caplog.text
+    with make_executor(workers=1, sandbox="limits") as weak:
+        assert weak.level == "limits-only" and weak.isolation == "limits-only [solve: site-packages ro]"
         assert weak.run(ADD, [call("1, 2", "3")])[0].status == "passed"
+    assert [(r.levelname, "LIMITS ONLY" in r.getMessage()) for r in caplog.records] == [("WARNING", True)]
 
 
 def test_bubblewrap_fallback_runs_programs_isolated() -> None:
@@ -215,19 +227,21 @@ def test_bubblewrap_fallback_runs_programs_isolated() -> None:
 def test_without_user_namespaces_strict_refuses_and_auto_falls_back_to_limits_loudly() -> None:
     # Root of a user namespace that may not create more: no namespaces, so no bubblewrap either.
     script = """
-import warnings
+import logging
 from codesift.execute import SandboxError, make_executor
 from codesift.records import Test
 try:
     make_executor(workers=1, sandbox="strict")
 except SandboxError as e:
     print("strict:", e)
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    with make_executor(workers=1) as ex:
-        [e] = ex.run("print(6 * 7)", [Test(kind="stdio", input="", output="42")])
-        print("auto:", ex.isolation, e.status, "bubblewrap (does not run here)" in ex.missing)
-print("warned:", any("LIMITS ONLY" in str(w.message) for w in caught))
+caught = []
+handler = logging.Handler()
+handler.emit = caught.append
+logging.getLogger("codesift").addHandler(handler)
+with make_executor(workers=1) as ex:
+    [e] = ex.run("print(6 * 7)", [Test(kind="stdio", input="", output="42")])
+    print("auto:", ex.level, e.status, "bubblewrap (does not run here)" in ex.missing)
+print("warned:", any(r.levelname == "WARNING" and "LIMITS ONLY" in r.getMessage() for r in caught))
 """
     shell = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + shlex.join([sys.executable, "-c", script])
     proc = subprocess.run(

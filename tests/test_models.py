@@ -1,7 +1,7 @@
 import pytest
 
 from codesift.backends import BackendError
-from codesift.backends.models import MODELS, EmbeddedModel, assemble, resolve_model
+from codesift.backends.models import MODELS, EmbeddedModel, _file_sha256, assemble, resolve_model
 
 
 def test_unknown_model_and_missing_file_are_clear_errors(tmp_path):
@@ -27,8 +27,11 @@ def test_missing_part_names_the_install_command():
 
 def test_fast_model_assembles_to_the_pinned_hash():
     path = resolve_model("qwen2.5-coder-0.5b")
-    assert path.stat().st_size > 300_000_000
     assert path.name.endswith(".gguf")
+    # the maker's official Q4_K_M file, written out here so a changed constant cannot pass unnoticed
+    pinned = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+    assert MODELS["qwen2.5-coder-0.5b"].sha256 == pinned
+    assert _file_sha256(path) == pinned
 
 
 def test_a_corrupted_cache_file_is_rebuilt(tmp_path, monkeypatch):

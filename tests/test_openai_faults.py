@@ -45,9 +45,7 @@ def answered(log: Path) -> int:
 
 def test_server_killed_mid_run_loses_nothing_and_a_rerun_resumes(tmp_path: Path) -> None:
     port, log, db = free_port(), tmp_path / "server.log", tmp_path / "run.sqlite"
-    settings = HTTPSettings(
-        base_url=f"http://127.0.0.1:{port}/v1", api_key=API_KEY, retries=2, backoff=0.1, concurrency=1
-    )
+    settings = HTTPSettings(base_url=f"http://127.0.0.1:{port}/v1", api_key=API_KEY, retries=2, concurrency=1)
     server = start_llama_server(log, port=port)
 
     def kill_after_two_answers() -> None:
@@ -85,7 +83,7 @@ def test_server_killed_mid_run_loses_nothing_and_a_rerun_resumes(tmp_path: Path)
 def test_slow_server_run_fails_fast_with_a_clear_error(tmp_path: Path) -> None:
     slow = SlowServer(delay=30)
     with serving(slow) as url, Store(tmp_path / "run.sqlite") as store:
-        backend = OpenAIBackend(HTTPSettings(base_url=url, timeout=1, retries=1, backoff=0.1))
+        backend = OpenAIBackend(HTTPSettings(base_url=url, timeout=1, retries=1))
         started = time.monotonic()
         with pytest.raises(BackendError, match="did not answer in time"):
             sample(PROBLEM, (POLICY,), 3, seed=0, store=store, backend_for=lambda p: backend)

@@ -65,6 +65,7 @@ def test_failing_candidates_are_filtered_out(tmp_path, replay, executor):
             for c in store.candidates(problem.id)
             if any(v.status != "passed" for v in executor.run(c.code, problem.examples))
         }
+    assert failing, "the recording has a failing sample; without one this test proves nothing"
     assert not failing & {s.program for s in answer.submissions}
 
 
@@ -125,3 +126,29 @@ def test_no_submission_when_every_example_fails(tmp_path, replay, executor):
         )
     assert answer.samples == 8 and answer.passing == 0
     assert answer.submissions == () and selection.clusters == ()
+
+
+def test_solve_reports_every_stage_on_the_event_stream(tmp_path, replay, executor):
+    from codesift.events import CandidateSampled, StageAdvanced, StageFinished, StageStarted
+
+    events: list = []
+    problem = load_problem("examples/digit_sum.py")
+    with Store(tmp_path / "run.sqlite") as store:
+        answer, _ = solve(
+            problem, _config(replay), executor=executor, store=store, backend_for=lambda p: replay, events=events.append
+        )
+        again: list = []
+        solve(
+            problem, _config(replay), executor=executor, store=store, backend_for=lambda p: replay, events=again.append
+        )
+    started = [e.stage for e in events if isinstance(e, StageStarted)]
+    finished = [e.stage for e in events if isinstance(e, StageFinished)]
+    assert started == finished == ["load model", "sample", "run examples", "select"]
+    assert sum(isinstance(e, CandidateSampled) for e in events) == 8
+    sample_progress = [e.done for e in events if isinstance(e, StageAdvanced) and e.stage == "sample"]
+    assert sample_progress[-1] == 8 and sample_progress == sorted(sample_progress)
+    assert set(answer.timings) == set(started) and all(v >= 0 for v in answer.timings.values())
+    # resumed from the store: nothing to load or sample, no candidate events, progress still reaches the total
+    assert "load model" not in [e.stage for e in again if isinstance(e, StageStarted)]
+    assert not any(isinstance(e, CandidateSampled) for e in again)
+    assert [e.done for e in again if isinstance(e, StageFinished) and e.stage == "sample"] == [8]

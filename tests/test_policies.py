@@ -72,8 +72,13 @@ def test_family_loads_with_defaults_and_overrides(tmp_path: Path) -> None:
         ),
         ('[[policy]]\nbackend = "vllm"\n', "backend: Input should be 'embedded' or 'openai'"),
         ('[[policy]]\nname = "a"\n[[policy]]\nname = "a"\n', "policy name 'a' is used twice"),
-        ("[[policy]]\nweight = 0\n", "weight must be a positive number, got 0.0"),
-        ("[[policy]]\ntemperature = -1\n", "need temperature >= 0"),
+        ('[[policy]]\nname = "a"\n[[policy]]\nname = "b"\nweight = 2\n', "'a' and 'b' differ only in name or weight"),
+        ("[[policy]]\nweight = 0\n", "weight: Input should be greater than 0 (got 0)"),
+        ("[[policy]]\nweight = inf\n", "weight: Input should be a finite number"),
+        ("[[policy]]\ntemperature = -1\n", "temperature: Input should be greater than or equal to 0"),
+        ("[[policy]]\ntop_p = 1.5\n", "top_p: Input should be less than or equal to 1"),
+        ("[[policy]]\nmax_tokens = 0\n", "max_tokens: Input should be greater than or equal to 1"),
+        ("[[policy]]\ntop_k = -1\n", "top_k: Input should be greater than or equal to 0"),
         ('name = "x"\n', "unknown top-level key 'name'"),
         ("[defaults]\n", "no policies; add at least one [[policy]] table"),
         ("[[policy]\n", "not valid TOML"),
@@ -93,7 +98,9 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def family(*weights: float) -> tuple[Policy, ...]:
-    return parse_policies({"policy": [{"name": f"p{i}", "weight": w} for i, w in enumerate(weights)]})
+    return parse_policies(
+        {"policy": [{"name": f"p{i}", "weight": w, "temperature": i / 10} for i, w in enumerate(weights)]}
+    )
 
 
 def test_split_follows_weights_and_sums_to_n() -> None:

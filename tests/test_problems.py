@@ -1,4 +1,6 @@
+import ast
 import json
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +80,62 @@ def test_prose_examples_with_free_names_are_not_taken_as_python():
     doc = "is_simple_power(1, 4) => true\nis_happy(a) => False\nis_happy('abcd') => True\n"
     assert [(t.input, t.output) for t in examples_from_docstring(doc, "is_happy")] == [("'abcd'", "True")]
     assert examples_from_docstring(doc, "is_simple_power") == ()
+
+
+STATEMENTS = Path(__file__).parent / "data" / "statements"
+EXPECTED = json.loads((STATEMENTS / "expected.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_statement_layouts_parse_to_exactly_their_examples(name):
+    """Real layouts (Codeforces via APPS, AtCoder, LeetCode, Kattis, HackerRank, CodeChef, markdown): format
+    descriptions under bare Input/Output headings are not examples, explanations are not output."""
+    problem = load_problem(STATEMENTS / name)
+    assert [[t.input, t.output] for t in problem.examples] == EXPECTED[name]
+
+
+def test_every_apps_stdio_statement_parses_to_its_sample_io():
+    from codesift.bench.tasks import BenchDataError, data_dir
+
+    try:
+        path = data_dir() / "apps_mapcoder150" / "apps_selected150_shared.jsonl"
+    except BenchDataError:
+        pytest.skip("no benchmark data on this machine")
+    records = {r["id"]: r for r in map(json.loads, path.read_text().splitlines()) if not r["starter_code"].strip()}
+    assert len(records) >= 20
+    for r in records.values():
+        io = ast.literal_eval(r["sample_io"]) if isinstance(r["sample_io"], str) else r["sample_io"]
+        want = [(x["input"].strip("\n") + "\n", x["output"][0].strip() + "\n") for x in io]
+        assert [(t.input, t.output) for t in stdio_examples(r["description"])] == want, r["id"]
+
+
+def test_doctests_around_a_call_are_checked_not_dropped():
+    doc = """
+    >>> f(3) is None
+    True
+    >>> round(f(2), 2)
+    0.5
+    >>> f(1) == [1]
+    >>> f(0)
+    >>> print(f(2))
+    4
+    >>> f(x) is None
+    True
+    >>> f(1)[0, 1]
+    """
+    tests = examples_from_docstring(doc, "f")
+    assert [(t.kind, t.input, t.output) for t in tests] == [
+        ("assert", "assert (f(3) is None) == (True)", None),
+        ("assert", "assert (round(f(2), 2)) == (0.5)", None),
+        ("call", "0", "None"),
+    ]
+
+
+def test_doctest_assert_examples_decide_between_programs():
+    from codesift.execute import make_executor
+
+    (example,) = examples_from_docstring(">>> f(3) is None\nTrue\n", "f")
+    with make_executor(workers=1) as ex:
+        right, wrong = (ex.run(code, [example])[0].status for code in ("def f(x):\n    return None\n",
+                                                                       "def f(x):\n    return 0\n"))  # fmt: skip
+    assert (right, wrong) == ("passed", "failed")

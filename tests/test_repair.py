@@ -26,6 +26,7 @@ def test_errors_and_limits_are_named() -> None:
     text = feedback(PROBLEM, CALL, run("error", "Traceback ...\nIndexError: string index out of range", "IndexError"))
     assert "raised IndexError" in text and "string index out of range" in text
     assert "timeout limit" in feedback(PROBLEM, CALL, run("timeout"))
+    assert "was killed by SIGKILL" in feedback(PROBLEM, CALL, run("killed", error="SIGKILL"))
     stdio = Test(kind="stdio", input="3\n1 2 3\n", output="6\n")
     text = feedback(PROBLEM, stdio, run("failed", "5\n"))
     assert "3\n1 2 3" in text and "6" in text and "5" in text

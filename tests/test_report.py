@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from browser import headless_chrome
 
 from codesift.bench.grade import ProblemResult
 from codesift.bench.report import render, write_report
@@ -39,29 +39,13 @@ def test_report_is_self_contained() -> None:
     assert "failed on hidden test 1" in page
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        raise RuntimeError("chromium is not installed: apt-get install chromium chromium-driver")
-    return path
-
-
 @pytest.mark.browser
 def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     out = tmp_path / "report.html"
     write_report(_results(), out)
-    options = webdriver.ChromeOptions()
-    options.binary_location = _chromium()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 f"--user-data-dir={tmp_path / 'profile'}"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
-    try:
+    with headless_chrome(tmp_path / "profile") as driver:
         driver.get(out.as_uri())
         assert driver.title == "codesift: demo"
         figures = driver.find_elements(By.CSS_SELECTOR, "figure svg")
@@ -74,5 +58,3 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
         link = driver.find_element(By.LINK_TEXT, "program")
         link.click()
         assert driver.current_url.endswith("#p0")
-    finally:
-        driver.quit()

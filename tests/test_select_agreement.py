@@ -50,7 +50,7 @@ def passing(ex: Executor) -> list[ProgramGroup]:
 
 
 def test_right_programs_that_differ_on_an_edge_case_back_each_other(ex: Executor, passing: list[ProgramGroup]) -> None:
-    right = {p: v[0] for p, v in grade_programs(TASK, [g.code for g in passing], ex, None).items()}
+    right = {p: v.passed for p, v in grade_programs(TASK, [g.code for g in passing], ex, None).items()}
     assert 0 < sum(right.values()) < len(passing)
     # Size ties at 2 samples between a wrong cluster and two right ones; logprob breaks the tie the wrong way.
     by_size = select(TASK.problem, passing, executor=ex, config=SelectConfig(w_codet=0, w_logprob=0.5))
@@ -59,5 +59,5 @@ def test_right_programs_that_differ_on_an_edge_case_back_each_other(ex: Executor
     assert not right[by_size.submissions[0].program]
     assert right[soft.submissions[0].program]
     top = soft.clusters[0]
-    assert top.samples < top.scores["support"] <= len(CANDIDATES)
-    assert "support" not in by_size.clusters[0].scores
+    assert top.scores.support is not None and top.samples < top.scores.support <= len(CANDIDATES)
+    assert by_size.clusters[0].scores.support is None

@@ -79,7 +79,7 @@ def test_full_ranking_submits_a_program_the_grader_accepts(ex: Executor, filtere
     sel = select(TASK.problem, passing, executor=ex, model_tests=written(), submissions=2)
     assert sel.clusters[0].tests_passed > sel.clusters[1].tests_passed
     verdicts = grade_programs(TASK, [s.code for s in sel.submissions], ex, Store())
-    assert verdicts[sel.submissions[0].program][0]
+    assert verdicts[sel.submissions[0].program].passed
 
 
 def test_repair_replays_within_the_token_budget(filtered) -> None:  # type: ignore[no-untyped-def]

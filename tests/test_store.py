@@ -1,3 +1,6 @@
+import pytest
+
+from codesift.errors import StoreError
 from codesift.records import Answer, Candidate, Execution
 from codesift.store import Store
 
@@ -37,3 +40,29 @@ def test_answers_and_meta_round_trip(tmp_path):
         assert store.answers() == [answer]
         assert store.meta("k") == {"a": [1]}
         assert store.meta("missing") is None
+
+
+def test_settings_are_checked_on_resume(tmp_path):
+    """bench keeps its first settings and gets what differs; solve's new settings replace the old ones."""
+    first, second = {"samples": 8, "select": {"w_size": 1.0}}, {"samples": 16, "select": {"w_size": 1.0, "new": None}}
+    with Store(tmp_path / "s.sqlite") as store:
+        assert store.check_settings("bench", first, keep=True) == []
+        assert store.check_settings("bench", second, keep=True) == ["samples was 8, now 16"]  # None = absent
+        assert store.settings("bench") == first
+        assert store.check_settings("solve", first, keep=False) == []
+        assert store.check_settings("solve", second, keep=False) == ["samples was 8, now 16"]
+        assert store.check_settings("solve", second, keep=False) == []
+        assert store.settings("solve") == second
+
+
+def test_a_write_that_fails_is_a_store_error_and_rolls_back(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.add_candidates([_candidate(0)])
+        store._db.execute("PRAGMA query_only = ON")  # every write now fails inside SQLite
+        with pytest.raises(StoreError, match="cannot open or write it; check that its folder exists") as caught:
+            store.add_candidates([_candidate(1)])
+        assert str(caught.value).startswith(f"run store {path}: ")
+        store._db.execute("PRAGMA query_only = OFF")
+        store.add_candidates([_candidate(2)])  # the failed transaction was rolled back: the store still works
+        assert [c.seed for c in store.candidates("p")] == [0, 2]

@@ -59,6 +59,8 @@ Event = Annotated[
     StageStarted | StageAdvanced | StageFinished | CandidateSampled | ProblemDone, Field(discriminator="kind")
 ]
 EventSink = Callable[[Event], None]
+# The stage a benchmark wraps around its problems; the stages of each problem's solve run inside it.
+PROBLEMS = "problems"
 EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 
 

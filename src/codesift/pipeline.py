@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import time
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,11 +19,11 @@ from codesift.backends import Backend
 from codesift.events import EventSink, Stages
 from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup, group
-from codesift.records import Answer, Candidate, Execution, Policy, Problem
+from codesift.records import Answer, Candidate, Execution, Policy, Problem, WrittenTests
 from codesift.repair import Failure, repair
-from codesift.sample import sample
+from codesift.sample import sample, unsampled
 from codesift.select import SelectConfig, Selection, select, write_tests
-from codesift.select.written import WrittenTests
+from codesift.select.written import tests_grammar, written_key
 from codesift.store import Store
 
 
@@ -38,6 +39,20 @@ class SolveConfig(BaseModel):
     test_writers: int = Field(default=1, ge=0)
     # Tokens (prompt + completion) spent repairing failing candidates; 0 turns repair off.
     repair_tokens: int = Field(default=0, ge=0)
+    # Grammar-constrained decoding: "structured" constrains model-written tests to lines the parser keeps;
+    # "python" also constrains sampled code to Python's lexical grammar (opt-in: see docs/RESULTS.md).
+    grammar: Literal["off", "structured", "python"] = "structured"
+
+
+def code_policies(config: SolveConfig) -> tuple[Policy, ...]:
+    """The sampling policies; with ``grammar="python"`` each carries the Python grammar and says so in its
+    name, so constrained and unconstrained samples never share a store key."""
+    if config.grammar != "python":
+        return config.policies
+    return tuple(
+        p if p.grammar else p.model_copy(update={"grammar": "python", "name": f"{p.name}/grammar-python"})
+        for p in config.policies
+    )
 
 
 def _parses(code: str) -> bool:
@@ -93,26 +108,29 @@ def selection_pool(
 
 
 def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
-    cached = store.written_tests(problem.id, config.seed, config.test_writers)
+    """Model-written tests, stored under the writer's settings (grammar included) and seeds (`written_key`)."""
+    constrained = config.grammar != "off"
+    writer = config.policies[0].model_copy(update={"grammar": tests_grammar(problem) if constrained else None})
+    seeds = [config.seed + i for i in range(config.test_writers)]
+    key = written_key(problem, writer, seeds)
+    cached = store.written_tests(problem.id, key)
     if cached is not None:
         return cached
-    seeds = [config.seed + i for i in range(config.test_writers)]
-    written = write_tests(problem, backend, config.policies[0], seeds=seeds)
-    store.add_written_tests(problem.id, config.seed, config.test_writers, written)
+    written = write_tests(problem, backend, writer, seeds=seeds, grammar=constrained)
+    store.add_written_tests(problem.id, key, written)
     return written
 
 
 def _repaired(
     problem: Problem, failures: list[Failure], config: SolveConfig, store: Store, backend: Backend, executor: Mapper
 ) -> list[Candidate]:
-    stored = [c for c in store.candidates(problem.id) if c.origin == "repair"]
-    if stored or not failures:
-        return stored
+    """Repairs within ``config.repair_tokens``; each attempt is cached in the store (see `repair.repair`), so
+    the set returned always matches the budget and a rerun calls the model only for attempts it lacks."""
     fixed = repair(
         problem, failures, backend, config.policies[0], budget_tokens=config.repair_tokens, seed=config.seed,
-        executor=executor, cache=store,
+        executor=executor, store=store,
     )  # fmt: skip
-    store.add_candidates(fixed)
+    store.mark_repaired(problem.id)
     return fixed
 
 
@@ -133,9 +151,15 @@ def solve(
     stages = Stages(events)
     executions_before = store.execution_count()
 
+    to_load = unsampled(problem, config.policies, config.samples, seed=config.seed, store=store)
+    if to_load:
+        with stages.stage("load model", len(to_load)) as stage:
+            for policy in to_load:
+                backend_for(policy)  # opened once and kept by the caller's pool
+                stage.advance()
     with stages.stage("sample", config.samples) as stage:
         candidates = sample(
-            problem, config.policies, config.samples, seed=config.seed, store=store,
+            problem, code_policies(config), config.samples, seed=config.seed, store=store,
             backend_for=backend_for, stage=stage,
         )  # fmt: skip
     groups = group(candidates)

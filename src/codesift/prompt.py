@@ -56,6 +56,8 @@ def build_prompt(problem: Problem, variant: str = "plain") -> Prompt:
         raise ValueError(f"unknown prompt variant {variant!r}; use one of {', '.join(VARIANTS)}")
     stub = stub_of(problem)
     text = _task_text(problem, stub)
+    if problem.metadata.get("context"):  # repository mode: what the repo map chose, before the task
+        text = f"{problem.metadata['context'].rstrip()}\n\n{text}"
     if variant == "examples-first" and problem.examples:
         shown = "\n\n".join(show_example(problem, t) for t in problem.examples)
         text = f"Your code must pass these examples:\n\n{shown}\n\n{text}"

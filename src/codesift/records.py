@@ -8,13 +8,14 @@ can reach them.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Style = Literal["function", "stdio"]
 TestKind = Literal["call", "stdio", "assert"]
-Status = Literal["passed", "failed", "error", "timeout", "memory", "syntax", "output-limit"]
+Status = Literal["passed", "failed", "error", "timeout", "memory", "syntax", "output-limit", "killed"]
 
 
 class Record(BaseModel):
@@ -61,25 +62,37 @@ class Problem(Record):
 
 
 class Policy(Record):
-    """One member of a family of policies: backend × model × prompt variant × temperature."""
+    """One member of a family of policies: backend × model × prompt variant × temperature.
 
-    name: str = "default"
+    The constraints live here, not in a loader, so every way of building a policy (TOML, flags, the
+    service, Python) refuses the same values with the same message.
+    """
+
+    name: str = Field(default="default", min_length=1)
     backend: Literal["embedded", "openai"] = "embedded"
-    model: str = "qwen2.5-coder-1.5b"
+    model: str = Field(default="qwen2.5-coder-1.5b", min_length=1)
     prompt: str = "plain"
-    temperature: float = 0.8
-    top_p: float = 0.95
+    temperature: float = Field(default=0.8, ge=0, allow_inf_nan=False)
+    top_p: float = Field(default=0.95, gt=0, le=1)
     # Embedded backend: top-k before top-p spares a sort of the whole 151k-token vocabulary per token
     # (about 3x faster sampling measured on this machine); 0 turns it off.
-    top_k: int = 40
-    max_tokens: int = 768
-    weight: float = 1.0
+    top_k: int = Field(default=40, ge=0)
+    max_tokens: int = Field(default=768, ge=1)
+    weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
     base_url: str | None = None
     # HTTP backends: "completion" pre-fills the answer like the embedded backend (llama.cpp, vLLM); "chat" is
     # for hosted APIs without a completion endpoint. The CLI and TOML policies share this default.
     api: Literal["chat", "completion"] = "completion"
+    # A grammar the completion must follow: a name from `codesift.grammars` ("python", "json", ...) or GBNF
+    # text (e.g. from `codesift.grammars.answer_grammar`); None samples unconstrained.
+    grammar: str | None = None
     # Embedded backend: a LoRA adapter (GGUF) on top of the model, e.g. one `codesift train` wrote.
     lora: str | None = None
+
+    @property
+    def sampling(self) -> dict[str, Any]:
+        """Every field that shapes a completion: all but the label (`name`) and the share of seeds (`weight`)."""
+        return self.model_dump(mode="json", exclude={"name", "weight"})
 
 
 class Prompt(Record):
@@ -88,6 +101,16 @@ class Prompt(Record):
     messages: tuple[tuple[str, str], ...]
     prefill: str = ""
     stop: tuple[str, ...] = ()
+
+
+def call_key(prompt: Prompt, policy: Policy) -> str:
+    """The store key of a model call: a digest of the prompt and every sampling setting of the policy.
+
+    Two calls with equal keys and equal seeds produce the same completion, so a stored one is reused;
+    any changed setting (temperature, top_p, top_k, max_tokens, model, backend, base_url, api, the
+    prompt text itself) gives a new key and a new call.
+    """
+    return digest(json.dumps({"prompt": prompt.model_dump(mode="json"), "policy": policy.sampling}, sort_keys=True))
 
 
 class Completion(Record):
@@ -115,10 +138,25 @@ class Candidate(Record):
     mean_logprob: float | None
     seconds: float
     origin: str = "sample"
+    # `call_key` of the prompt and policy it was drawn with ("" when unknown: imported or from an old store).
+    key: str = ""
 
     @property
     def program(self) -> str:
         return digest(self.code)
+
+
+class WrittenTests(Record):
+    """Model-written tests (CodeT) and what they cost."""
+
+    tests: tuple[Test, ...] = ()
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.input for t in self.tests))
 
 
 class Execution(Record):
@@ -132,6 +170,21 @@ class Execution(Record):
     seconds: float = 0.0
 
 
+class Scores(Record):
+    """A cluster's ranking signals (`select.rank.score`) and their weighted sum ``total``."""
+
+    # Answers stored by older versions (a plain dict of signals) stay readable.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    size: float = 0.0  # log of the cluster's samples (or of its support, when soft agreement is on)
+    logprob: float = 0.0  # mean token log-probability of its samples
+    codet: float = 0.0  # log(1 + model-written tests passed)
+    samples: float = 0.0
+    tests_passed: float = 0.0
+    support: float | None = None  # samples agreeing softly, counted across clusters (`agreement_power`)
+    total: float = 0.0
+
+
 class Submission(Record):
     """One program the pipeline stands behind, with the evidence for it."""
 
@@ -141,7 +194,7 @@ class Submission(Record):
     cluster_size: int
     examples_passed: int
     examples_total: int
-    scores: dict[str, float] = Field(default_factory=dict)
+    scores: Scores = Scores()
 
 
 class Answer(Record):

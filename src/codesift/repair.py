@@ -2,6 +2,8 @@
 
 Repaired programs are ordinary candidates (``origin="repair"``) that re-enter filtering.
 Everything spent is counted in tokens, so repair can be compared with sampling more at equal cost.
+With a store, each attempt is cached like a sample (by its prompt, policy and seed): a rerun with a
+smaller budget calls the model for nothing, a larger one only for the attempts it adds.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from codesift.backends import Backend
 from codesift.execute.cached import ExecutionCache, Mapper, run_all
 from codesift.extract import ProgramGroup
 from codesift.records import Candidate, Execution, Policy, Problem, Prompt, Test
-from codesift.sample import to_candidate
+from codesift.sample import drawn, to_candidate
 from codesift.select.probe import args_source, example_args
+from codesift.store import Store
 
 _SYSTEM = "You are an expert Python programmer. You fix bugs and reply with the complete corrected program."
 _CAP = 1200
@@ -49,6 +52,8 @@ def feedback(problem: Problem, test: Test, e: Execution, got: str | None = None)
         return f"The program does not compile:\n```\n{_clip(e.output)}\n```"
     if e.status in ("timeout", "memory", "output-limit"):
         return f"On {where} the program hit the {e.status} limit (too slow or unbounded)."
+    if e.status == "killed":
+        return f"On {where} the program was killed by {e.error or 'a signal'}."
     if test.kind == "assert" and got is not None:
         args = example_args(problem, test)
         call = f"{problem.entry_point}({args_source(args or ())})"
@@ -110,15 +115,16 @@ def repair(
     budget_tokens: int,
     seed: int = 0,
     executor: Mapper | None = None,
-    cache: ExecutionCache | None = None,
+    store: Store | None = None,
 ) -> list[Candidate]:
     """One fix attempt per failure (distinct programs first, likeliest first) until the budget is spent.
 
     ``budget_tokens`` counts prompt and completion tokens: the feedback prompt is part of repair's cost.
-    With an ``executor``, failed assert examples are explained first (`explain`).
+    With an ``executor``, failed assert examples are explained first (`explain`); with a ``store``, its
+    executions and attempts are reused and new attempts written to it as they arrive.
     """
     if executor is not None:
-        failures = explain(problem, failures, executor, cache)
+        failures = explain(problem, failures, executor, store)
     seen: set[str] = set()
     queue = []
     for f in sorted(failures, key=lambda f: -(f.candidate.mean_logprob or -1e9)):
@@ -131,7 +137,12 @@ def repair(
         if spent >= budget_tokens:
             break
         prompt = repair_prompt(problem, f)
-        for c in backend.complete(prompt, [seed + i], policy):
+        found, missing = drawn(problem, prompt, policy, [seed + i], "repair", store)
+        completions = backend.complete(prompt, missing, policy) if missing else []
+        fresh = [to_candidate(problem, policy, prompt, c, "repair") for c in completions]
+        if store is not None and fresh:
+            store.add_candidates(fresh)
+        for c in [*found.values(), *fresh]:
             spent += c.prompt_tokens + c.completion_tokens
-            out.append(to_candidate(problem, policy, prompt, c, "repair"))
+            out.append(c)
     return out

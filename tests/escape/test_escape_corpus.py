@@ -23,12 +23,14 @@ from pathlib import Path
 
 import pytest
 
+import codesift
 from codesift.execute import Executor, Job, Limits, make_executor
 from codesift.records import Test
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = f"codesift-secret-{uuid.uuid4().hex}"
 UNPRIVILEGED = os.geteuid() != 0
+TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run", "/run/lock")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ calls = {
     "socket": (41, 2, 1, 0), "unshare": (272, 0x10000000), "io_uring_setup": (425, 8, 0),
     "bpf": (321, 0, 0, 0), "ptrace_traceme": (101, 0, 0, 0), "mount": (165, 0, 0, 0, 0, 0),
     "keyctl": (250, 0, 0), "setuid": (105, 0), "chroot": (161, 0), "perf_event_open": (298, 0, 0, 0, 0, 0),
+    "inotify_init1": (294, 0), "inotify_init": (253,), "fanotify_init": (300, 0, 0),
 }
 for name, args in calls.items():
     ctypes.set_errno(0)
@@ -64,9 +67,50 @@ SYSCALLS_BLOCKED = "\n".join(
     f"{n} -1 1"
     for n in (
         "socket", "unshare", "io_uring_setup", "bpf", "ptrace_traceme", "mount", "keyctl", "setuid", "chroot",
-        "perf_event_open",
+        "perf_event_open", "inotify_init1", "inotify_init", "fanotify_init",
     )
 )  # fmt: skip
+# Watch every temporary, shared-memory and writable place for a second and print what shows up
+# there (the host keeps creating files named after SECRET in each; see Servers.churn).
+WATCH = """
+import ctypes, os, struct, time
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(0o4000)
+if fd < 0:
+    print("denied", ctypes.get_errno())
+else:
+    for path in ("/tmp", "/var/tmp", "/dev/shm", "/run", "/run/lock", os.getcwd(), os.environ["HOME"], "/"):
+        libc.inotify_add_watch(fd, path.encode(), 0xFFF)
+    seen, end = set(), time.monotonic() + 1
+    while time.monotonic() < end:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            time.sleep(0.01)
+            continue
+        while data:
+            size = struct.unpack_from("iIII", data)[3]
+            seen.add(data[16 : 16 + size].rstrip(b"\\0").decode())
+            data = data[16 + size :]
+    print("watched", sorted(seen))
+"""
+CAPABILITIES = '''
+import os, subprocess, sys
+PROBE = """
+import ctypes, struct
+libc = ctypes.CDLL(None)
+header, sets = ctypes.create_string_buffer(struct.pack("Ii", 0x20080522, 0), 8), ctypes.create_string_buffer(24)
+libc.capget(header, sets)
+bounding = sum(libc.prctl(23, cap, 0, 0, 0) == 1 for cap in range(64))
+ambient = sum(libc.prctl(47, 1, cap, 0, 0) == 1 for cap in range(64))
+print(list(struct.unpack("6I", sets.raw)), bounding, ambient)
+"""
+print(" ".join(l for l in open("/proc/self/status").read().splitlines() if l.startswith(("Cap", "NoNewPrivs"))))
+exec(PROBE)
+python = os.path.realpath(sys.executable)
+print(subprocess.run([python, "-I", "-S", "-c", PROBE], capture_output=True, text=True).stdout, end="")
+'''
+NO_CAPABILITIES = " ".join(f"{s}:\t{0:016x}" for s in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"))
 
 CASES = [
     Case(
@@ -95,7 +139,29 @@ CASES = [
         stdout="denied",
     ),
     Case("raw-syscalls-via-ctypes", SYSCALLS, "passed", stdout=SYSCALLS_BLOCKED),
-    Case("write-outside-tmp", "open({outside!r}, 'w').write('x')\n", "error", "PermissionError"),
+    Case("inotify-on-temporary-folders", WATCH, "passed", stdout="denied 1"),
+    Case(
+        "host-temporary-files-invisible",
+        "import os\nprint('visible:', sum(os.path.lexists(p) for p in {markers!r}))\n",
+        "passed",
+        stdout="visible: 0",
+    ),
+    Case(
+        "capability-sets-empty",  # in the program, and in a program it executes
+        CAPABILITIES,
+        "passed",
+        stdout=f"{NO_CAPABILITIES} NoNewPrivs:\t1\n" + "[0, 0, 0, 0, 0, 0] 0 0\n" * 2,
+    ),
+    Case(
+        "sigkill-own-process-group",
+        "import os, signal\nprint('x', flush=True)\nos.killpg(0, signal.SIGKILL)\n",
+        "killed",
+        "SIGKILL",
+    ),
+    Case("sigterm-itself", "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n", "killed", "SIGTERM"),
+    Case("abort", "import os\nos.abort()\n", "error", "SIGABRT"),
+    # The host's /tmp is behind the sandbox's own empty one: the folder is not even there.
+    Case("write-outside-tmp", "open({outside!r}, 'w').write('x')\n", "error", "FileNotFoundError"),
     Case("write-repository", "open({repo!r} + '/ESCAPED', 'w').write('x')\n", "error", "PermissionError"),
     Case("read-root-home", "import os\nprint(os.listdir('/root'))\n", "error", "PermissionError"),
     Case("read-etc-shadow", "print(open('/etc/shadow').read())\n", "error", "PermissionError"),
@@ -262,6 +328,23 @@ class Servers:
             s.settimeout(0.2)
             threading.Thread(target=self._serve, args=(s,), daemon=True).start()
         self.outside = os.path.join(self.dir, "escaped")
+        # Files the host keeps in, and keeps creating in, every shared temporary folder it may write.
+        self.temp = [d for d in TEMP_FOLDERS if os.path.isdir(d) and os.access(d, os.W_OK)]
+        self.markers = [os.path.join(d, f"{SECRET}-marker") for d in self.temp]
+        for marker in self.markers:
+            with open(marker, "w") as fh:
+                fh.write(SECRET)
+        self.running = True
+        threading.Thread(target=self._churn, daemon=True).start()
+
+    def _churn(self) -> None:
+        while self.running:
+            for folder in self.temp:
+                path = os.path.join(folder, f"{SECRET}-{time.monotonic_ns()}")
+                with open(path, "w"):
+                    pass
+                os.unlink(path)
+            time.sleep(0.02)
 
     def _serve(self, s: socket.socket) -> None:
         while True:
@@ -282,11 +365,15 @@ class Servers:
             "unix": self.unix_path,
             "abstract": self.abstract_name,
             "outside": self.outside,
+            "markers": self.markers,
             "repo": str(REPO),
             "parent": os.getpid(),
         }
 
     def close(self) -> None:
+        self.running = False
+        for marker in self.markers:
+            os.unlink(marker)
         for s in (self.tcp, self.udp, self.unix, self.abstract):
             s.close()
         for name in os.listdir(self.dir):
@@ -377,6 +464,84 @@ def test_hostile_program_is_contained(case: Case, ex: Executor, servers: Servers
     assert not os.path.exists(servers.outside) and not (REPO / "ESCAPED").exists()
 
 
+SYSV = """
+import ctypes, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+KEY, CREATE = 0xC0DE5, 0o1000 | 0o600
+if os.environ.get("CREATE"):
+    shm = libc.shmget(KEY, 64 << 20, CREATE)
+    address = libc.shmat(shm, None, 0)
+    ctypes.memset(address, 1, 64 << 20)  # touched: real memory, held by the segment after the run
+    libc.shmdt(ctypes.c_void_p(address))
+    queue = libc.msgget(KEY, CREATE)
+    message = ctypes.create_string_buffer(struct.pack("q", 1) + os.urandom(64))
+    sems = libc.semget(KEY, 4, CREATE)
+    posix = libc.mq_open(b"/codesift", os.O_CREAT | os.O_RDWR, 0o600, None)  # Landlock: EACCES
+    print("created", shm >= 0, queue >= 0, libc.msgsnd(queue, message, 64, 0) == 0, sems >= 0, posix >= 0)
+else:
+    found = []
+    for call, args in ((libc.shmget, (KEY, 0, 0)), (libc.msgget, (KEY, 0)), (libc.semget, (KEY, 0, 0))):
+        ctypes.set_errno(0)
+        found.append((call(*args), ctypes.get_errno()))
+    print("found", found)
+"""
+
+
+def host_ipc() -> dict[str, int]:
+    """SysV IPC objects in this (the host's) IPC namespace, by kind."""
+    counts = {}
+    for kind in ("shm", "msg", "sem"):
+        with open(f"/proc/sysvipc/{kind}") as fh:
+            counts[kind] = len(fh.readlines()) - 1
+    return counts
+
+
+def test_sysv_ipc_objects_die_with_the_run(ex: Executor) -> None:
+    before = host_ipc()
+    created = ex.run("import os\nos.environ['CREATE'] = '1'\n" + SYSV, [Test(kind="stdio", input="")])[0]
+    assert created.output == "created True True True True False\n", created
+    assert host_ipc() == before  # nothing reached the host's namespace
+    for _ in range(2):  # both workers: not even the same zygote's next run finds them
+        probe = ex.run(SYSV, [Test(kind="stdio", input="")])[0]
+        assert probe.output == "found [(-1, 2), (-1, 2), (-1, 2)]\n", probe  # ENOENT
+
+
+def idle_child(zygote: int, seconds: float = 10.0) -> int:
+    """The zygote's pre-forked child once it is confined and waiting (on a loaded machine it takes a moment)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with open(f"/proc/{zygote}/task/{zygote}/children") as fh:
+            idle = [int(p) for p in fh.read().split() if comm(int(p)) == "codesift-idle"]
+        if idle or time.monotonic() > deadline:
+            [child] = idle
+            return child
+        time.sleep(0.05)
+
+
+def test_a_waiting_child_has_no_capabilities_and_a_private_ipc_namespace(ex: Executor) -> None:
+    """Checked from outside: the pre-forked child of each zygote, confined, waiting for its request."""
+    for z in ex._zygotes:
+        child = idle_child(z.proc.pid)
+        with open(f"/proc/{child}/status") as fh:
+            status = dict(line.split(":", 1) for line in fh.read().splitlines())
+        for name in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+            assert int(status[name], 16) == 0, (name, status[name])
+        assert status["NoNewPrivs"].strip() == "1" and status["Seccomp"].strip() == "2"
+        ipc = [os.readlink(f"/proc/{pid}/ns/ipc") for pid in (child, z.proc.pid, os.getpid())]
+        assert ipc[0] == ipc[1] != ipc[2]  # the zygote's own, emptied after every run
+
+
+def test_temporary_files_do_not_outlive_their_run(ex: Executor) -> None:
+    writer = (
+        f"import os\nfor d in ('/dev/shm', '.', os.environ['TMPDIR']):\n    open(os.path.join(d, {SECRET!r}), 'w')\n"
+    )
+    assert ex.run(writer + "print('ok')", [Test(kind="stdio", input="", output="ok")])[0].status == "passed"
+    lister = "import os\nprint(os.listdir('/dev/shm'), os.listdir('.'), os.listdir(os.environ['TMPDIR']))\n"
+    for _ in range(2):
+        assert ex.run(lister, [Test(kind="stdio", input="")])[0].output == "[] [] []\n"
+
+
 def test_after_the_corpus_a_normal_program_still_runs(ex: Executor, servers: Servers) -> None:
     stdio_ok = Test(kind="stdio", input="", output="ok")
     for case in CASES:  # the whole corpus again, back to back on the same zygotes
@@ -394,13 +559,13 @@ def test_after_the_corpus_a_normal_program_still_runs(ex: Executor, servers: Ser
     assert survivors(ex) == [] and servers.hits == []
 
 
-def hide_root_then(argv: list[str]) -> list[str]:
+def hide_root_then(argv: list[str], keep: str) -> list[str]:
     """As root: a private mount namespace where /root (holding this interpreter) is an empty tmpfs
-    with only the interpreter bound back, then ``nobody``; the way an unprivileged user sees a box."""
+    with only the interpreter bound back (by way of the empty folder ``keep``), then ``nobody``; the
+    way an unprivileged user sees a box."""
     prefix = sys.base_prefix
     steps = []
     if prefix.startswith("/root/"):
-        keep = tempfile.mkdtemp(prefix="codesift-keep-")
         steps += [
             f"mount --bind {shlex.quote(prefix)} {keep}",
             "mount -t tmpfs -o size=1m,mode=0755 none /root",
@@ -415,8 +580,16 @@ def test_the_corpus_holds_for_an_unprivileged_user(ex: Executor) -> None:
     if UNPRIVILEGED:  # this is the nested run: the sandbox reached full isolation without root
         assert ex.isolation.startswith("full (userns+netns")
         return
-    pytest_argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__]
+    pytest_argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8"}
-    proc = subprocess.run(hide_root_then(pytest_argv), cwd="/", env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert f"{len(CASES) + 2} passed" in proc.stdout
+    env["PYTHONPATH"] = str(Path(codesift.__file__).parents[1])  # this checkout's sandbox, not an installed one
+    profiles = str(Path(__file__).parents[1] / "test_execute_profiles.py")  # the tool and repo profiles too
+    outputs = []
+    for target in (__file__, profiles):
+        with tempfile.TemporaryDirectory(prefix="codesift-keep-") as keep:
+            argv = hide_root_then([*pytest_argv, target], keep)
+            proc = subprocess.run(argv, cwd="/", env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert " passed" in proc.stdout and "skipped" not in proc.stdout
+        outputs.append(proc.stdout)
+    assert f"{len(CASES) + 5} passed" in outputs[0]

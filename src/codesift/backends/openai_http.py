@@ -6,8 +6,10 @@ Why the choices below:
   so a killed run resumes with identical samples and a failed request loses one sample, not a batch.
   Servers that honour ``n`` (vLLM, OpenAI) can take several seeds per request (the request carries the
   first seed); servers that ignore ``n`` (llama-cpp-python's) are detected and named in the error.
-- Retries are ours (the client's are off): exponential backoff on 429, 5xx, timeouts and connection
-  errors, then one clear `BackendError` line that names the server, the cause and the fix.
+- Retries are the `openai` client's own (``retries`` of them): on 408, 409, 429, 5xx, timeouts and
+  connection errors, honouring the server's ``Retry-After`` and otherwise backing off exponentially with
+  jitter (0.5 s doubling to 8 s). The last failure becomes one `BackendError` line that names the server,
+  the cause and the fix.
 - ``api="completion"`` renders the chat messages client-side (Qwen2.5's ChatML by default, or a Jinja
   template file) and appends ``Prompt.prefill``, so the model continues the pre-filled code exactly as the
   embedded backend does. ``api="chat"`` cannot pre-fill an assistant turn portably: the user turn asks
@@ -15,6 +17,11 @@ Why the choices below:
   dropped (they would cut a reply at its opening fence), and the reply is turned back into a
   continuation of the prefill (code block body, echoed stub removed) so extraction treats both alike.
 - The API key lives only inside the client; `repr`, logs and errors never contain it.
+- A policy's grammar goes to the server in that server's dialect (``grammar_api``): llama.cpp's ``grammar``
+  (GBNF), vLLM's ``structured_outputs`` (``grammar`` or ``json``), OpenAI's ``response_format`` (JSON schemas
+  only). Where the server cannot constrain (``none``, OpenAI with a non-JSON grammar, or a server that answers
+  400 to the field) the backend says so once and validates instead: a sample failing the grammar's check is
+  drawn again with a derived seed, up to ``grammar_retries`` times, its cost added to the sample's.
 """
 
 from __future__ import annotations
@@ -29,15 +36,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import jinja2
 import openai
 
 from codesift.backends import BackendError
+from codesift.grammars import Grammar, resolve
 from codesift.records import Completion, Policy, Prompt
 
 log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 
 _CHATML_TURNS = (
@@ -55,6 +64,8 @@ TEMPLATES = {
 }
 FENCE = "```"
 RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError)
+GrammarAPI = Literal["llama.cpp", "vllm", "openai", "none"]
+RESEED = 1_000_003  # resample k of seed s uses seed s + k * RESEED: still a pure function of the seed
 
 
 class SamplingInterrupted(BackendError):
@@ -81,12 +92,12 @@ class HTTPSettings:
     api_key: str | None = field(default=None, repr=False)
     timeout: float = 120.0
     retries: int = 4
-    backoff: float = 0.5
-    max_backoff: float = 8.0
     concurrency: int = 4
     samples_per_request: int = 1
     logprobs: bool = True
     template: str = "qwen2.5"
+    grammar_api: GrammarAPI = "llama.cpp"
+    grammar_retries: int = 2
 
     def url_for(self, policy: Policy) -> str:
         url = policy.base_url or self.base_url or os.environ.get("CODESIFT_BASE_URL")
@@ -155,11 +166,11 @@ def _mean(values: Sequence[float | None] | None) -> float | None:
 class OpenAIBackend:
     """`Backend` over any OpenAI-compatible server; one instance may serve several policies and servers."""
 
-    def __init__(self, settings: HTTPSettings | None = None, *, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, settings: HTTPSettings | None = None) -> None:
         self.settings = settings or HTTPSettings(api_key=api_key_from_env())
-        self._sleep = sleep
         self._clients: dict[str, openai.OpenAI] = {}
         self._checked: set[tuple[str, str]] = set()
+        self._unconstrained: set[str] = set()  # servers that refused a grammar field: validate instead
         self._lock = threading.Lock()
         # Bounds requests in flight across every caller of this backend, not just within one call.
         self._slots = threading.BoundedSemaphore(max(1, self.settings.concurrency))
@@ -168,6 +179,60 @@ class OpenAIBackend:
         return f"OpenAIBackend({self.settings!r})"
 
     def complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]:
+        done = self._complete(prompt, seeds, policy)
+        if policy.grammar is None:
+            return done
+        grammar = resolve(policy.grammar)
+        url = self.settings.url_for(policy)
+        if self._grammar_fields(url, grammar) is not None or grammar.check is None:
+            return done
+        return self._resample_invalid(prompt, policy, grammar, done)
+
+    def _resample_invalid(
+        self, prompt: Prompt, policy: Policy, grammar: Grammar, done: list[Completion]
+    ) -> list[Completion]:
+        """Validate-and-resample for servers that cannot constrain: each sample failing the grammar's check
+        is drawn again (seed + k * RESEED); the last draw stands, carrying the cost of every draw."""
+        check = grammar.check
+        assert check is not None
+        for k in range(1, self.settings.grammar_retries + 1):
+            bad = [i for i, c in enumerate(done) if not check(prompt.prefill + c.text)]
+            if not bad:
+                break
+            again = self._complete(prompt, [done[i].seed + k * RESEED for i in bad], policy)
+            for i, new in zip(bad, again, strict=True):
+                old = done[i]
+                done[i] = new.model_copy(
+                    update={
+                        "seed": old.seed,
+                        "prompt_tokens": old.prompt_tokens + new.prompt_tokens,
+                        "completion_tokens": old.completion_tokens + new.completion_tokens,
+                        "seconds": old.seconds + new.seconds,
+                    }
+                )
+        return done
+
+    def _grammar_fields(self, url: str, grammar: Grammar) -> dict[str, Any] | None:
+        """The request fields that make this server constrain to ``grammar``; ``None`` when it cannot."""
+        api = "none" if url in self._unconstrained else self.settings.grammar_api
+        schema = grammar.json_schema
+        if api == "llama.cpp":
+            return {"grammar": grammar.gbnf}
+        if api == "vllm":
+            return {"structured_outputs": {"json": schema} if schema is not None else {"grammar": grammar.gbnf}}
+        if api == "openai" and schema is not None:
+            return {"response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}}
+        self._say_unconstrained(url, f"grammar_api={api} cannot take grammar {grammar.name!r}")
+        return None
+
+    def _say_unconstrained(self, url: str, why: str) -> None:
+        with self._lock:
+            if url in self._unconstrained:
+                return
+            self._unconstrained.add(url)
+        log.warning("server at %s samples unconstrained (%s); outputs are validated and resampled", url, why)
+
+    def _complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]:
         url = self.settings.url_for(policy)
         client = self._client(url)
         self._check_model(client, url, policy.model)
@@ -196,7 +261,7 @@ class OpenAIBackend:
                     base_url=url,
                     api_key=self.settings.api_key or api_key_from_env() or "not-needed",
                     timeout=self.settings.timeout,
-                    max_retries=0,
+                    max_retries=self.settings.retries,
                 )
             return self._clients[url]
 
@@ -224,8 +289,18 @@ class OpenAIBackend:
             "top_p": policy.top_p,
             "max_tokens": policy.max_tokens,
         }
+        grammar = resolve(policy.grammar) if policy.grammar is not None else None
+        fields = self._grammar_fields(url, grammar) if grammar is not None else None
         with self._slots:
-            return self._send(client, url, prompt, seeds, policy, common)
+            if fields is None:
+                return self._send(client, url, prompt, seeds, policy, common)
+            try:
+                return self._send(client, url, prompt, seeds, policy, {**common, "extra_body": fields})
+            except BackendError as e:
+                if "HTTP 400" not in str(e) or not any(name in str(e) for name in fields):
+                    raise
+                self._say_unconstrained(url, f"it refused {', '.join(fields)}: {e}")
+                return self._send(client, url, prompt, seeds, policy, common)
 
     def _send(
         self,
@@ -292,19 +367,12 @@ class OpenAIBackend:
         return {"logprobs": True, "top_logprobs": 1} if self.settings.logprobs else {}
 
     def _retry(self, url: str, call: Callable[[], T]) -> T:
-        attempts = self.settings.retries + 1
-        for attempt in range(attempts):
-            try:
-                return call()
-            except RETRYABLE as e:
-                if attempt + 1 == attempts:
-                    raise BackendError(_explain(e, url, attempts)) from None
-                delay = min(self.settings.backoff * 2**attempt, self.settings.max_backoff)
-                log.warning("%s from %s; retry %d/%d in %.1fs", _short(e), url, attempt + 1, attempts - 1, delay)
-                self._sleep(delay)
-            except openai.APIStatusError as e:
-                raise BackendError(_explain(e, url, attempt + 1)) from None
-        raise AssertionError("unreachable")
+        """The call, retried by the client itself; its final failure as one `BackendError` line."""
+        try:
+            return call()
+        except openai.APIError as e:
+            retried = isinstance(e, RETRYABLE) or getattr(e, "status_code", None) in (408, 409)
+            raise BackendError(_explain(e, url, self.settings.retries + 1 if retried else 1)) from None
 
 
 def _served_models(client: openai.OpenAI) -> list[str]:
@@ -312,16 +380,6 @@ def _served_models(client: openai.OpenAI) -> list[str]:
         return [m.id for m in client.models.list().data]
     except openai.NotFoundError:
         return []  # no /models listing on this server; a wrong name then surfaces as a 404 per request
-
-
-def _short(e: Exception) -> str:
-    if isinstance(e, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(e, openai.APIStatusError):
-        return f"HTTP {e.status_code}"
-    if isinstance(e, openai.APIConnectionError):
-        return "connection error"
-    return type(e).__name__
 
 
 def _explain(e: Exception, url: str, attempts: int) -> str:

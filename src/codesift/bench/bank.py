@@ -22,8 +22,8 @@ from typing import Any, Literal
 from codesift.bench.tasks import BenchDataError, Task
 from codesift.extract import extract_code
 from codesift.prompt import build_prompt
-from codesift.records import Candidate, Policy, Record, digest
-from codesift.select.written import WrittenTests
+from codesift.records import Candidate, Policy, Record, WrittenTests, call_key, digest
+from codesift.select.written import written_key
 from codesift.store import Store
 
 FORMAT = 1
@@ -56,7 +56,7 @@ class BankTests(Record):
 
 def bank_name(benchmark: str, settings: dict[str, Any]) -> str:
     policies = settings.get("policies") or [{}]
-    model = Path(str(policies[0].get("model", "model"))).stem
+    model = Path(str(policies[0].get("model", "model"))).name.removesuffix(".gguf")
     temperature = policies[0].get("temperature", 0)
     stem = Path(benchmark).stem
     return (
@@ -66,8 +66,8 @@ def bank_name(benchmark: str, settings: dict[str, Any]) -> str:
 
 def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Path) -> Path:
     """Write the run's samples (in task order, then policy, then seed) and written tests; returns the file."""
-    spec = store.meta("bench")
-    if not isinstance(spec, dict) or "config" not in spec:
+    spec = store.settings("bench")
+    if spec is None or "config" not in spec:
         raise BenchDataError(f"{store.path} is not a `codesift bench` run store (no settings recorded)")
     settings = spec["config"]
     policies = {p["name"]: Policy.model_validate(p) for p in settings["policies"]}
@@ -77,7 +77,7 @@ def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Pa
             (c for c in store.candidates(task.id) if c.origin == "sample"), key=lambda c: (c.policy, c.seed)
         )
         lines += [_banked(c, policies[c.policy]) for c in samples]
-        written = store.written_tests(task.id, settings["seed"], settings["test_writers"])
+        written = store.any_written_tests(task.id)
         if written is not None:
             lines.append(BankTests(problem_id=task.id, written=written))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -120,17 +120,22 @@ def bank_store(paths: Iterable[Path], tasks: Sequence[Task], store: Store | None
     for path in paths:
         header, samples, written = read_bank(path)
         settings = header.settings
-        store.set_meta("bench", {"benchmark": header.benchmark, "config": settings})
+        store.set_settings("bench", {"benchmark": header.benchmark, "config": settings})
         store.add_candidates(_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id)
+        writer = Policy.model_validate(settings["policies"][0])
+        seeds = [settings["seed"] + i for i in range(settings["test_writers"])]
         for problem_id, tests in written.items():
-            store.add_written_tests(problem_id, settings["seed"], settings["test_writers"], tests)
+            if problem_id in by_id:
+                store.add_written_tests(problem_id, written_key(by_id[problem_id].problem, writer, seeds), tests)
     return store
 
 
 def _candidate(s: BankSample, task: Task) -> Candidate:
-    prefill = build_prompt(task.problem, s.policy.prompt).prefill
+    """As `sample` stores it (same `call_key`), so a bench run on this store reuses it instead of re-sampling."""
+    prompt = build_prompt(task.problem, s.policy.prompt)
     return Candidate(
         problem_id=s.problem_id, policy=s.policy.name, seed=s.seed, completion=s.completion,
-        code=extract_code(s.completion, prefill, task.problem.entry_point), prompt_tokens=s.prompt_tokens,
+        code=extract_code(s.completion, prompt.prefill, task.problem.entry_point), prompt_tokens=s.prompt_tokens,
         completion_tokens=s.completion_tokens, mean_logprob=s.mean_logprob, seconds=s.seconds,
+        key=call_key(prompt, s.policy),
     )  # fmt: skip

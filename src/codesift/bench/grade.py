@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from codesift.bench.tasks import Task
 from codesift.execute.cached import ExecutionCache, Mapper, run_all
 from codesift.extract import ProgramGroup, group
-from codesift.records import Answer, Candidate, Execution
+from codesift.records import Answer, Candidate, Execution, Record
 
 
 class ProblemResult(BaseModel):
@@ -44,6 +44,14 @@ class ProblemResult(BaseModel):
         return bool(self.submitted and self.submitted[0])
 
 
+class Grade(Record):
+    """One program's verdict on a task's hidden tests (and its challenge tests, when it has some)."""
+
+    passed: bool
+    why: str | None = None  # the first failing hidden test: status and error
+    challenge: bool | None = None
+
+
 def _verdict(results: dict[str, Execution], task: Task) -> tuple[bool, str | None]:
     for t in task.hidden:
         e = results[t.key]
@@ -54,19 +62,19 @@ def _verdict(results: dict[str, Execution], task: Task) -> tuple[bool, str | Non
 
 
 def grade_programs(
-    task: Task, codes: Sequence[str], executor: Mapper, cache: ExecutionCache
-) -> dict[str, tuple[bool, str | None, bool | None]]:
-    """By program hash: (passes every hidden test, why not, passes the challenge tests or None)."""
+    task: Task, codes: Sequence[str], executor: Mapper, cache: ExecutionCache | None
+) -> dict[str, Grade]:
+    """Each program's `Grade`, by program hash."""
     groups = [ProgramGroup(code=c, candidates=()) for c in dict.fromkeys(codes)]
     tests = (*task.hidden, *task.challenge)
     results = run_all(groups, tests, executor, cache, entry_point=task.problem.entry_point)
-    out: dict[str, tuple[bool, str | None, bool | None]] = {}
+    out = {}
     for g in groups:
         ok, why = _verdict(results[g.program], task)
         challenge = (
             all(results[g.program][t.key].status == "passed" for t in task.challenge) if task.challenge else None
         )
-        out[g.program] = (ok, why, challenge)
+        out[g.program] = Grade(passed=ok, why=why, challenge=challenge)
     return out
 
 
@@ -81,7 +89,7 @@ def grade_task(
     groups = group(candidates)
     submissions = answer.submissions if answer else ()
     verdicts = grade_programs(task, [g.code for g in groups] + [s.code for s in submissions], executor, cache)
-    correct_of = {c.program: verdicts[g.program][0] for g in groups for c in g.candidates}
+    correct_of = {c.program: verdicts[g.program].passed for g in groups for c in g.candidates}
     policies: dict[str, tuple[int, int]] = {}
     for c in candidates:
         n, k = policies.get(c.policy, (0, 0))
@@ -94,11 +102,11 @@ def grade_task(
         correct=sum(correct_of[c.program] for c in candidates),
         policies=policies,
         distinct=len(groups),
-        submitted=tuple(verdicts[s.program][0] for s in submissions),
+        submitted=tuple(verdicts[s.program].passed for s in submissions),
         answered=answer is not None,
         chosen=chosen.code if chosen else None,
-        chosen_challenge=chosen_verdict[2] if chosen_verdict else None,
-        failure=chosen_verdict[1] if chosen_verdict else (verdicts[groups[0].program][1] if groups else None),
+        chosen_challenge=chosen_verdict.challenge if chosen_verdict else None,
+        failure=chosen_verdict.why if chosen_verdict else (verdicts[groups[0].program].why if groups else None),
         prompt_tokens=answer.prompt_tokens if answer else sum(c.prompt_tokens for c in candidates),
         completion_tokens=answer.completion_tokens if answer else sum(c.completion_tokens for c in candidates),
         seconds=answer.seconds if answer else sum(c.seconds for c in candidates),

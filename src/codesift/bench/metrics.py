@@ -9,8 +9,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from statistics import fmean
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -153,6 +156,33 @@ def summarize(
     )
 
 
+def bootstrap_interval(
+    rows: Sequence[T],
+    statistic: Callable[[Sequence[T]], float | None],
+    rounds: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap over problems: resample `rows` (one per problem) with replacement, recompute.
+
+    `statistic` sees a resampled list of rows, so ratios (selection efficiency = selected / oracle) are
+    resampled as ratios, not as two separate means. Resamples where the statistic is undefined (None,
+    e.g. no solvable problem drawn) are skipped. None when no resample is defined.
+    """
+    if not rows:
+        return None
+    rng = random.Random(seed)
+    values = sorted(
+        v
+        for _ in range(rounds)
+        if (v := statistic([rows[rng.randrange(len(rows))] for _ in range(len(rows))])) is not None
+    )
+    if not values:
+        return None
+    tail = (1 - level) / 2
+    return values[int(tail * (len(values) - 1))], values[round((1 - tail) * (len(values) - 1))]
+
+
 class Interval(BaseModel):
     """A mean with its 95% percentile-bootstrap interval (resampling problems, the unit that varies)."""
 
@@ -177,15 +207,10 @@ def bootstrap(values: Sequence[float], rounds: int = 2000, seed: int = 0, level:
     difference between two methods is `bootstrap([a - b for a, b in zip(...)])`: resampling the
     problems together keeps what the methods share out of the interval.
     """
-    if not values:
+    interval = bootstrap_interval(values, fmean, rounds, level, seed)
+    if interval is None:
         raise ValueError("bootstrap needs at least one value")
-    rng = random.Random(seed)
-    n = len(values)
-    means = sorted(fmean(rng.choices(values, k=n)) for _ in range(rounds))
-    tail = (1 - level) / 2
-    return Interval(
-        mean=fmean(values), low=means[int(tail * rounds)], high=means[min(rounds - 1, int((1 - tail) * rounds))]
-    )
+    return Interval(mean=fmean(values), low=interval[0], high=interval[1])
 
 
 def paired_difference(a: Sequence[float], b: Sequence[float], rounds: int = 2000, seed: int = 0) -> Interval:

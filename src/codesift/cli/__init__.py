@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from codesift.cli import bench, doctor, export, solve, train
+from codesift.cli import ask, bench, doctor, export, repo_map, serve, solve, train
 from codesift.cli.common import err, select_from_flags
 
 app = typer.Typer(
@@ -20,6 +20,9 @@ app.command()(doctor.doctor)
 app.command()(bench.bench)
 app.command()(bench.report)
 app.command()(export.export)
+app.command("repo-map")(repo_map.repo_map)
+app.command()(serve.serve)
+app.command()(ask.ask)
 app.command()(train.train)
 
 __all__ = ["app", "main", "select_from_flags"]

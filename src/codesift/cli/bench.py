@@ -12,18 +12,17 @@ from rich.console import Console
 from rich.table import Table
 
 from codesift.cli.common import (
+    GRAMMAR_HELP,
     SELECT_HELP,
     check_backend,
+    check_models,
     err,
     open_backends,
     open_executor,
-    policies_from_flags,
     progress_events,
-    select_from_flags,
-    settings,
+    solve_config,
     user_errors,
 )
-from codesift.events import ProblemDone
 
 
 def _pct(value: float | None) -> str:
@@ -56,7 +55,7 @@ def _default_run_dir(name: str, model: str, samples: int, temperature: float, mo
 
 
 def bench(
-    name: Annotated[str, typer.Argument(help="humaneval, mbpp, mbpp-sanitized, apps, or a .jsonl file")],
+    name: Annotated[str, typer.Argument(help="humaneval, mbpp(-sanitized), apps, fresh, dabench, or a .jsonl file")],
     model: Annotated[str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, ...")] = (
         "qwen2.5-coder-1.5b"
     ),
@@ -70,6 +69,7 @@ def bench(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
     lora: Annotated[Path | None, typer.Option(help="LoRA adapter (GGUF) for the embedded model")] = None,
+    grammar: Annotated[str, typer.Option(help=GRAMMAR_HELP)] = "structured",
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget per problem for repairing samples")] = 0,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
@@ -91,9 +91,19 @@ def bench(
         Path | None, typer.Option(help="Also write the run's completions to this sample-bank folder (bank/)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
+    retries: Annotated[int, typer.Option(min=0, help="dabench: rounds of feeding a failing program's error back")] = 1,
+    every: Annotated[int, typer.Option(min=1, help="dabench: every K-th question (a fixed subset)")] = 1,
+    timeout: Annotated[float, typer.Option(min=1.0, help="dabench: seconds per program run")] = 20.0,
 ) -> None:
     """Run a benchmark (resumable): solve every problem, grade on hidden tests, print pass@k and friends."""
     from codesift.bench.tasks import load_tasks, select
+
+    if name == "dabench":
+        from codesift.cli.ask import bench_dabench
+
+        bench_dabench(data, model, samples, temperature, seed, max_tokens, retries, problems, every, limit, run_dir,
+                      sandbox, timeout, as_json)  # fmt: skip
+        return
 
     with user_errors():
         tasks = select(load_tasks(name, data), problems, limit)
@@ -104,23 +114,19 @@ def bench(
         check_backend(backend)
         mode = "graded" if grade else "run"
         run_dir = run_dir or _default_run_dir(name, grade.name if grade else model, samples, temperature, mode)
-        with open_executor(executor, sandbox, ray_address) as ex, progress_events(show, len(tasks)) as events:
+        with open_executor(executor, sandbox, ray_address) as ex, progress_events(show) as events:
             if grade is not None:
                 from codesift.bench.run import grade_samples
 
                 results = grade_samples(name, tasks, grade, run_dir, ex, ex.isolation, events)
             else:
                 from codesift.bench.run import run_bench
-                from codesift.pipeline import SolveConfig
 
-                config = settings(
-                    SolveConfig, "bench",
-                    policies=policies_from_flags(
-                        policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
-                    ),
-                    samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
-                    select=select_from_flags(knobs or ()),
+                config = solve_config(
+                    "bench", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
+                    samples, seed, submissions, repair_tokens, knobs,
                 )  # fmt: skip
+                check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:
                     results = run_bench(
                         name, tasks, run_dir, config, executor=ex, backend_for=pool, isolation=ex.isolation,
@@ -148,21 +154,25 @@ def _reference(tasks: list[Any], run_dir: Path | None, sandbox: str, as_json: bo
     with (
         Store(path) as store,
         open_executor("local", sandbox, None) as ex,
-        progress_events(show, len(tasks)) as events,
+        progress_events(show) as events,
     ):
-        results = grade_references(tasks, ex, store, lambda r: events(ProblemDone(problem_id=r.id, solved=r.passed)))
+        results = grade_references(tasks, ex, store, events)
     passed = sum(r.passed for r in results)
     failures = [r for r in results if not r.passed]
     inconsistent = [r for r in results if r.bad_examples]
+    examples = sum(len(t.problem.examples) for t in tasks)
+    without = sum(not t.problem.examples for t in tasks)
+    bad = sum(len(r.bad_examples) for r in results)
     if as_json:
         print(json.dumps({
-            "passed": passed, "total": len(results),
+            "passed": passed, "total": len(results), "examples": examples, "without_examples": without,
             "failures": [r.model_dump() for r in failures],
             "inconsistent_examples": [r.model_dump() for r in inconsistent],
         }))  # fmt: skip
         return
     out = Console()
     out.print(f"reference solutions passing the hidden tests: [bold]{passed}/{len(results)}[/bold]")
+    out.print(f"visible examples: {examples} ({without} problems have none); the references fail {bad} of them")
     if failures:
         table = Table("problem", "why the reference fails", title="failing references")
         for r in failures:

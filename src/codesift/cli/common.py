@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -17,11 +17,15 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from codesift.errors import CodesiftError, UsageError
-from codesift.events import Event, ProblemDone, StageAdvanced, StageFinished, StageStarted
+from codesift.events import PROBLEMS, Event, ProblemDone, StageAdvanced, StageFinished, StageStarted
 from codesift.records import Policy
 from codesift.select.types import SelectConfig
 
+if TYPE_CHECKING:
+    from codesift.pipeline import SolveConfig
+
 err = Console(stderr=True)
+GRAMMAR_HELP = "Constrained decoding: off, structured (model-written tests; default) or python (also the code)"
 SELECT_HELP = "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, ...)"
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,6 +39,7 @@ def fail(message: str) -> NoReturn:
 def user_errors() -> Iterator[None]:
     """The CLI boundary: a `CodesiftError` is one line and exit code 2; anything else is a bug and keeps its trace."""
     logging.basicConfig(level=logging.WARNING, handlers=[RichHandler(console=err, show_path=False)], force=True)
+    logging.getLogger("openai._base_client").setLevel(logging.INFO)  # its "Retrying request ... in 0.8 seconds"
     try:
         yield
     except CodesiftError as e:
@@ -52,13 +57,16 @@ def settings(record: type[M], flag: str, /, **fields: Any) -> M:
 
 
 class RichEvents:
-    """The event stream drawn as one rich bar per stage (and one for problems), on stderr."""
+    """The event stream drawn as one rich bar per stage, on stderr.
 
-    def __init__(self, progress: Progress, problems: int | None = None) -> None:
+    Under a benchmark's "problems" stage, a finished inner stage (sample, run examples, ...) hides its bar
+    until the next problem starts it again, and the problems bar counts solved problems.
+    """
+
+    def __init__(self, progress: Progress) -> None:
         self._progress = progress
         self._stages: dict[str, TaskID] = {}
         self._solved = 0
-        self._problems = None if problems is None else progress.add_task("problems", total=problems, ok="")
 
     def __call__(self, event: Event) -> None:
         p = self._progress
@@ -71,20 +79,30 @@ class RichEvents:
             p.update(self._stages[event.stage], completed=event.done, total=max(event.total, 1))
         elif isinstance(event, StageFinished) and event.stage in self._stages:
             task = self._stages[event.stage]
-            p.update(task, completed=p.tasks[task].total, visible=self._problems is None)
-        elif isinstance(event, ProblemDone) and self._problems is not None:
+            inner = event.stage != PROBLEMS and PROBLEMS in self._stages
+            p.update(task, completed=p.tasks[task].total, visible=not inner)
+        elif isinstance(event, ProblemDone) and PROBLEMS in self._stages:
             self._solved += bool(event.solved)
-            p.update(self._problems, advance=1, ok=f"solved {self._solved}")
+            p.update(self._stages[PROBLEMS], ok=f"solved {self._solved}")
 
 
 @contextmanager
-def progress_events(enabled: bool, problems: int | None = None) -> Iterator[Callable[[Event], None]]:
+def progress_events(enabled: bool) -> Iterator[Callable[[Event], None]]:
     bar = Progress(
         TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[ok]}"),
         TimeElapsedColumn(), console=err, disable=not enabled, transient=False,
     )  # fmt: skip
     with bar:
-        yield RichEvents(bar, problems)
+        yield RichEvents(bar)
+
+
+def check_models(policies: Sequence[Policy]) -> None:
+    """Fail before any work on a wrong model name or a missing weight part (a one-line `BackendError`)."""
+    from codesift.backends.models import resolve_model
+
+    for policy in policies:
+        if policy.backend == "embedded":
+            resolve_model(policy.model)
 
 
 def check_backend(backend: str) -> None:
@@ -135,6 +153,21 @@ def policies_from_flags(
         base_url=base_url, max_tokens=max_tokens, api=api, lora=str(lora.resolve()) if lora else None,
     )  # fmt: skip
     return (policy,)
+
+
+def solve_config(
+    command: str, policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
+    base_url: str | None, max_tokens: int, api: str, lora: Path | None, grammar: str, samples: int, seed: int,
+    submissions: int, repair_tokens: int, knobs: Sequence[str] | None,
+) -> SolveConfig:  # fmt: skip
+    """The `SolveConfig` that `solve` and `bench` build from the same flags."""
+    from codesift.pipeline import SolveConfig
+
+    policies = policies_from_flags(policies_file, model, temperature, prompt, backend, base_url, max_tokens, api, lora)
+    return settings(
+        SolveConfig, command, policies=policies, samples=samples, seed=seed, submissions=submissions,
+        repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()),
+    )  # fmt: skip
 
 
 @contextmanager

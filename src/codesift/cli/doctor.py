@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from codesift.backends import BackendError
@@ -19,6 +20,7 @@ def doctor(
     import llama_cpp
 
     from codesift.backends.models import MODELS, assemble, installed
+    from codesift.execute.doctor import profile_rows
 
     console = Console()
     table = Table(title="codesift doctor")
@@ -38,7 +40,9 @@ def doctor(
     table.add_row("llama.cpp", f"llama-cpp-python {llama_cpp.__version__}")
     try:
         with open_executor("local", sandbox, None) as ex:
-            table.add_row("sandbox", ex.isolation)
+            table.add_row("sandbox", escape(ex.isolation))  # "[solve: ...]" is not markup
+        for check, status in profile_rows(sandbox):
+            table.add_row(check, escape(status))
     except Exception as e:  # the report must finish whatever the sandbox says
         ok = False
         table.add_row("sandbox", f"[red]{e}[/red]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,19 +14,23 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
 
-from codesift.backends.models import DEFAULT_MODEL, resolve_model
+from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import (
+    GRAMMAR_HELP,
     SELECT_HELP,
     check_backend,
+    check_models,
+    err,
     open_backends,
     open_executor,
-    policies_from_flags,
     progress_events,
-    select_from_flags,
-    settings,
+    solve_config,
     user_errors,
 )
+from codesift.errors import UsageError
 from codesift.records import Answer, Problem, digest
+
+log = logging.getLogger(__name__)
 
 
 def answer_json(answer: Answer, problem: Problem, isolation: str) -> dict[str, Any]:
@@ -71,14 +76,29 @@ def print_answer(console: Console, answer: Answer, problem: Problem) -> None:
     table.add_row("samples / distinct / passing", f"{answer.samples} / {answer.distinct} / {answer.passing}")
     table.add_row("behaviour clusters", str(answer.clusters))
     table.add_row("chosen cluster", f"{best.cluster_size} samples, this program {best.samples}")
-    table.add_row("scores", ", ".join(f"{k}={v:.3g}" for k, v in best.scores.items()))
+    scores = best.scores.model_dump(exclude_none=True)
+    table.add_row("scores", ", ".join(f"{k}={v:.3g}" for k, v in scores.items()))
     table.add_row("tokens (prompt + completion)", f"{answer.prompt_tokens} + {answer.completion_tokens}")
     table.add_row("executions / seconds", f"{answer.executions} / {answer.seconds:.1f}")
     console.print(table)
 
 
+def say_examples(problem: Problem, path: Path, quiet: bool) -> None:
+    """How many visible examples were read (a statement parsed wrongly shows here first); none is a warning."""
+    if not problem.examples:
+        log.warning(
+            "%s: no visible examples found; nothing filters the samples, so the answer is the most common program "
+            "unchecked. Add doctest examples (>>> f(x) / result) or Input/Output blocks.",
+            path,
+        )
+    elif not quiet:
+        err.print(f"{path}: {len(problem.examples)} visible example(s)", highlight=False)
+
+
 def solve(
-    path: Annotated[Path, typer.Argument(help="Problem: .py stub with doctests, .md/.txt statement, or .jsonl")],
+    path: Annotated[
+        Path | None, typer.Argument(help="Problem: .py stub with doctests, .md/.txt statement, or .jsonl")
+    ] = None,
     task: Annotated[str | None, typer.Option(help="Record of a .jsonl file (task_id or id)")] = None,
     model: Annotated[
         str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, or a server's model")
@@ -94,6 +114,7 @@ def solve(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL (backend openai)")] = None,
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
     lora: Annotated[Path | None, typer.Option(help="LoRA adapter (GGUF) for the embedded model")] = None,
+    grammar: Annotated[str, typer.Option(help=GRAMMAR_HELP)] = "structured",
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget for repairing failing samples")] = 0,
     sandbox: Annotated[str, typer.Option(help="auto, strict (refuse below full isolation) or limits")] = "auto",
     executor: Annotated[str, typer.Option(help="local or ray")] = "local",
@@ -102,27 +123,34 @@ def solve(
     interactive: Annotated[bool, typer.Option(help="Show disagreeing clusters and let you pick")] = False,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
+    repo: Annotated[Path | None, typer.Option(help="Repository mode: the repository root (with --target)")] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Repository mode: pkg/module.py::function or ::Class.method")
+    ] = None,
+    apply: Annotated[bool, typer.Option(help="Repository mode: write the chosen body into the file")] = False,
 ) -> None:
     """Solve one problem and print the chosen program with its evidence."""
-    from codesift.pipeline import SolveConfig
     from codesift.pipeline import solve as run_solve
     from codesift.problems import load_problem
     from codesift.store import Store
 
     with user_errors():
         check_backend(backend)
-        problem = load_problem(path, task)
-        config = settings(
-            SolveConfig, "solve",
-            policies=policies_from_flags(
-                policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora
-            ),
-            samples=samples, seed=seed, submissions=submissions, repair_tokens=repair_tokens,
-            select=select_from_flags(knobs or ()),
+        if (repo is None) != (target is None) or (repo is None) == (path is None):
+            raise UsageError("pass a problem file, or --repo DIR with --target FILE::NAME (repository mode)")
+        config = solve_config(
+            "solve", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
+            samples, seed, submissions, repair_tokens, knobs,
         )  # fmt: skip
-        for policy in config.policies:
-            if policy.backend == "embedded":
-                resolve_model(policy.model)  # fail before any work on a wrong name or a missing part
+        if repo is not None and target is not None:
+            from codesift.cli.repo_map import solve_in_repo_command
+
+            return solve_in_repo_command(
+                repo, target, config=config, store=store, sandbox=sandbox, apply=apply, as_json=as_json
+            )
+        assert path is not None
+        problem = load_problem(path, task)
+        check_models(config.policies)
         slug = f"{problem.id.replace('/', '_')}-{digest(problem.model_dump_json())[:8]}"
         store_path = store or Path(".codesift") / f"{slug}.sqlite"
         with (
@@ -130,6 +158,11 @@ def solve(
             open_executor(executor, sandbox, ray_address) as ex,
             open_backends(executor, ray_address) as pool,
         ):
+            say_examples(problem, path, as_json)
+            changed = run_store.check_settings("solve", config.model_dump(mode="json"), keep=False)
+            if changed:
+                log.warning("settings changed since the last solve with %s (%s): the stages that depend on them "
+                            "run again, the rest is reused", store_path, "; ".join(changed))  # fmt: skip
             with progress_events(not as_json and sys.stderr.isatty()) as events:
                 answer, selection = run_solve(
                     problem, config, executor=ex, store=run_store, backend_for=pool, events=events

@@ -10,8 +10,21 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from codesift.execute.executor import Job
-from codesift.extract import ProgramGroup
 from codesift.records import Execution, Test
+
+
+class Program(Protocol):
+    """What `run_all` runs: a program's source and its hash (`records.digest` of the code).
+
+    A protocol rather than `extract.ProgramGroup`, so execution does not depend on a pipeline stage:
+    groups, a reference solution or a stored candidate all fit.
+    """
+
+    @property
+    def program(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
 
 
 class Mapper(Protocol):
@@ -29,7 +42,7 @@ class ExecutionCache(Protocol):
 
 
 def run_all(
-    groups: Sequence[ProgramGroup],
+    groups: Sequence[Program],
     tests: Sequence[Test],
     executor: Mapper,
     cache: ExecutionCache | None = None,

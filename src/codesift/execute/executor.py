@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import marshal
 import os
 import queue
@@ -44,24 +45,20 @@ import subprocess
 import sys
 import sysconfig
 import time
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
-from codesift.errors import CodesiftError
+from codesift.execute.profiles import SOLVE, Profile, SandboxError
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Execution, Status, Test, digest
 
+log = logging.getLogger(__name__)
 ZYGOTE = Path(__file__).with_name("zygote.py")
 READY, SETUP_FAILED = b"+", 70  # as in harness.py / zygote.py, which cannot import codesift
 SANDBOX_MODES = ("auto", "strict", "bubblewrap", "limits")
-
-
-class SandboxError(CodesiftError, RuntimeError):
-    """The sandbox cannot run (or cannot reach the isolation asked for); the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -79,10 +76,14 @@ class Limits:
 
 @dataclass(frozen=True)
 class Job:
+    """One program and its tests. ``overlay`` (repo profile): (path, new content) pairs, each an
+    existing file under the profile's ``overlay_root`` that this run sees with the new content."""
+
     code: str
     tests: tuple[Test, ...]
     stop_on_failure: bool = False
     entry_point: str | None = None
+    overlay: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -98,16 +99,23 @@ class _Spawn:
     seconds: float
     forged: bool = False
     lost: bool = False
+    cpu_limit: bool = False
+    oom: bool = False
 
 
 class _Zygote:
     """One fork server process and its control pipes; used by one thread at a time."""
 
     def __init__(self, config: dict[str, Any]) -> None:
+        """Start the zygote; `greet` waits until it is ready (so several can start together)."""
         self.config = config
-        self._start()
+        self._launch()
 
     def _start(self) -> None:
+        self._launch()
+        self.greet()
+
+    def _launch(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-S", str(ZYGOTE)],
             stdin=subprocess.PIPE,
@@ -117,7 +125,11 @@ class _Zygote:
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self._in, self._out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
-        hello = self._send(self.config) and self._recv(60.0)
+        self._sent = self._send(self.config)
+
+    def greet(self) -> None:
+        """Wait for the zygote's report of what it set up (a profile's imports take seconds)."""
+        hello = self._sent and self._recv(60.0)
         if not hello:
             self.close()
             raise SandboxError("the sandbox's zygote failed to start; run `codesift doctor` to see why")
@@ -181,45 +193,59 @@ class _Zygote:
 class Executor:
     """Runs programs against tests in the sandbox; see the module docstring for the run model."""
 
-    def __init__(self, workers: int = 2, sandbox: str = "auto", limits: Limits | None = None) -> None:
+    def __init__(
+        self, workers: int = 2, sandbox: str = "auto", limits: Limits | None = None, profile: Profile = SOLVE
+    ) -> None:
         if sandbox not in SANDBOX_MODES:
             raise SandboxError(f"unknown sandbox mode {sandbox!r}; use one of {', '.join(SANDBOX_MODES)}")
         self.limits = limits or Limits()
+        if profile.memory is not None:
+            self.limits = replace(self.limits, memory=profile.memory)
         self.mode = sandbox
+        self.profile = profile
+        site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
         self._config = {
             **asdict(self.limits),
             "mode": sandbox,
             "bwrap": shutil.which("bwrap"),
-            "paths": sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}),
+            "paths": [*profile.sys_path, *(site if profile.site_packages else [])],
+            "profile": asdict(profile),
         }
         self._zygotes: list[_Zygote] = []
         self._idle: queue.Queue[_Zygote] = queue.Queue()
         try:
-            for _ in range(max(1, workers)):
-                z = _Zygote(self._config)
-                self._zygotes.append(z)
+            for _ in range(max(1, workers)):  # all start together: a profile's imports run in parallel
+                self._zygotes.append(_Zygote(self._config))
+            for z in self._zygotes:
+                z.greet()
                 self._idle.put(z)
         except BaseException:
             self.close()
             raise
         hello = self._zygotes[0].hello
-        self.isolation: str = hello["isolation"]
+        self.level: str = hello["isolation"]  # full (...), bubblewrap (...) or limits-only
+        self.isolation: str = f"{self.level} [{profile.describe()}]"
         self.layers: list[str] = list(hello["layers"])
         self.missing: list[str] = list(hello["missing"])
-        if sandbox == "strict" and not self.isolation.startswith("full"):
+        self.cgroup: str = hello["cgroup"]
+        if profile.overlay_root and self.level == "limits-only":
             self.close()
             raise SandboxError(
-                f"--sandbox strict needs full isolation, but here only {self.isolation} is possible "
+                "the repo profile needs a mount namespace to overlay files, and this machine allows "
+                "none; run as root or allow unprivileged user namespaces (sysctl user.max_user_namespaces > 0)"
+            )
+        if sandbox == "strict" and not self.level.startswith("full"):
+            self.close()
+            raise SandboxError(
+                f"--sandbox strict needs full isolation, but here only {self.level} is possible "
                 f"(missing: {', '.join(self.missing)}); run as root or allow unprivileged user namespaces "
                 "(sysctl user.max_user_namespaces > 0) on a kernel with Landlock and seccomp, "
                 "or use --sandbox auto"
             )
-        if self.isolation == "limits-only":
-            warnings.warn(
+        if self.level == "limits-only":
+            log.warning(
                 "codesift sandbox: LIMITS ONLY (no namespace, landlock or seccomp isolation): "
-                "generated programs can reach the network and read your files",
-                RuntimeWarning,
-                stacklevel=2,
+                "generated programs can reach the network and read your files"
             )
 
     def __enter__(self) -> Executor:
@@ -245,15 +271,34 @@ class Executor:
         *,
         stop_on_failure: bool = False,
         entry_point: str | None = None,
+        overlay: Sequence[tuple[str, str]] = (),
     ) -> list[Execution]:
-        """One Execution per test, same order; with ``stop_on_failure`` it ends at the first non-pass."""
+        """One Execution per test, same order; with ``stop_on_failure`` it ends at the first non-pass.
+        ``overlay``: see `Job`."""
         if not self._zygotes:
             raise SandboxError("this executor is closed; create a new one with make_executor()")
+        job = Job(code, tuple(tests), stop_on_failure, entry_point, tuple(overlay))
+        files = self._overlay(job.overlay)
         z = self._idle.get()
         try:
-            return self._run(z, code, tuple(tests), stop_on_failure, entry_point)
+            return self._run(z, job, files)
         finally:
             self._idle.put(z)
+
+    def _overlay(self, overlay: Sequence[tuple[str, str]]) -> list[tuple[str, bytes]]:
+        """Overlay paths made absolute and checked: existing regular files under the overlay root."""
+        if not overlay:
+            return []
+        root = self.profile.overlay_root
+        if root is None:
+            raise SandboxError(f"profile {self.profile.name!r} has no overlay root; use repo_profile(...) for overlays")
+        files = []
+        for path, content in overlay:
+            full = os.path.realpath(os.path.join(root, path))
+            if os.path.commonpath([full, root]) != root or not os.path.isfile(full):
+                raise SandboxError(f"overlay path {path!r} is not an existing file under {root}")
+            files.append((full, content.encode()))
+        return files
 
     def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, list[Execution]]]:
         """Run jobs in parallel over the workers; results come back as they finish."""
@@ -272,12 +317,14 @@ class Executor:
                     yield pending.pop(f), f.result()
 
     def _job(self, job: Job) -> list[Execution]:
-        return self.run(job.code, job.tests, stop_on_failure=job.stop_on_failure, entry_point=job.entry_point)
+        return self.run(
+            job.code, job.tests, stop_on_failure=job.stop_on_failure, entry_point=job.entry_point, overlay=job.overlay
+        )
 
     # --- runs ----------------------------------------------------------------------------------------
 
-    def _run(self, z: _Zygote, code: str, tests: tuple[Test, ...], stop: bool, entry: str | None) -> list[Execution]:
-        program = digest(code)
+    def _run(self, z: _Zygote, job: Job, files: list[tuple[str, bytes]]) -> list[Execution]:
+        program, tests, stop = digest(job.code), job.tests, job.stop_on_failure
         out: list[Execution] = []
         i = 0
         while i < len(tests):
@@ -288,7 +335,7 @@ class Executor:
                 while j < len(tests) and tests[j].kind != "stdio":
                     j += 1
                 batch = list(tests[i:j])
-            done = self._batch(z, program, code, batch, stop, entry)
+            done = self._batch(z, program, job, batch, files)
             out += done
             i += len(done)
             if stop and any(e.status != "passed" for e in done):
@@ -296,13 +343,14 @@ class Executor:
         return out
 
     def _batch(
-        self, z: _Zygote, program: str, code: str, tests: list[Test], stop: bool, entry: str | None
+        self, z: _Zygote, program: str, job: Job, tests: list[Test], files: list[tuple[str, bytes]]
     ) -> list[Execution]:
         """Executions for ``tests`` (all call/assert, or one stdio), re-forking after a killed child."""
         out: list[Execution] = []
+        stop = job.stop_on_failure
         while len(out) < len(tests):
             rest = tests[len(out) :]
-            spawn = self._spawn(z, code, rest, stop, entry)
+            spawn = self._spawn(z, job, rest, files)
             for test, rec in zip(rest, spawn.records, strict=False):
                 out.append(self._verdict(program, test, rec, spawn))
                 if stop and out[-1].status != "passed":
@@ -313,7 +361,7 @@ class Executor:
                     return out
         return out
 
-    def _spawn(self, z: _Zygote, code: str, tests: list[Test], stop: bool, entry: str | None) -> _Spawn:
+    def _spawn(self, z: _Zygote, job: Job, tests: list[Test], files: list[tuple[str, bytes]]) -> _Spawn:
         nonce = secrets.token_hex(16)
         wire = []
         for t in tests:
@@ -326,14 +374,15 @@ class Executor:
                     pass
             wire.append((t.kind, t.input, expected if t.kind == "call" else None))
         req = {
-            "code": code,
+            "code": job.code,
             "tests": wire,
-            "entry": entry,
-            "stop": stop,
+            "entry": job.entry_point,
+            "stop": job.stop_on_failure,
             "nonce": nonce,
             "timeout": self.limits.timeout,
             "stdin": tests[0].input.encode() if tests[0].kind == "stdio" else None,
             "paths": self._config["paths"],
+            "overlay": files,
         }
         reply = z.spawn(req, self.limits.timeout * (len(tests) + 1) + 30.0)
         if reply is None:
@@ -365,6 +414,8 @@ class Executor:
             stderr=reply["stderr"],
             seconds=reply["seconds"],
             forged=forged,
+            cpu_limit=reply["cpu_limit"],
+            oom=reply["oom"],
         )
 
     def _verdict(self, program: str, test: Test, rec: dict[str, Any], spawn: _Spawn) -> Execution:
@@ -406,10 +457,8 @@ class Executor:
             status = "output-limit"
         elif spawn.forged:
             status, error = "error", "ForgedResult"
-        elif os.WIFSIGNALED(st) and os.WTERMSIG(st) in (signal.SIGXCPU, signal.SIGKILL):
-            status = "timeout"
         elif os.WIFSIGNALED(st):
-            status, error = "error", signal.Signals(os.WTERMSIG(st)).name
+            status, error = signal_verdict(os.WTERMSIG(st), spawn.cpu_limit, spawn.oom)
         elif test.kind == "stdio" and os.WEXITSTATUS(st) == 0:  # os._exit(0) after printing: judged on output
             ok = test.output is None or stdout_matches(output, test.output)
             status = "passed" if ok else "failed"
@@ -421,7 +470,20 @@ class Executor:
         return Execution(program=program, test=test.key, status=status, output=output, error=error, seconds=seconds)
 
 
-_STATUSES = {"passed", "failed", "error", "timeout", "memory", "syntax", "output-limit"}
+_STATUSES = {"passed", "failed", "error", "timeout", "memory", "syntax", "output-limit", "killed"}
+# Signals a program dies of by its own fault (error, named); any other signal killed it (killed).
+CRASHES = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGSYS, signal.SIGTRAP}
+
+
+def signal_verdict(sig: int, cpu_limit: bool, oom: bool) -> tuple[Status, str | None]:
+    """What a child killed by ``sig`` gets: ``timeout`` for the CPU-time limit (SIGXCPU, or SIGKILL
+    once its CPU time reached the limit), ``memory`` for SIGKILL while the OOM killer struck,
+    ``error`` for a crash, else ``killed``; the error names the signal."""
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_limit):
+        return "timeout", None  # the CPU-time form of the time limit
+    if sig == signal.SIGKILL and oom:
+        return "memory", "OOMKilled"
+    return ("error" if sig in CRASHES else "killed"), signal.Signals(sig).name
 
 
 def _call_matches(got: str, want: str) -> bool:
@@ -431,6 +493,9 @@ def _call_matches(got: str, want: str) -> bool:
         return got == want
 
 
-def make_executor(workers: int = 2, sandbox: str = "auto", limits: Limits | None = None) -> Executor:
-    """The sandboxed executor at the best isolation this kernel allows (see `Executor.isolation`)."""
-    return Executor(workers=workers, sandbox=sandbox, limits=limits)
+def make_executor(
+    workers: int = 2, sandbox: str = "auto", limits: Limits | None = None, profile: Profile = SOLVE
+) -> Executor:
+    """The sandboxed executor at the best isolation this kernel allows (see `Executor.isolation`),
+    for one profile (`codesift.execute.profiles`; default ``solve``)."""
+    return Executor(workers=workers, sandbox=sandbox, limits=limits, profile=profile)

@@ -12,6 +12,7 @@ or timeout the whole tree is killed, including orphans the zygote adopted as sub
 from __future__ import annotations
 
 import gc
+import importlib
 import marshal
 import os
 import select
@@ -63,7 +64,8 @@ def write_msg(fd: int, obj: Any) -> None:
 
 
 class Child(NamedTuple):
-    """A pre-forked, confined child and the zygote's ends of its pipes."""
+    """A pre-forked, confined child, the zygote's ends of its pipes, and the host's OOM-kill count
+    when it was forked."""
 
     pid: int
     pidfd: int
@@ -71,6 +73,7 @@ class Child(NamedTuple):
     stdout: int
     stderr: int
     results: int
+    oom_kills: int
 
 
 class Zygote:
@@ -86,6 +89,9 @@ class Zygote:
         self.tmp = os.path.join(self.root, "run")
         os.mkdir(self.tmp, 0o700)
         self.sandbox.prepare(self.tmp)
+        self.cwd = config["profile"]["cwd"] or self.tmp
+        if self.sandbox.bwrap is None:  # bubblewrap runs a fresh interpreter each time: nothing to warm
+            preimport(config["profile"], config["paths"], self.root)
         # Warm what every child uses (the parser's first compile costs ms per child otherwise), then
         # freeze the heap so the children's GC never walks, and so never copies, the zygote's pages.
         with open(harness.__file__) as fh:
@@ -97,13 +103,20 @@ class Zygote:
         sb = self.sandbox
         write_msg(
             self.ctl[1],
-            {"isolation": sb.level, "layers": sb.layers, "missing": sb.missing, "workdir": self.root},
+            {
+                "isolation": sb.level,
+                "layers": sb.layers,
+                "missing": sb.missing,
+                "workdir": self.root,
+                "cgroup": confine.cgroup_v2(),
+            },
         )
         try:
             self.next: Child | None = self._prefork()
             while (req := read_msg(self.ctl[0])) is not None:
                 write_msg(self.ctl[1], self.run(req))
-                self.next = self._prefork()  # off the critical path: the parent is reading the reply
+                self.sandbox.clean(self.tmp)  # off the critical path, like the next fork
+                self.next = self._prefork()
         except BrokenPipeError:  # the parent is gone
             pass
         finally:
@@ -115,12 +128,16 @@ class Zygote:
         child = self.next or self._prefork()
         self.next = None
         started = time.perf_counter()
-        with contextlib.suppress(BrokenPipeError):  # it died in set-up: its status and stderr say why
-            write_msg(child.request, req)
-        os.close(child.request)
-        reply = self._watch(child, req)
+        overlay = self.sandbox.overlay(req["overlay"]) if req.get("overlay") else []
+        try:
+            with contextlib.suppress(BrokenPipeError):  # it died in set-up: its status and stderr say why
+                write_msg(child.request, req)
+            os.close(child.request)
+            reply = self._watch(child, req)
+        finally:
+            if overlay:
+                self.sandbox.drop_overlay(overlay)
         reply["seconds"] = time.perf_counter() - started
-        self.sandbox.clean(self.tmp)
         return reply
 
     def _prefork(self) -> Child:
@@ -134,7 +151,7 @@ class Zygote:
             self._child(req_r, out_w, err_w, res_w)
         for fd in (req_r, out_w, err_w, res_w):
             os.close(fd)
-        return Child(pid, os.pidfd_open(pid), req_w, out_r, err_r, res_r)
+        return Child(pid, os.pidfd_open(pid), req_w, out_r, err_r, res_r, oom_kills())
 
     def _child(self, req_r: int, out_w: int, err_w: int, res_w: int) -> NoReturn:
         try:
@@ -145,7 +162,7 @@ class Zygote:
                 os.dup2(i + 500, i)
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
             confine.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # should the zygote itself be killed
-            os.chdir(self.tmp)
+            os.chdir(self.cwd)
             self.sandbox.enter(self.tmp)
             confine.close_from(REQUEST_FD + 1)  # after enter: the Landlock rules use the zygote's fds
             confine.set_name(IDLE_NAME)
@@ -209,7 +226,8 @@ class Zygote:
                 if len(bufs[fd]) > (cap if fd != res_r else 64 * cap):
                     over = True
                     exited = True
-        status = self._kill_tree(pid)
+        status, cpu = self._kill_tree(pid)
+        oom = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL and oom_kills() > child.oom_kills
         for fd in open_fds:  # whatever the tree wrote before it died, without waiting for EOF
             os.set_blocking(fd, False)
             try:
@@ -226,29 +244,60 @@ class Zygote:
             "stdout": bytes(bufs[out_r][: cap + 1]),
             "stderr": bytes(bufs[err_r][:65536]),
             "results": bytes(bufs[res_r]),
+            "cpu_limit": cpu >= confine.cpu_limit(req),
+            "oom": oom,
         }
 
-    def _kill_tree(self, pid: int) -> int:
-        """SIGKILL the child's group and every process the zygote adopted, reap all; the child's status."""
-        status = 0
+    def _kill_tree(self, pid: int) -> tuple[int, float]:
+        """SIGKILL the child's group and every process the zygote adopted, reap all; the child's
+        status and CPU seconds."""
+        status, cpu = 0, 0.0
         for target in (-pid, pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(target, signal.SIGKILL)
         while True:
             while True:
                 try:
-                    got, st = os.waitpid(-1, os.WNOHANG)
+                    got, st, usage = os.wait4(-1, os.WNOHANG)
                 except ChildProcessError:
-                    return status
+                    return status, cpu
                 if got == 0:
                     break
                 if got == pid:
-                    status = st
+                    status, cpu = st, usage.ru_utime + usage.ru_stime
             for child in _children():
                 for target in (-child, child):
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.kill(target, signal.SIGKILL)
             time.sleep(0.0002)
+
+
+def oom_kills() -> int:
+    """How many processes the kernel's OOM killer has killed since boot (0 if unknown)."""
+    try:
+        with open("/proc/vmstat", "rb") as fh:
+            text = fh.read()
+    except OSError:
+        return 0
+    at = text.find(b"\noom_kill ")
+    return int(text[at + 10 : text.index(b"\n", at + 1)]) if at >= 0 else 0
+
+
+def preimport(profile: dict[str, Any], paths: list[str], workdir: str) -> None:
+    """Import a profile's modules once, in the zygote, and run its warm-up, so that every run forks
+    them warm; then take their import paths off again (`harness.run` puts the run's own in front)."""
+    if not profile["preimport"]:
+        return
+    os.environ["MPLCONFIGDIR"] = os.path.join(workdir, "matplotlib")  # its font cache, built once here
+    saved = list(sys.path)
+    sys.path[:0] = paths
+    try:
+        for name in profile["preimport"]:
+            importlib.import_module(name)
+        exec(compile(profile["warmup"], "<warm-up>", "exec"), {"__name__": "__warmup__"})
+    finally:
+        sys.path[:] = saved
+        del os.environ["MPLCONFIGDIR"]
 
 
 def _children() -> list[int]:

@@ -110,8 +110,8 @@ def _prompt_messages(task: Task, policy: Policy) -> list[Message]:
 
 
 def _run_spec(store: Store, run_dir: Path) -> tuple[str, dict[str, Policy]]:
-    spec = store.meta("bench")
-    if not isinstance(spec, dict):
+    spec = store.settings("bench")
+    if spec is None:
         raise ExportError(f"{run_dir} is not a `codesift bench` run dir (its store has no benchmark settings).")
     policies = [Policy.model_validate(p) for p in spec["config"]["policies"]]
     return str(spec["benchmark"]), {p.name: p for p in policies}

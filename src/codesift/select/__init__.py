@@ -15,13 +15,13 @@ from collections.abc import Sequence
 
 from codesift.execute.cached import ExecutionCache, Mapper, run_all
 from codesift.extract import ProgramGroup
-from codesift.records import Problem, Test
+from codesift.records import Problem, Test, WrittenTests
 from codesift.select.cluster import cluster, separating, signatures
 from codesift.select.probe import probe_tests
 from codesift.select.rank import order, score, supports
 from codesift.select.rank import submissions as make_submissions
 from codesift.select.types import Cluster, SelectConfig, Selection
-from codesift.select.written import WrittenTests, write_tests
+from codesift.select.written import write_tests
 
 __all__ = ["Cluster", "ProgramGroup", "SelectConfig", "Selection", "WrittenTests", "select", "write_tests"]
 

@@ -6,13 +6,13 @@ import math
 from collections.abc import Sequence
 
 from codesift.extract import ProgramGroup
-from codesift.records import Submission
+from codesift.records import Scores, Submission
 from codesift.select.types import Cluster, SelectConfig
 
 
 def score(
     groups: Sequence[ProgramGroup], tests_passed: int, config: SelectConfig, support: float | None = None
-) -> dict[str, float]:
+) -> Scores:
     """Per-signal scores and their weighted sum (log-linear: size times tests passed is CodeT).
 
     ``support`` (soft agreement with the other clusters, counted in samples) stands in for the
@@ -21,14 +21,11 @@ def score(
     samples = sum(g.votes for g in groups)
     votes = samples if support is None else support
     lps = [c.mean_logprob for g in groups for c in g.candidates if c.mean_logprob is not None]
-    signals = {
-        "size": math.log(max(votes, 1)),
-        "logprob": sum(lps) / len(lps) if lps else 0.0,
-        "codet": math.log1p(tests_passed),
-    }
-    total = config.w_size * signals["size"] + config.w_logprob * signals["logprob"] + config.w_codet * signals["codet"]
-    extra = {} if support is None else {"support": support}
-    return {**signals, "samples": float(samples), **extra, "tests_passed": float(tests_passed), "total": total}
+    size, logprob, codet = math.log(max(votes, 1)), sum(lps) / len(lps) if lps else 0.0, math.log1p(tests_passed)
+    return Scores(
+        size=size, logprob=logprob, codet=codet, samples=samples, tests_passed=tests_passed, support=support,
+        total=config.w_size * size + config.w_logprob * logprob + config.w_codet * codet,
+    )  # fmt: skip
 
 
 def supports(outputs: Sequence[tuple[str, ...]], samples: Sequence[int], power: float) -> list[float]:
@@ -65,7 +62,7 @@ def submissions(clusters: Sequence[Cluster], k: int, passed: int = 0, examples: 
                         cluster_size=c.samples,
                         examples_passed=passed,
                         examples_total=examples,
-                        scores=dict(c.scores),
+                        scores=c.scores,
                     )
                 )
         depth += 1

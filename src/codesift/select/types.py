@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesift.extract import ProgramGroup
-from codesift.records import Submission, Test
+from codesift.records import Scores, Submission, Test
 
 
 class SelectConfig(BaseModel):
@@ -47,7 +47,7 @@ class Cluster(BaseModel):
     groups: tuple[ProgramGroup, ...]
     outputs: tuple[str, ...]
     tests_passed: int = 0
-    scores: dict[str, float] = Field(default_factory=dict)
+    scores: Scores = Scores()
 
     @property
     def samples(self) -> int:
@@ -55,7 +55,7 @@ class Cluster(BaseModel):
 
     @property
     def score(self) -> float:
-        return self.scores.get("total", 0.0)
+        return self.scores.total
 
 
 class Selection(BaseModel):

@@ -3,32 +3,16 @@ expected outputs. Never derived from hidden tests: the model sees only what `Pro
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
-
 from codesift.backends import Backend
-from codesift.records import Policy, Problem, Prompt, Test
+from codesift.grammars import asserts_grammar, stdio_tests_grammar
+from codesift.grammars.structured import parse_assert
+from codesift.records import Policy, Problem, Prompt, Test, WrittenTests, call_key, digest
 
 _SYSTEM = "You are an expert software tester. You write correct, varied test cases, including edge cases."
 _BLOCK = re.compile(r"Input:\s*```[a-z]*\n(.*?)```\s*Output:\s*```[a-z]*\n(.*?)```", re.S)
-
-
-class WrittenTests(BaseModel):
-    """Model-written tests and what they cost."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    tests: tuple[Test, ...] = ()
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    seconds: float = 0.0
-
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(t.input for t in self.tests))
 
 
 def tests_prompt(problem: Problem, count: int = 8) -> Prompt:
@@ -60,34 +44,9 @@ def parse_asserts(text: str, entry_point: str) -> list[Test]:
     """``assert f(args) == value`` lines → ``call`` tests; anything else is skipped, not guessed."""
     tests = []
     for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("assert "):
-            continue
-        try:
-            node = ast.parse(line).body[0]
-        except (SyntaxError, IndexError, ValueError):
-            continue
-        if not isinstance(node, ast.Assert):
-            continue
-        test = node.test
-        expected: str | None = None
-        call: ast.expr = test
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
-            call, expected = test.left, ast.unparse(test.comparators[0])
-        elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            call, expected = test.operand, "False"
-        elif isinstance(test, ast.Call):
-            expected = "True"
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == entry_point):
-            continue
-        if call.keywords or expected is None:
-            continue
-        try:
-            for arg in [*call.args, ast.parse(expected, mode="eval").body]:
-                ast.literal_eval(arg)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            continue
-        tests.append(Test(kind="call", input=", ".join(ast.unparse(a) for a in call.args), output=expected))
+        parsed = parse_assert(line, entry_point) if line.strip().startswith("assert ") else None
+        if parsed is not None:
+            tests.append(Test(kind="call", input=parsed[0], output=parsed[1]))
     return tests
 
 
@@ -97,11 +56,31 @@ def parse_stdio(text: str) -> list[Test]:
     ]
 
 
+def written_key(problem: Problem, policy: Policy, seeds: Sequence[int], count: int = 8) -> str:
+    """The store key of `write_tests`'s result: its prompt, the writer's sampling settings and the seeds."""
+    return digest(f"{call_key(tests_prompt(problem, count), policy)}:{list(seeds)}")
+
+
+def tests_grammar(problem: Problem) -> str:
+    """The grammar of `tests_prompt`'s completion: every line is a test `parse_asserts` / `parse_stdio` keeps."""
+    if problem.style == "stdio":
+        return stdio_tests_grammar()
+    return asserts_grammar(problem.entry_point or "solution")
+
+
 def write_tests(
-    problem: Problem, backend: Backend, policy: Policy, *, seeds: Sequence[int] = (0, 1), count: int = 8
+    problem: Problem,
+    backend: Backend,
+    policy: Policy,
+    *,
+    seeds: Sequence[int] = (0, 1),
+    count: int = 8,
+    grammar: bool = True,
 ) -> WrittenTests:
-    """Ask the model for tests; duplicates and tests equal to a visible example are dropped."""
+    """Ask the model for tests (constrained by `tests_grammar` unless ``grammar`` is off); duplicates and
+    tests equal to a visible example are dropped."""
     prompt = tests_prompt(problem, count)
+    policy = policy.model_copy(update={"grammar": tests_grammar(problem) if grammar else None})
     completions = backend.complete(prompt, seeds, policy)
     visible = {(t.input, t.output) for t in problem.examples}
     found: dict[str, Test] = {}

@@ -1,0 +1,138 @@
+"""Where selection loses on a stored `codesift bench` run: counts per cause, then one line per lost problem.
+
+    python bench/fresh_diagnose.py /work/runs/fresh/n8-1.5b [--benchmark fresh]
+
+Replays the run's own selection (same pool, probes, model-written tests and knobs, all cached in its
+store; no model call) and, only afterwards, looks at the hidden-test verdicts and at the reference
+solution, to sort every solvable-but-lost problem into one cause:
+
+  filtered out      no correct sample passes the visible examples (or the best effort drops them)
+  smaller cluster   a correct program is in the pool, but in a cluster with fewer samples than the chosen one
+  outranked         a correct cluster at least as large as the chosen one lost on the other signals
+                    (agreement with the model-written tests)
+  not separated     the chosen cluster holds correct and wrong programs (the probes never told them apart)
+                    and a wrong one comes first
+
+It also counts, over all solvable problems: how many had exactly one correct sample, how often every
+pool program passed the visible examples yet the probes split them, and how many model-written tests
+the reference solution fails (a wrong test steers CodeT agreement to a wrong cluster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from codesift.bench.grade import grade_programs
+from codesift.bench.run import STORE, read_results
+from codesift.bench.tasks import Task, load_tasks
+from codesift.execute import make_executor
+from codesift.execute.cached import Mapper, run_all
+from codesift.extract import ProgramGroup, group
+from codesift.pipeline import SolveConfig, filter_groups, selection_pool
+from codesift.records import Test
+from codesift.select import WrittenTests, select
+from codesift.store import Store
+
+CAUSES = ("filtered out", "smaller cluster", "outranked", "not separated")
+
+
+def written(task: Task, config: SolveConfig, store: Store) -> tuple[Test, ...]:
+    cached = store.meta(f"written-tests:{task.id}:{config.seed}:{config.test_writers}")
+    return WrittenTests.model_validate(cached).tests if cached is not None else ()
+
+
+def diagnose(task: Task, config: SolveConfig, store: Store, ex: Mapper) -> dict[str, object] | None:
+    """One problem's facts; None when the run has no samples for it."""
+    problem = task.problem
+    samples = [c for c in store.candidates(task.id) if c.origin == "sample"]
+    if not samples:
+        return None
+    groups = group(samples)
+    verdicts = grade_programs(task, [g.code for g in groups], ex, store)
+    right = {g.program for g in groups if verdicts[g.program].passed}
+    results = run_all(groups, problem.examples, ex, store, problem.entry_point)
+    passing, _ = filter_groups(problem, groups, results)
+    pool, passed = selection_pool(problem, passing, groups, results)
+    tests = written(task, config, store)
+    sel = select(
+        problem, pool, executor=ex, config=config.select, model_tests=tests, cache=store, examples_passed=passed
+    )
+    chosen = sel.submissions[0].program if sel.submissions else None
+    facts: dict[str, object] = {
+        "id": task.id,
+        "level": problem.metadata.get("level", ""),
+        "right_samples": sum(g.votes for g in groups if g.program in right),
+        "samples": len(samples),
+        "pool_clusters": len(sel.clusters),
+        "all_pass_examples": len(passing) == len(groups),
+        "selected": chosen in right,
+        "cause": None,
+    }
+    if tests and task.reference:
+        ref = ProgramGroup(code=task.reference, candidates=())
+        on_ref = run_all([ref], tests, ex, store, problem.entry_point)[ref.program]
+        facts["written"] = len(tests)
+        facts["written_wrong"] = sum(e.status != "passed" for e in on_ref.values())
+    if not right or chosen in right:
+        return facts
+    top = sel.clusters[0]
+    good = [c for c in sel.clusters if any(g.program in right for g in c.groups)]
+    if not good:
+        facts["cause"] = "filtered out"
+    elif any(g.program in right for g in top.groups):
+        facts["cause"] = "not separated"
+    elif max(c.samples for c in good) < top.samples:
+        facts["cause"] = "smaller cluster"
+    else:
+        facts["cause"] = "outranked"
+    best = max(good, key=lambda c: c.samples) if good else None
+    facts["chosen_cluster"] = top.samples
+    facts["right_cluster"] = best.samples if best else 0
+    facts["chosen_tests"] = top.tests_passed
+    facts["right_tests"] = best.tests_passed if best else 0
+    return facts
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run_dir", type=Path)
+    ap.add_argument("--benchmark", default="fresh")
+    args = ap.parse_args()
+    config = SolveConfig.model_validate(read_results(args.run_dir).config)
+    rows = []
+    with Store(args.run_dir / STORE) as store, make_executor() as ex:
+        for task in load_tasks(args.benchmark):
+            if store.answer(task.id) is not None and (facts := diagnose(task, config, store, ex)) is not None:
+                rows.append(facts)
+    solvable = [r for r in rows if r["right_samples"]]
+    lost = [r for r in solvable if not r["selected"]]
+    causes = Counter(str(r["cause"]) for r in lost)
+    print(f"{args.run_dir.name}: {len(rows)} problems, {len(solvable)} solvable, {len(lost)} solvable but lost")
+    for cause in CAUSES:
+        print(f"  {cause:16} {causes.get(cause, 0)}")
+    print(f"solvable with exactly one right sample: {sum(r['right_samples'] == 1 for r in solvable)}")
+    print(f"  ... of them selected: {sum(r['right_samples'] == 1 and bool(r['selected']) for r in solvable)}")
+    split = [r for r in solvable if r["all_pass_examples"] and int(str(r["pool_clusters"])) > 1]
+    print(f"solvable where every sample passes the visible examples but probes split them: {len(split)}")
+    with_tests = [r for r in rows if "written" in r]
+    total = sum(int(str(r["written"])) for r in with_tests)
+    wrong = sum(int(str(r["written_wrong"])) for r in with_tests)
+    print(
+        f"model-written tests the reference fails: {wrong}/{total} over {len(with_tests)} problems "
+        f"({sum(int(str(r['written_wrong'])) > 0 for r in with_tests)} problems with at least one wrong test)"
+    )
+    print("\n| problem | level | right samples | cause | chosen cluster (tests passed) | best right cluster (tests) |")
+    print("|---|---|---|---|---|---|")
+    for r in lost:
+        print(
+            f"| {r['id']} | {r['level']} | {r['right_samples']}/{r['samples']} | {r['cause']} "
+            f"| {r['chosen_cluster']} ({r['chosen_tests']}) | {r['right_cluster']} ({r['right_tests']}) |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

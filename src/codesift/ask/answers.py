@@ -1,0 +1,111 @@
+"""Answer lines: read them from a program's output, normalise them, and cluster programs by the answer they give.
+
+The answer line is DABench's `@name[value]`, read with DABench's own pattern, so what the scorer reads and what
+selection clusters are the same text. Two programs agree when every named value is equal after normalisation:
+numbers to 6 significant digits (0.21 and 0.2100000001 agree, 3 and 3.0 agree), text case- and
+whitespace-insensitive, comma-separated lists item by item, in order only when the question asks for an order.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from codesift.records import Record
+
+ANSWER = re.compile(r"@(\w+)\[(.*?)\]")  # InfiAgent-DABench's eval_closed_form.py, unchanged
+_ORDER = re.compile(
+    r"\b(order(ed)?|sort(ed)?|ascending|descending|rank(ed|ing)?|top|highest to lowest|lowest to highest|"
+    r"in sequence|chronological(ly)?|first to last)\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"@(\w+)\[")  # a format may describe a value with brackets inside: only the name matters
+_QUOTES = "\"'` "
+
+
+def answer_names(format_text: str) -> tuple[str, ...]:
+    """The names a format asks for (`@mean_fare[mean_fare_value]` → `mean_fare`), in order, once each."""
+    return tuple(dict.fromkeys(_NAME.findall(format_text)))
+
+
+def parse_answers(output: str) -> dict[str, str]:
+    """Every `@name[value]` in the output; a name printed twice keeps its last value (as the official scorer)."""
+    return dict(ANSWER.findall(output))
+
+
+def implies_order(question: str) -> bool:
+    """Whether a list answer's order matters, judged from the question's wording."""
+    return bool(_ORDER.search(question))
+
+
+def _number(text: str) -> str | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.6g}" if value != 0 else "0"
+
+
+def _atom(text: str) -> str:
+    text = text.strip().strip(_QUOTES).strip()
+    return _number(text) or " ".join(text.casefold().split())
+
+
+def normalise(value: str, ordered: bool = False) -> str:
+    """The comparison key of one answer value (see the module docstring)."""
+    text = value.strip().strip("[]()").strip()
+    if _number(text) is None and "," in text:
+        items = [_atom(part) for part in text.split(",")]
+        return "[" + ",".join(items if ordered else sorted(items)) + "]"
+    return _atom(text)
+
+
+def answer_key(values: dict[str, str], names: Sequence[str], ordered: bool = False) -> tuple[tuple[str, str], ...]:
+    """What two programs must share to agree: the normalised value of every required name (all names if none)."""
+    keys = names or sorted(values)
+    return tuple((name, normalise(values.get(name, ""), ordered)) for name in keys)
+
+
+def answer_lines(values: dict[str, str], names: Sequence[str] = ()) -> str:
+    """The answer as `@name[value]` lines: required names first, in the format's order."""
+    order = [n for n in names if n in values] + [n for n in values if n not in names]
+    return "\n".join(f"@{n}[{values[n]}]" for n in order)
+
+
+class AnswerCluster(Record):
+    """Programs that gave the same answer: `members` index the attempts, best representative first."""
+
+    key: tuple[tuple[str, str], ...]
+    members: tuple[int, ...]
+    mean_logprob: float | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+def _or_floor(logprob: float | None) -> float:
+    return -math.inf if logprob is None else logprob
+
+
+def cluster_answers(
+    keys: Sequence[tuple[tuple[str, str], ...] | None], logprobs: Sequence[float | None]
+) -> list[AnswerCluster]:
+    """Group attempts by answer key (None: no answer, left out); largest first, ties to the likelier cluster.
+
+    Within a cluster the likeliest program represents it; a cluster's likelihood is its members' mean.
+    """
+    groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
+    for i, key in enumerate(keys):
+        if key is not None:
+            groups.setdefault(key, []).append(i)
+    clusters = []
+    for key, members in groups.items():
+        known = [lp for i in members if (lp := logprobs[i]) is not None]
+        ranked = sorted(members, key=lambda i: -_or_floor(logprobs[i]))
+        mean = sum(known) / len(known) if known else None
+        clusters.append(AnswerCluster(key=key, members=tuple(ranked), mean_logprob=mean))
+    return sorted(clusters, key=lambda c: (-c.size, -_or_floor(c.mean_logprob)))

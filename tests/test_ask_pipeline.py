@@ -1,0 +1,79 @@
+"""ask() end to end on recorded real completions of the 0.5B model (scripts/record_ask.py), the real tool sandbox
+and the real store; and once with the live 0.5B model through the CLI."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from replay import ReplayBackend
+
+from codesift.ask import AskConfig, ask, load_table, make_question
+from codesift.ask.program import tool_executor
+from codesift.records import Policy
+from codesift.store import Store
+
+DATA = Path(__file__).parent / "data"
+QUESTION = "Which region had the highest mean order value in 2023?"  # East, by 136.30 against 83.94
+
+
+@pytest.fixture(scope="module")
+def replay():
+    return ReplayBackend(DATA / "ask_completions.json")
+
+
+@pytest.fixture(scope="module")
+def table():
+    return load_table(DATA / "ask_sales.csv")
+
+
+@pytest.fixture(scope="module")
+def executor(table):
+    with tool_executor([table.path], timeout=20) as ex:
+        yield ex
+
+
+def config(replay: ReplayBackend) -> AskConfig:
+    return AskConfig(policies=(Policy(name="recorded", model=replay.model, max_tokens=384),), samples=8)
+
+
+def test_the_largest_answer_cluster_wins_with_its_evidence(tmp_path, replay, table, executor):
+    with Store(tmp_path / "run.sqlite") as store:
+        answer, attempts = ask(table, make_question(QUESTION), config(replay), executor=executor, store=store,
+                               backend_for=lambda p: replay)  # fmt: skip
+    assert answer.answer == {"answer": "East"}
+    assert answer.response == "@answer[East]"
+    assert answer.samples == len(attempts) == 8 + answer.errors_fed_back
+    assert answer.agreement == sum(a.values == {"answer": "East"} for a in attempts) >= 2
+    assert all(alt.count <= answer.agreement for alt in answer.alternatives)
+    assert answer.answered == sum(a.answered for a in attempts)
+    assert sum(answer.failures.values()) == answer.samples - answer.answered
+    assert answer.program is not None and "groupby" in answer.program
+    assert set(answer.timings) >= {"sample", "run", "select"}
+
+
+def test_a_rerun_on_the_same_store_samples_and_runs_nothing(tmp_path, replay, table, executor):
+    question = make_question(QUESTION)
+    with Store(tmp_path / "run.sqlite") as store:
+        first, _ = ask(table, question, config(replay), executor=executor, store=store, backend_for=lambda p: replay)
+        calls, runs = replay.calls, store.execution_count()
+        second, _ = ask(table, question, config(replay), executor=executor, store=store, backend_for=lambda p: replay)
+        assert (replay.calls, store.execution_count()) == (calls, runs)
+    assert second.model_dump(exclude={"seconds", "timings"}) == first.model_dump(exclude={"seconds", "timings"})
+
+
+@pytest.mark.model
+def test_cli_answers_with_the_real_fast_model(tmp_path):
+    data = tmp_path / "orders.csv"
+    data.write_text("city,amount\nParis,10\nLyon,5\nParis,7\nNice,1\n")
+    command = [sys.executable, "-m", "codesift", "ask", str(data), "What is the total amount for Paris?",
+               "--model", "qwen2.5-coder-0.5b", "--samples", "4", "--json"]  # fmt: skip
+    command += ["--store", str(tmp_path / "s.sqlite")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) >= {"answer", "program", "agreement", "alternatives", "samples", "errors_fed_back", "seconds",
+                        "figures"}  # fmt: skip
+    assert out["answer"] == {"answer": "17"} and out["agreement"] >= 1
+    assert out["samples"] == 4 + out["errors_fed_back"]
