@@ -10,6 +10,7 @@ hidden test. Prints pass@1 with 95% bootstrap intervals over problems and the pa
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from statistics import fmean
 
@@ -31,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, required=True)
     parser.add_argument("--after", type=Path, required=True)
+    parser.add_argument("--json", type=Path, help="Also write the per-problem verdicts here")
     args = parser.parse_args()
     before, after = pass_at_1(args.before), pass_at_1(args.after)
     tasks = sorted(set(before) & set(after), key=lambda t: (len(t), t))
@@ -41,6 +43,8 @@ def main() -> None:
         raise SystemExit(f"{len(train)} held-out problems are training tasks ({train[0]}): not a held-out comparison")
     a = [before[t] for t in tasks]
     b = [after[t] for t in tasks]
+    if args.json:
+        args.json.write_text(json.dumps({t: {"before": before[t], "after": after[t]} for t in tasks}, indent=1) + "\n")
     both = sum(x and y for x, y in zip(a, b, strict=True))
     print(f"{len(tasks)} problems finished by both runs")
     print("| run | greedy pass@1 [95% CI] |")

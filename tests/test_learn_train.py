@@ -110,3 +110,18 @@ def test_llama_cpp_runs_the_model_with_the_adapter(trained: Path, tiny_gguf: Pat
         EmbeddedBackend(tiny_gguf, threads=1, lora=tmp_path / "missing.gguf")
     with pytest.raises(BackendError, match="refused the LoRA adapter"):
         EmbeddedBackend(tiny_gguf, threads=1, lora=tiny_gguf)  # a model is not an adapter
+
+
+def test_train_cli_one_line_errors(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from codesift.cli import app
+
+    missing = CliRunner().invoke(app, ["train", str(tmp_path / "sft.jsonl"), "-o", str(tmp_path / "out")])
+    assert missing.exit_code == 2 and "codesift export" in missing.output and "Traceback" not in missing.output
+    (tmp_path / "empty.jsonl").write_text("")
+    empty = CliRunner().invoke(app, ["train", str(tmp_path / "empty.jsonl"), "-o", str(tmp_path / "out")])
+    assert empty.exit_code == 2, empty.output
+    (tmp_path / "bad.jsonl").write_text('{"messages": []}\n')
+    bad = CliRunner().invoke(app, ["train", str(tmp_path / "bad.jsonl"), "-o", str(tmp_path / "out")])
+    assert bad.exit_code == 2 and "sft.jsonl" in bad.output, bad.output

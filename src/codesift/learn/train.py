@@ -98,10 +98,14 @@ def load_sft(path: Path) -> Any:
 
     if not path.is_file():
         raise TrainError(f"{path} not found; write it with `codesift export RUN_DIR --format sft -o DIR`")
-    data = load_dataset("json", data_files=str(path), split="train")
-    if len(data) == 0:
-        raise TrainError(f"{path} holds no examples (no program passed every hidden test of a training task)")
-    return data.select_columns(["prompt", "completion"])
+    with path.open(encoding="utf-8") as fh:
+        if not any(line.strip() for line in fh):
+            raise TrainError(f"{path} holds no examples (no program passed every hidden test of a training task)")
+    try:
+        data = load_dataset("json", data_files=str(path), split="train")
+        return data.select_columns(["prompt", "completion"])
+    except Exception as err:  # datasets' own error zoo (bad JSON, missing columns, mixed types)
+        raise TrainError(f"{path}: not an sft.jsonl of `codesift export` ({type(err).__name__})") from None
 
 
 def _budget_callback(seconds: float | None) -> Any:
