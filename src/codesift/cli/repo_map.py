@@ -83,7 +83,8 @@ def solve_in_repo_command(
             task, broken = with_regression(task, ex)
             if broken:
                 unused = " ".join(broken)
-                err.print(f"[yellow]warning:[/yellow] {len(broken)} test(s) fail before any change, not used: {unused}")
+                message = f"{len(broken)} test(s) fail before any change, not used: {unused}"
+                err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
             with progress_events(not as_json and sys.stderr.isatty()) as events:
                 result = solve_in_repo(task, config, executor=ex, store=run_store, backend_for=pool, events=events)
             isolation = getattr(ex, "isolation", "")
