@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -261,3 +264,28 @@ def test_large_stdin_reaches_the_program_whole(ex: Executor) -> None:
     data = "7" * (24 << 20) + "\n"  # above the 16 MB file size limit the program gets
     code = "import sys\nblob = sys.stdin.buffer.read()\nprint(len(blob), blob.count(b'7'))\n"
     assert ex.run(code, [stdio(data, f"{len(data)} {24 << 20}")])[0].status == "passed"
+
+
+def test_a_checkout_under_tmp_still_runs_programs(tmp_path: Path) -> None:
+    """Each zygote puts an empty tmpfs over /tmp; codesift's own code there (a CI clone) must stay visible to it."""
+    import shutil
+
+    import codesift
+
+    checkout = Path(tempfile.mkdtemp(prefix="codesift-clone-", dir="/tmp"))
+    try:
+        shutil.copytree(Path(codesift.__file__).parent, checkout / "codesift")
+        script = (
+            "from codesift.execute import make_executor\nfrom codesift.records import Test\n"
+            "with make_executor(workers=1) as ex:\n"
+            "    [e] = ex.run('print(6 * 7)', [Test(kind='stdio', input='', output='42')])\n"
+            "    print(ex.isolation.split()[0], e.status)"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(checkout)},
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(checkout)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["full", "passed"]

@@ -217,7 +217,9 @@ class Sandbox:
         """An empty tmpfs over each folder; what the sandbox needs under one is bound back (read-only
         unless it is the profile's output folder)."""
         writable = self.profile["output_dir"]
-        keep = [p for p in {*self._readable(), *([writable] if writable else [])} if os.path.exists(p)]
+        # codesift's own sandbox code (the zygote reads harness.py after this): a checkout under /tmp, a CI clone say
+        own = os.path.dirname(os.path.abspath(__file__))
+        keep = [p for p in {*self._readable(), own, *([writable] if writable else [])} if os.path.exists(p)]
         keep = sorted(p for p in keep if any(p.startswith(f + "/") for f in folders))
         fds = {p: os.open(p, os.O_PATH) for p in keep}
         for folder in folders:
