@@ -266,7 +266,7 @@ def test_large_stdin_reaches_the_program_whole(ex: Executor) -> None:
     assert ex.run(code, [stdio(data, f"{len(data)} {24 << 20}")])[0].status == "passed"
 
 
-def test_a_checkout_under_tmp_still_runs_programs(tmp_path: Path) -> None:
+def test_a_checkout_under_tmp_still_runs_programs() -> None:
     """Each zygote puts an empty tmpfs over /tmp; codesift's own code there (a CI clone) must stay visible to it."""
     import shutil
 
