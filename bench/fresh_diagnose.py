@@ -61,6 +61,8 @@ def diagnose(task: Task, config: SolveConfig, store: Store, ex: Mapper) -> dict[
         problem, pool, executor=ex, config=config.select, model_tests=tests, cache=store, examples_passed=passed
     )
     chosen = sel.submissions[0].program if sel.submissions else None
+    answer = store.answer(task.id)
+    stored = answer.submissions[0].program if answer and answer.submissions else None
     facts: dict[str, object] = {
         "id": task.id,
         "level": problem.metadata.get("level", ""),
@@ -69,6 +71,7 @@ def diagnose(task: Task, config: SolveConfig, store: Store, ex: Mapper) -> dict[
         "pool_clusters": len(sel.clusters),
         "all_pass_examples": len(passing) == len(groups),
         "selected": chosen in right,
+        "replayed": chosen == stored,  # the replay chose what the run chose
         "cause": None,
     }
     if tests and task.reference:
@@ -78,21 +81,21 @@ def diagnose(task: Task, config: SolveConfig, store: Store, ex: Mapper) -> dict[
         facts["written_wrong"] = sum(e.status != "passed" for e in on_ref.values())
     if not right or chosen in right:
         return facts
-    top = sel.clusters[0]
     good = [c for c in sel.clusters if any(g.program in right for g in c.groups)]
     if not good:
-        facts["cause"] = "filtered out"
-    elif any(g.program in right for g in top.groups):
+        facts.update(cause="filtered out", chosen_cluster=sel.clusters[0].samples if sel.clusters else 0)
+        facts.update(right_cluster=0, chosen_tests=sel.clusters[0].tests_passed if sel.clusters else 0, right_tests=0)
+        return facts
+    top = sel.clusters[0]
+    if any(g.program in right for g in top.groups):
         facts["cause"] = "not separated"
     elif max(c.samples for c in good) < top.samples:
         facts["cause"] = "smaller cluster"
     else:
         facts["cause"] = "outranked"
-    best = max(good, key=lambda c: c.samples) if good else None
-    facts["chosen_cluster"] = top.samples
-    facts["right_cluster"] = best.samples if best else 0
-    facts["chosen_tests"] = top.tests_passed
-    facts["right_tests"] = best.tests_passed if best else 0
+    best = max(good, key=lambda c: c.samples)
+    facts.update(chosen_cluster=top.samples, right_cluster=best.samples)
+    facts.update(chosen_tests=top.tests_passed, right_tests=best.tests_passed)
     return facts
 
 
@@ -113,6 +116,7 @@ def main() -> int:
     print(f"{args.run_dir.name}: {len(rows)} problems, {len(solvable)} solvable, {len(lost)} solvable but lost")
     for cause in CAUSES:
         print(f"  {cause:16} {causes.get(cause, 0)}")
+    print(f"replayed selection differs from the run's own answer: {sum(not r['replayed'] for r in rows)}")
     print(f"solvable with exactly one right sample: {sum(r['right_samples'] == 1 for r in solvable)}")
     print(f"  ... of them selected: {sum(r['right_samples'] == 1 and bool(r['selected']) for r in solvable)}")
     split = [r for r in solvable if r["all_pass_examples"] and int(str(r["pool_clusters"])) > 1]

@@ -25,12 +25,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from codesift.backends.embedded import EmbeddedBackend
 from codesift.backends.models import FAST_MODEL, resolve_model
-from codesift.grammars import answer_grammar
+from codesift.grammars import answer_grammar, asserts_grammar
+from codesift.grammars.engine import TOKEN_DATA, GrammarState, Matcher, compile_grammar, token_array
 from codesift.grammars.structured import args_grammar, json_grammar
 from codesift.problems import load_problem
 from codesift.prompt import build_prompt
@@ -101,6 +103,61 @@ def measure(backend: EmbeddedBackend, name: str, batch: int, args: argparse.Name
             "max_tokens": args.max_tokens, "ms_per_token": med, "rejected": statistics.median(rejected)}  # fmt: skip
 
 
+# Real texts for the engine-only measurement: the 0.5B model's greedy tests for `triple` (cut at its last whole
+# line) and its recorded code completions (tests/data/completions.json); the short structured ones are typical.
+ENGINE_TEXTS = {
+    "asserts": (
+        lambda: asserts_grammar("triple"),
+        [
+            "2) == 6\nassert triple(0) == 0\nassert triple(-1) == -3\nassert triple(10) == 30\n"
+            "assert triple(-10) == -30\nassert triple(0.5) == 1.5\nassert triple(-0.5) == -1.5\n```"
+        ],
+    ),
+    "answer": (lambda: answer_grammar(["mean_age", "row_count"]), ["@mean_age[29.7]\n@row_count[891]"]),
+    "args": (args_grammar, ["[5, -1, 0, 5, 3]", "[], [1]"]),
+    "json": (lambda: json_grammar(SCHEMA), ['{"name": "running_max", "arguments": ["numbers"]}']),
+    "python": (
+        lambda: "python",
+        [
+            c["text"] + "\n```"
+            for r in json.loads(Path("tests/data/completions.json").read_text())["records"][1:2]
+            for c in r["completions"]
+        ],
+    ),
+}
+
+
+def engine_only(args: argparse.Namespace) -> None:
+    """Grammar work per token without the model (vocabulary only): the check-first step on the token the
+    model drew (`allows` + `accept`) against masking the whole vocabulary at the same grammar state."""
+    matcher = Matcher(resolve_model(args.model))
+    table = Table(title=f"grammar work per token, {args.model} vocabulary ({matcher.n_vocab} tokens), median ms")
+    for column in ("grammar", "texts", "tokens", "check-first", "full mask", "full / check"):
+        table.add_column(column, justify="right")
+    for name in args.grammars.split(","):
+        make, texts = ENGINE_TEXTS[name]
+        spec = make()
+        check_ms, mask_ms, count = [], [], 0
+        for text in texts:
+            state = GrammarState(compile_grammar(matcher.vocab, spec))
+            full = np.zeros(matcher.n_vocab, TOKEN_DATA)
+            for token in matcher.tokens(text):
+                full["id"], full["logit"] = np.arange(matcher.n_vocab), 0.0
+                started = time.perf_counter()
+                state.mask(token_array(full))
+                mask_ms.append(1000 * (time.perf_counter() - started))
+                started = time.perf_counter()
+                assert state.allows(token), (name, text)
+                state.accept(token)
+                check_ms.append(1000 * (time.perf_counter() - started))
+                count += 1
+            state.free()
+        check, mask = statistics.median(check_ms), statistics.median(mask_ms)
+        table.add_row(name, str(len(texts)), str(count), f"{check:.3f}", f"{mask:.1f}", f"{mask / check:.0f}×")
+    matcher.close()
+    Console(width=200).print(table)
+
+
 def show(rows: list[dict]) -> None:
     table = Table(title="ms per token (decode only), median of rounds; × = ratio to no grammar")
     for column in ("model", "grammar", "batch", "none", "check-first", "naive", "check-first ×", "naive ×",
@@ -125,7 +182,11 @@ def main() -> None:
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--out", default="docs/runs/grammar_overhead.jsonl", help="rows are appended as they finish")
     parser.add_argument("--table", action="store_true", help="only print the table of the rows in --out")
+    parser.add_argument("--engine-only", action="store_true", help="grammar work per token, vocabulary only")
     args = parser.parse_args()
+    if args.engine_only:
+        engine_only(args)
+        return
 
     out = Path(args.out)
     if not args.table:

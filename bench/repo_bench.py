@@ -123,8 +123,9 @@ def grade(args: argparse.Namespace) -> None:
     clusters) picks a program from the stored samples; every distinct sample is graded too, for raw pass@1 and
     the oracle. The hidden tests reach only this function's verdicts."""
     from codesift.execute.executor import Job
-    from codesift.extract import group, normalise
+    from codesift.extract import extract_code, group, normalise
     from codesift.pipeline import SolveConfig
+    from codesift.prompt import build_prompt
     from codesift.repo.context import recall
     from codesift.repo.sandbox import open_repo_executor
     from codesift.repo.solve import SplicingMapper, solve_in_repo
@@ -140,7 +141,12 @@ def grade(args: argparse.Namespace) -> None:
         for root, items in by_package.items():
             with open_repo_executor(Path(root), args.sandbox, pythonpath=items[0][1].pythonpath, workers=1) as ex:
                 for task, m in items:
-                    stored = [c for c in store.candidates(m.task.problem.id) if c.origin == "sample"]
+                    prefill = build_prompt(m.task.problem, policy(args).prompt).prefill
+                    stored = [  # re-extracted, as the pipeline does: the extraction may have improved since sampling
+                        c.model_copy(update={"code": extract_code(c.completion, prefill, m.task.problem.entry_point)})
+                        for c in store.candidates(m.task.problem.id)
+                        if c.origin == "sample"
+                    ]
                     if len(stored) < args.samples:
                         continue
                     groups = group(stored)

@@ -49,6 +49,8 @@ def test_largest_cluster_wins_and_ties_go_to_the_likelier():
     assert [c.key for c in clusters] == [k2, k1]  # 2 vs 2: k2's mean logprob -0.15 beats -0.45
     assert clusters[0].members == (1, 3) and clusters[1].members == (4, 0)  # likeliest member represents
     assert cluster_answers([k1, k1, k2], [None, None, -0.1])[0].key == k1  # size beats likelihood
+    # among equals, a computed answer beats one the program spelled out (a forgotten f-string brace)
+    assert cluster_answers([k1, k2], [-0.1, -0.9], [True, False])[0].key == k2
 
 
 def test_answer_key_uses_every_required_name():

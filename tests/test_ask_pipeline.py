@@ -45,11 +45,14 @@ def test_the_largest_answer_cluster_wins_with_its_evidence(tmp_path, replay, tab
     assert answer.answer == {"answer": "East"}
     assert answer.response == "@answer[East]"
     assert answer.samples == len(attempts) == 8 + answer.errors_fed_back
-    assert answer.agreement == sum(a.values == {"answer": "East"} for a in attempts) >= 2
+    assert answer.agreement == sum(a.values == {"answer": "East"} for a in attempts) == 1
+    assert answer.low_confidence  # one program only: flagged
+    # the runner-up printed a literal line (a forgotten f-string brace); equal size, so the computed answer wins
+    assert [alt.answer for alt in answer.alternatives] == [{"answer": "region_with_max_mean_value"}]
     assert all(alt.count <= answer.agreement for alt in answer.alternatives)
     assert answer.answered == sum(a.answered for a in attempts)
     assert sum(answer.failures.values()) == answer.samples - answer.answered
-    assert answer.program is not None and "groupby" in answer.program
+    assert answer.program is not None and "2023" in answer.program
     assert set(answer.timings) >= {"sample", "run", "select"}
 
 

@@ -11,12 +11,12 @@ import pytest
 
 from codesift.grammars import resolve
 from codesift.pipeline import SolveConfig, code_policies
-from codesift.problems import load_problem
-from codesift.records import Completion, Policy, Prompt
+from codesift.records import Completion, Policy, Problem, Prompt
 from codesift.select import written
 
-REPLAY = json.loads((Path(__file__).parent / "data" / "grammar_replay.json").read_text())
-EXAMPLES = Path(__file__).parent.parent / "examples"
+# Real model-written tests of the 0.5B model for Mbpp/594 (seeds 0 and 1).
+DATA = json.loads((Path(__file__).parent / "data" / "select_mbpp_594.json").read_text())
+PROBLEM = Problem.model_validate(DATA["task"]["problem"])
 
 
 class Recorded:
@@ -26,25 +26,23 @@ class Recorded:
         self.policies: list[Policy] = []
 
     def complete(self, prompt: Prompt, seeds: Sequence[int], policy: Policy) -> list[Completion]:
-        assert prompt == Prompt.model_validate(REPLAY["prompt"])
+        record = DATA["records"][0]
+        assert prompt == Prompt.model_validate(record["prompt"])
         self.policies.append(policy)
-        return [
-            Completion(text=REPLAY["records"][str(s)]["text"], seed=s, prompt_tokens=100,
-                       completion_tokens=REPLAY["records"][str(s)]["completion_tokens"], mean_logprob=None, seconds=0)
-            for s in seeds
-        ]  # fmt: skip
+        by_seed = {c["seed"]: Completion.model_validate(c) for c in record["completions"]}
+        return [by_seed[s] for s in seeds]
 
 
 @pytest.mark.parametrize("grammar", [True, False])
 def test_written_tests_ask_for_the_tests_grammar_unless_off(grammar):
-    problem = load_problem(EXAMPLES / "running_max.py")
+    problem = PROBLEM
     backend = Recorded()
     result = written.write_tests(problem, backend, Policy(grammar="python"), seeds=(0, 1), grammar=grammar)
     [asked] = backend.policies
     assert asked.grammar == (written.tests_grammar(problem) if grammar else None)
     assert result.tests  # the recorded real tests still parse
     if grammar:
-        assert resolve(asked.grammar or "").name == "asserts(running_max)"
+        assert resolve(asked.grammar or "").name == "asserts(diff_even_odd)"
 
 
 def test_python_grammar_constrains_code_policies_under_their_own_name():

@@ -89,7 +89,8 @@ def test_solve_in_a_repo_with_the_real_model(tmp_path: Path) -> None:
             "qwen2.5-coder-0.5b", "--samples", "4", "--store", str(tmp_path / "run.sqlite"), "--json"]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    assert "1 test(s) fail before any change, not used: tests/test_shop.py::test_describe_empty" in result.stderr
+    out = json.loads(result.stdout)
     assert out["diff"].startswith("--- a/shop/cart.py\n+++ b/shop/cart.py\n")
     assert "-        raise NotImplementedError" in out["diff"]
     assert [c["check"] for c in out["checks"]] == [
@@ -101,11 +102,13 @@ def test_solve_in_a_repo_with_the_real_model(tmp_path: Path) -> None:
     assert out["samples"] == 4 and out["prompt_tokens"] > 0 and not out["applied"]
     assert (repo / "shop/cart.py").read_text() == before  # nothing written without --apply
     applied = CliRunner().invoke(app, [*args, "--apply"])
-    assert applied.exit_code == 0 and json.loads(applied.output)["applied"]
+    assert applied.exit_code == 0 and json.loads(applied.stdout)["applied"]
     assert "raise NotImplementedError" not in (repo / "shop/cart.py").read_text()
 
 
-def test_solve_in_repo_picks_the_program_that_passes_and_returns_a_diff(ex: Executor, repo: Path) -> None:
+def test_solve_in_repo_picks_the_program_that_passes_and_returns_a_diff(
+    ex: Executor, repo: Path, tmp_path: Path
+) -> None:
     """The pipeline on stored samples (two right, one wrong): filter in the sandbox, cluster, diff; no model."""
     from codesift.pipeline import SolveConfig
     from codesift.prompt import build_prompt
@@ -135,3 +138,12 @@ def test_solve_in_repo_picks_the_program_that_passes_and_returns_a_diff(ex: Exec
     assert result.checks == (("docstring examples", True), ("repo tests tests/test_cart.py::test_total", True))
     assert "+        return sum(p * q for _, p, q in self.items)" in result.diff
     assert (repo / "shop/cart.py").read_text() == target.source
+
+    from codesift.repo.index import RepoError
+    from codesift.repo.solve import apply
+
+    copy = write_repo(tmp_path / "copy")
+    apply(copy, result, target)  # what --apply does
+    assert (copy / "shop/cart.py").read_text() == result.module
+    with pytest.raises(RepoError, match="changed while codesift ran"):
+        apply(copy, result, target)  # the file is no longer the one the diff was made against

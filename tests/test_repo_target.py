@@ -82,3 +82,13 @@ def test_parse_spec_and_syntax_error() -> None:
     assert parse_spec("pkg/mod.py::A.b") == ("pkg/mod.py", "A.b")
     with pytest.raises(RepoError, match="not valid Python"):
         locate("def f(:\n", "m.py", "f")
+
+
+def test_a_fence_inside_the_stubs_docstring_does_not_end_the_program() -> None:
+    """humanize's docstrings hold ```python examples; the prefilled stub carries them into the answer."""
+    from codesift.extract import extract_code
+
+    stub = 'def metric(value):\n    """Examples:\n        ```pycon\n        >>> metric(1)\n        \'1\'\n'
+    stub += '        ```\n    """\n'
+    code = extract_code("    return str(value)\n```\nprint(metric(1))", "```python\n" + stub, "metric")
+    assert code == stub + "    return str(value)\n"

@@ -20,7 +20,8 @@ def extract_code(completion: str, prefill: str = "", entry_point: str | None = N
     """
     if prefill.lstrip().startswith("```"):
         body = prefill.split("\n", 1)[1] if "\n" in prefill else ""
-        code = (body + completion).split("```", 1)[0].rstrip() + "\n"
+        # only the model's text can close the fence: a stub's docstring may hold a ``` example of its own
+        code = (body + completion.split("```", 1)[0]).rstrip() + "\n"
         return drop_top_level_tests(code, entry_point) if entry_point else code
     blocks = _BLOCK.findall(completion)
     if not blocks:

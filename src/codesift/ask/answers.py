@@ -81,6 +81,7 @@ class AnswerCluster(Record):
     key: tuple[tuple[str, str], ...]
     members: tuple[int, ...]
     mean_logprob: float | None = None
+    computed: int = 0  # members whose answer lines are not spelled out in their own source
 
     @property
     def size(self) -> int:
@@ -92,12 +93,17 @@ def _or_floor(logprob: float | None) -> float:
 
 
 def cluster_answers(
-    keys: Sequence[tuple[tuple[str, str], ...] | None], logprobs: Sequence[float | None]
+    keys: Sequence[tuple[tuple[str, str], ...] | None],
+    logprobs: Sequence[float | None],
+    constant: Sequence[bool] | None = None,
 ) -> list[AnswerCluster]:
-    """Group attempts by answer key (None: no answer, left out); largest first, ties to the likelier cluster.
+    """Group attempts by answer key (None: no answer, left out); largest first; among equals, the cluster with
+    more computed answers first (`constant[i]`: attempt i printed an answer line its source spells out, such as
+    ``print("@answer[region_with_max]")`` with the braces forgotten), then the likelier.
 
     Within a cluster the likeliest program represents it; a cluster's likelihood is its members' mean.
     """
+    constant = constant or [False] * len(keys)
     groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
     for i, key in enumerate(keys):
         if key is not None:
@@ -107,5 +113,6 @@ def cluster_answers(
         known = [lp for i in members if (lp := logprobs[i]) is not None]
         ranked = sorted(members, key=lambda i: -_or_floor(logprobs[i]))
         mean = sum(known) / len(known) if known else None
-        clusters.append(AnswerCluster(key=key, members=tuple(ranked), mean_logprob=mean))
-    return sorted(clusters, key=lambda c: (-c.size, -_or_floor(c.mean_logprob)))
+        computed = sum(not constant[i] for i in members)
+        clusters.append(AnswerCluster(key=key, members=tuple(ranked), mean_logprob=mean, computed=computed))
+    return sorted(clusters, key=lambda c: (-c.size, -c.computed, -_or_floor(c.mean_logprob)))

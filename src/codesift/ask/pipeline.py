@@ -102,8 +102,9 @@ def _failing(attempts: Sequence[Attempt], width: int) -> list[Attempt]:
 
 
 def choose(attempts: Sequence[Attempt], question: Question) -> list[AnswerCluster]:
-    """Answer clusters, the chosen one first (largest; ties to the likelier)."""
-    return cluster_answers([a.key(question) for a in attempts], [a.candidate.mean_logprob for a in attempts])
+    """Answer clusters, the chosen one first (largest; ties to computed answers, then to the likelier)."""
+    keys = [a.key(question) for a in attempts]
+    return cluster_answers(keys, [a.candidate.mean_logprob for a in attempts], [a.constant for a in attempts])
 
 
 def ask(

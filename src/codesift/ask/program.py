@@ -95,6 +95,12 @@ class Attempt(Record):
         """The answer lines as printed (what DABench's scorer reads)."""
         return answer_lines(self.values)
 
+    @property
+    def constant(self) -> bool:
+        """Every answer line it printed is spelled out in its source: a literal, not a value computed from the data."""
+        lines = [f"@{name}[{value}]" for name, value in self.values.items()]
+        return bool(lines) and all(line in self.candidate.code for line in lines)
+
     def key(self, question: Question) -> tuple[tuple[str, str], ...] | None:
         return answer_key(self.values, question.names, question.ordered) if self.answered else None
 

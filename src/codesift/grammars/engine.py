@@ -86,7 +86,7 @@ class GrammarState:
     def __init__(self, sampler: llama_cpp.llama_sampler_p) -> None:
         self._sampler: llama_cpp.llama_sampler_p | None = sampler
         self._one = np.zeros(1, TOKEN_DATA)
-        self._one_array = _token_array(self._one)
+        self._one_array = token_array(self._one)
 
     def allows(self, token: int) -> bool:
         """Whether ``token`` may come next: the grammar is applied to a one-token array."""
@@ -113,7 +113,7 @@ class GrammarState:
             self._sampler = None
 
 
-def _token_array(data: np.ndarray) -> llama_cpp.llama_token_data_array:
+def token_array(data: np.ndarray) -> llama_cpp.llama_token_data_array:
     return llama_cpp.llama_token_data_array(
         data=data.ctypes.data_as(llama_cpp.llama_token_data_p), size=len(data), selected=-1, sorted=False
     )
@@ -163,7 +163,7 @@ class ConstrainedDraw:
         return self._pick(chain, state, self._full, 1)
 
     def _pick(self, chain: ctypes.c_void_p, state: GrammarState, data: np.ndarray, need: int) -> int | None:
-        array = _token_array(data)
+        array = token_array(data)
         state.mask(array)
         if np.isfinite(data["logit"]).sum() < need:
             return None
@@ -184,6 +184,7 @@ class Matcher:
         if not self._model:
             raise GrammarError(f"cannot read the vocabulary of {model_path}")
         self.vocab = llama_cpp.llama_model_get_vocab(self._model)
+        self.n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
         self._eos = llama_cpp.llama_vocab_eos(self.vocab)
 
     def tokens(self, text: str) -> list[int]:

@@ -3,9 +3,10 @@
 What GBNF (a context-free grammar over characters) cannot express: indentation. Python's INDENT/DEDENT
 tokens compare each line's leading whitespace with a stack of earlier widths, which no context-free
 grammar can do, and the grammar has no way to know the stub's indentation either. So the grammar
-constrains tokens only: names, numbers, closed string literals (single, triple, with prefixes), operators,
-comments, line continuations, and brackets that nest and close (newlines inside brackets are joined, as
-Python does). Statement structure and indentation are left to `ast.parse` after sampling: a program that
+constrains the lexical level only: string literals that close (single, triple; a prefix is just letters
+before the quote), comments, line continuations, brackets that nest and close (newlines inside brackets are
+joined, as Python does), and no character Python code cannot hold outside a string (backtick, ``$``, ``?``,
+non-ASCII). Statement structure and indentation are left to `ast.parse` after sampling: a program that
 fails it is a ``syntax`` verdict and dropped (or resampled), as without a grammar. The completion ends
 with the closing code fence, the prompt's stop.
 """
@@ -17,21 +18,20 @@ from functools import cache
 
 from codesift.grammars import Grammar, register
 
+# Deliberately unambiguous: names, numbers, operators and spaces are one character class taken a character at a
+# time (not `name ::= [a-z]+` next to `name`, which lets every identifier split into several names, so llama.cpp
+# carries several parses at once: ~1 s to mask the vocabulary and up to ~5 ms to check one token, measured; see
+# docs/RESULTS.md). Strings, comments and brackets are the structure that remains.
 PYTHON_GBNF = r"""
 root    ::= line* "```"
-line    ::= [ \t]* ( item ( [ \t]* item )* [ \t]* )? comment? ( "\\" )? "\n"
-item    ::= name | number | string | op | group
-inner   ::= ( [ \t\n] | comment "\n" | "\\\n" | item )*
-group   ::= "(" inner ")" | "[" inner "]" | "{" inner "}"
-name    ::= [a-zA-Z_] [a-zA-Z0-9_]*
-number  ::= decimal ( [eE] [-+]? [0-9]+ )? [jJ]? | "0" [xXoObB] [0-9a-fA-F_]+
-decimal ::= [0-9] [0-9_]* ( "." [0-9_]* )? | "." [0-9] [0-9_]*
-op      ::= [-+*/%@&|^~<>=!.,:;]
+line    ::= piece* comment? "\n"
+piece   ::= [a-zA-Z0-9_ \t+*/%@&|^~<>=!.,:;-] | string | group | "\\\n"
+inner   ::= piece | "\n" | comment "\n"
+group   ::= "(" inner* ")" | "[" inner* "]" | "{" inner* "}"
 comment ::= "#" [^\n]*
-string  ::= prefix? ( short1 | short2 | long1 | long2 )
-prefix  ::= [rRbBuUfF] | [rR] [bBfF] | [bBfF] [rR]
-short1  ::= "'" ( [^'\\\n] | "\\" [^\n] | "\\\n" )* "'"
-short2  ::= "\"" ( [^"\\\n] | "\\" [^\n] | "\\\n" )* "\""
+string  ::= short1 | short2 | long1 | long2
+short1  ::= "'" ( [^'\\\n] | "\\" [^\x00] )* "'"
+short2  ::= "\"" ( [^"\\\n] | "\\" [^\x00] )* "\""
 long1   ::= "'''" ( [^'\\] | "\\" [^\x00] | "'" [^'\\] | "''" [^'\\] )* "'''"
 long2   ::= "\"\"\"" ( [^"\\] | "\\" [^\x00] | "\"" [^"\\] | "\"\"" [^"\\] )* "\"\"\""
 """

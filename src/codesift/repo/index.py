@@ -36,7 +36,7 @@ SKIP_DIRS = {
 }  # fmt: skip  (and every hidden folder: .git, .venv, .tox, .codesift, ...)
 TEST_DIRS = {"tests", "test", "testing"}
 MAX_FILE_BYTES = 1 << 20
-INDEX_VERSION = 1  # bump when the parse changes: cached files of another version are re-parsed
+INDEX_VERSION = 2  # bump when the parse changes: cached files of another version are re-parsed
 
 
 class RepoError(CodesiftError, ValueError):
@@ -118,8 +118,10 @@ def header(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | ast.
     first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
     body_start = node.body[0].lineno
     last = body_start - 1 if body_start > node.lineno else node.lineno  # `def f(): return 1`: the whole line
-    text = "".join(lines[first - 1 : last])
-    return text.rstrip() + "\n"
+    kept = lines[first - 1 : last]
+    while len(kept) > 1 and (not kept[-1].strip() or kept[-1].lstrip().startswith("#")):
+        kept.pop()  # comments and blank lines between the header and the body are not part of it
+    return "".join(kept).rstrip() + "\n"
 
 
 def parse_file(rel: str, source: str) -> tuple[Definition, ...]:

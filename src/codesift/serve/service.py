@@ -1,8 +1,9 @@
 """The job engine behind the HTTP app: a bounded queue, a small worker pool, one lock per model.
 
-- A job is a solve request; it is written to the store before it is queued, its candidates and
-  executions go to the store as the pipeline produces them, so a restarted service re-queues every
-  unfinished job and `solve` resumes it without re-sampling.
+- A job is a solve request (kinds ``solve`` and ``chat``) or a question about uploaded data (``ask``);
+  it is written to the store before it is queued, its candidates and executions go to the store as the
+  pipeline produces them, so a restarted service re-queues every unfinished job and the pipeline
+  resumes it without re-sampling.
 - Workers are few (``workers``); the embedded backend is not thread-safe, so every model has one lock
   and jobs on the same model take turns at sampling while the others execute or select.
 - The queue is bounded: a submission beyond ``queue`` waiting jobs is refused (`QueueFull`, HTTP 429).
