@@ -1,8 +1,9 @@
 """Before/after table for a LoRA adapter: greedy pass@1 of two bench runs on the same held-out problems.
 
-Reads the graded samples of both run dirs (`codesift.learn.export.read_run`, the grader's hidden-test
-verdicts) and compares them on the problems both runs finished, pass@1 = the greedy sample passes every
-hidden test. Prints pass@1 with 95% bootstrap intervals over problems and the paired difference.
+Reads the graded samples of each side's run dirs (several per side when a run went on in another run dir;
+`codesift.learn.export.read_run`, the grader's hidden-test verdicts) and compares them on the problems both
+sides finished, pass@1 = the greedy sample passes every hidden test. Prints pass@1 with 95% bootstrap
+intervals over problems and the paired difference.
 
     python bench/learn_lift.py --before runs/mbpp-test100-0.5b-greedy --after runs/mbpp-test100-0.5b-greedy-lora-r1
 """
@@ -30,11 +31,12 @@ def pass_at_1(run_dir: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--before", type=Path, required=True)
-    parser.add_argument("--after", type=Path, required=True)
+    parser.add_argument("--before", type=Path, action="append", required=True, help="Run dir; repeatable")
+    parser.add_argument("--after", type=Path, action="append", required=True, help="Run dir; repeatable")
     parser.add_argument("--json", type=Path, help="Also write the per-problem verdicts here")
     args = parser.parse_args()
-    before, after = pass_at_1(args.before), pass_at_1(args.after)
+    before = {t: v for run in args.before for t, v in pass_at_1(run).items()}
+    after = {t: v for run in args.after for t, v in pass_at_1(run).items()}
     tasks = sorted(set(before) & set(after), key=lambda t: (len(t), t))
     if not tasks:
         raise SystemExit("the two runs share no finished problem")
@@ -49,8 +51,8 @@ def main() -> None:
     print(f"{len(tasks)} problems finished by both runs")
     print("| run | greedy pass@1 [95% CI] |")
     print("|---|---|")
-    print(f"| before ({args.before.name}) | {bootstrap(a)} |")
-    print(f"| after ({args.after.name}) | {bootstrap(b)} |")
+    print(f"| before ({', '.join(r.name for r in args.before)}) | {bootstrap(a)} |")
+    print(f"| after ({', '.join(r.name for r in args.after)}) | {bootstrap(b)} |")
     print(f"| after - before (paired) | {paired_difference(b, a)} |")
     print(
         f"both {both}, only before {sum(x and not y for x, y in zip(a, b, strict=True))}, "

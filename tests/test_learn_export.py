@@ -83,7 +83,7 @@ def test_sft_records_are_verified_training_programs(train_run: Path, tmp_path: P
             assert rec["prompt"] == expected
             prov = rec["provenance"]
             assert prov["split"] == "train" and prov["policy"] == policy.name and prov["run"] == str(train_run)
-            assert prov["model_sha256"] == MODELS[policy.model].sha256
+            assert prov["model_sha256"] == MODELS[policy.model].sha256 and prov["lora"] is None
     programs = [normalise(r["completion"][0]["content"].removeprefix("```python\n").removesuffix("```")) for r in sft]
     assert len(programs) == len(set(programs))  # duplicates are one example
 

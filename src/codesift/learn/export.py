@@ -56,6 +56,8 @@ class Provenance(BaseModel):
     seed: int
     model: str
     model_sha256: str | None
+    # the LoRA adapter the policy sampled with (expert iteration: samples of a tuned model)
+    lora: str | None = None
     temperature: float
 
 
@@ -158,7 +160,7 @@ def read_run(run_dir: Path, data: Path | None = None) -> tuple[list[Graded], int
                     provenance = Provenance(
                         run=str(run_dir), benchmark=benchmark, task_id=task.id, split=split_of(benchmark, task.id),
                         policy=policy.name, seed=candidate.seed, model=policy.model,
-                        model_sha256=model_sha256(policy.model), temperature=policy.temperature,
+                        model_sha256=model_sha256(policy.model), lora=policy.lora, temperature=policy.temperature,
                     )  # fmt: skip
                     graded = Graded(
                         prompt=_prompt_messages(task, policy), answer=answer_message(candidate.code),
