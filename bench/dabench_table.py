@@ -96,13 +96,15 @@ def main(specs: list[str]) -> None:
     for spec in specs:
         name, _, paths = spec.partition("=")
         greedy_path, _, sampled_path = paths.partition(",")
-        greedy, sampled = load(greedy_path), load(sampled_path) if sampled_path else []
-        print(row(f"{name} greedy single program", greedy, "majority"))
+        greedy = load(greedy_path) if greedy_path else []  # MODEL=,SAMPLED_RUN: no greedy run
+        sampled = load(sampled_path) if sampled_path else []
+        if greedy:
+            print(row(f"{name} greedy single program", greedy, "majority"))
         for method, label in (("filter_random", "filter + random"), ("majority", "answer-majority"),
                               ("oracle", "oracle@n")):  # fmt: skip
             if sampled:
                 print(row(f"{name} {label}", sampled, method))
-        if sampled:
+        if sampled and greedy:
             by_id = {p["id"]: p for p in greedy}
             both = [p for p in sampled if p["id"] in by_id]
             diff = paired_difference(
@@ -110,8 +112,10 @@ def main(specs: list[str]) -> None:
                 [by_id[p["id"]]["scores"]["majority"]["abq"] for p in both],
             )
             notes.append(f"- {name}: answer-majority - greedy on {len(both)} shared questions: {diff} points.")
+        if sampled:
             notes.append(f"- {name} answer-majority: {limits(sampled)}")
-        notes.append(f"- {name} greedy: {limits(greedy)}")
+        if greedy:
+            notes.append(f"- {name} greedy: {limits(greedy)}")
     print()
     print("\n".join(notes))
 
