@@ -1,7 +1,8 @@
 """The DABench table of docs/RESULTS.md from `codesift bench dabench` run dirs (or their committed results.json).
 
 Usage: python bench/dabench_table.py MODEL=GREEDY_RUN,SAMPLED_RUN [...]
-  e.g. python bench/dabench_table.py 1.5B=docs/runs/ask-dabench/q15-greedy.json,docs/runs/ask-dabench/q15-n8.json
+  e.g. python bench/dabench_table.py 1.5B=docs/runs/ask-dabench-q15-greedy.json,docs/runs/ask-dabench-q15-n8.json
+       python bench/dabench_table.py --errors RUN_DIR   (the exception types of a run's failed programs, from its store)
 
 Rows per model: greedy single program (the greedy run's only program), then from the sampled run: filter +
 random, answer-majority and oracle@n. ABQ carries a 95% bootstrap interval over questions; the paired difference
@@ -71,6 +72,23 @@ def limits(problems: list[dict[str, Any]]) -> str:
     )
 
 
+def errors(run_dir: str) -> None:
+    """Count the failed programs of a run by exception type (the last line of the traceback the wrapper reported)."""
+    import sqlite3
+
+    from codesift.ask.program import MARK
+
+    db = sqlite3.connect(Path(run_dir) / "store.sqlite")
+    kinds: Counter[str] = Counter()
+    for (output,) in db.execute("SELECT output FROM executions"):
+        _, sep, error = output.partition(MARK + "error\n")
+        if sep:
+            last = error.strip().splitlines()[-1] if error.strip() else "?"
+            kind = last.split(":")[0]
+            kinds[f"{kind} ({last.split(': ', 1)[1][:40]})" if kind == "ModuleNotFoundError" else kind] += 1
+    print(", ".join(f"{n} {k}" for k, n in kinds.most_common()))
+
+
 def main(specs: list[str]) -> None:
     print("| model / method | questions | ABQ [95% CI] | PSAQ | UASQ | easy | medium | hard | tokens/q | s/q |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -78,13 +96,15 @@ def main(specs: list[str]) -> None:
     for spec in specs:
         name, _, paths = spec.partition("=")
         greedy_path, _, sampled_path = paths.partition(",")
-        greedy, sampled = load(greedy_path), load(sampled_path) if sampled_path else []
-        print(row(f"{name} greedy single program", greedy, "majority"))
+        greedy = load(greedy_path) if greedy_path else []  # MODEL=,SAMPLED_RUN: no greedy run
+        sampled = load(sampled_path) if sampled_path else []
+        if greedy:
+            print(row(f"{name} greedy single program", greedy, "majority"))
         for method, label in (("filter_random", "filter + random"), ("majority", "answer-majority"),
                               ("oracle", "oracle@n")):  # fmt: skip
             if sampled:
                 print(row(f"{name} {label}", sampled, method))
-        if sampled:
+        if sampled and greedy:
             by_id = {p["id"]: p for p in greedy}
             both = [p for p in sampled if p["id"] in by_id]
             diff = paired_difference(
@@ -92,11 +112,16 @@ def main(specs: list[str]) -> None:
                 [by_id[p["id"]]["scores"]["majority"]["abq"] for p in both],
             )
             notes.append(f"- {name}: answer-majority - greedy on {len(both)} shared questions: {diff} points.")
+        if sampled:
             notes.append(f"- {name} answer-majority: {limits(sampled)}")
-        notes.append(f"- {name} greedy: {limits(greedy)}")
+        if greedy:
+            notes.append(f"- {name} greedy: {limits(greedy)}")
     print()
     print("\n".join(notes))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--errors"]:
+        errors(sys.argv[2])
+    else:
+        main(sys.argv[1:])
