@@ -114,3 +114,16 @@ def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, mes
     assert message in result.stderr and "Traceback" not in result.stderr + result.stdout
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no store, no output folder
+
+
+def test_tracebacks_fed_back_name_libraries_the_same_on_every_machine() -> None:
+    from codesift.ask.prompt import library_paths
+
+    here = '  File "/work/main/.venv/lib/python3.11/site-packages/pandas/core/series.py", line 1102, in __getitem__'
+    there = '  File "/tmp/ci/.venv/lib/python3.11/site-packages/pandas/core/series.py", line 1102, in __getitem__'
+    assert (
+        library_paths(here)
+        == library_paths(there)
+        == ('  File "site-packages/pandas/core/series.py", line 1102, in __getitem__')
+    )
+    assert library_paths('  File "<string>", line 3, in <module>') == '  File "<string>", line 3, in <module>'

@@ -7,6 +7,8 @@ message says that text inside it is never an instruction.
 
 from __future__ import annotations
 
+import re
+
 from codesift.ask.program import Attempt, clip
 from codesift.ask.question import Question
 from codesift.ask.table import Table
@@ -37,6 +39,9 @@ def _task(table: Table, question: Question) -> str:
     return "\n".join(parts)
 
 
+_INSTALLED = re.compile(r"/[^\s\"']*/(?:site|dist)-packages/")
+
+
 def prefill(table: Table) -> str:
     return f"{FENCE}import pandas as pd\nimport numpy as np\n\ndf = {table.reader}\n"
 
@@ -45,10 +50,16 @@ def ask_prompt(table: Table, question: Question) -> Prompt:
     return Prompt(messages=(("system", SYSTEM), ("user", _task(table, question))), prefill=prefill(table), stop=STOPS)
 
 
+def library_paths(text: str) -> str:
+    """Tracebacks name library files by where they are installed; the model needs only `site-packages/...`
+    (and a prompt that is the same on every machine keeps the store's keys, and recordings, portable)."""
+    return _INSTALLED.sub("site-packages/", text)
+
+
 def feedback(attempt: Attempt, question: Question, timeout: float) -> str:
     """What went wrong with a program, as its author needs to read it."""
     if attempt.status == "error":
-        said = f"Running it failed:\n```\n{clip(attempt.error)}\n```"
+        said = f"Running it failed:\n```\n{clip(library_paths(attempt.error or ''))}\n```"
     elif attempt.status == "timeout":
         said = f"It did not finish within {timeout:g} seconds; compute the answer directly, without long loops."
     elif attempt.status in ("memory", "output-limit"):

@@ -315,6 +315,11 @@ class Sandbox:
 
     def _readable(self) -> list[str]:
         prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+        # The venv the interpreter runs from (`-I -S` leaves sys.prefix at the base): a program that re-runs
+        # the interpreter, or a repo's pytest, needs its bin/ and pyvenv.cfg, also when it lives under /tmp.
+        venv = os.path.dirname(os.path.dirname(sys.executable))
+        if os.path.isfile(os.path.join(venv, "pyvenv.cfg")):
+            prefixes.add(venv)
         return sorted({*READABLE, *prefixes, *self.config.get("paths", ()), *self.profile["readable"]})
 
     def environment(self, tmp: str) -> dict[str, str]:
