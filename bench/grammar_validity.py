@@ -3,8 +3,8 @@
 Usage: python bench/grammar_validity.py [--kind tests|code] [--part 0/3] [--model M] [--out FILE]
        python bench/grammar_validity.py --table [--out FILE]
 
-A fixed set of problems (every 11th HumanEval problem and every 17th MBPP-sanitized problem, 30 in all) is
-sampled with the same seeds with the grammar off and on:
+A fixed set of 100 problems (every 3rd HumanEval problem from 0 and every 8th MBPP-sanitized problem, 50 each,
+alternating so that a run cut short covers both) is sampled with the same seeds with the grammar off and on:
 
 - ``tests``: the model-written tests prompt (`tests_prompt`) under `tests_grammar`. Per output: well-formed
   (every line is a test `parse_asserts` keeps), tests parsed, and tests the benchmark's reference solution
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from rich.table import Table
 
 from codesift.backends.embedded import EmbeddedBackend
 from codesift.backends.models import FAST_MODEL, resolve_model
+from codesift.bench.metrics import bootstrap
 from codesift.bench.tasks import Task, load_tasks
 from codesift.execute.executor import Executor, make_executor
 from codesift.grammars import resolve
@@ -41,7 +41,8 @@ OUT = "docs/runs/grammar_validity.jsonl"
 
 
 def problems() -> list[Task]:
-    return load_tasks("humaneval")[::11][:15] + load_tasks("mbpp-sanitized")[::17][:15]
+    pairs = zip(load_tasks("humaneval")[::3][:50], load_tasks("mbpp-sanitized")[::8][:50], strict=True)
+    return [task for pair in pairs for task in pair]
 
 
 def measure(
@@ -93,12 +94,6 @@ def run(args: argparse.Namespace) -> None:
     backend.close()
 
 
-def _interval(per_problem: list[float], rounds: int = 2000) -> tuple[float, float]:
-    rng = random.Random(0)
-    means = sorted(statistics.fmean(rng.choices(per_problem, k=len(per_problem))) for _ in range(rounds))
-    return means[int(0.025 * rounds)], means[int(0.975 * rounds)]
-
-
 def table(args: argparse.Namespace) -> None:
     rows = [json.loads(line) for line in Path(args.out).read_text().splitlines()]
     out = Table(title=f"grammar validity ({Path(args.out).name}); mean per output, [95% bootstrap over problems]")
@@ -116,8 +111,8 @@ def table(args: argparse.Namespace) -> None:
 
             def cell(key: str, by_problem: dict[str, list[dict]] = by_problem, percent: bool = False) -> str:
                 values = [statistics.fmean(float(r[key]) for r in rs) for rs in by_problem.values()]
-                low, high = _interval(values)
-                mean = statistics.fmean(values)
+                interval = bootstrap(values)
+                mean, low, high = interval.mean, interval.low, interval.high
                 if percent:
                     return f"{mean:.0%} [{low:.0%}, {high:.0%}]"
                 return f"{mean:.2f} [{low:.2f}, {high:.2f}]"

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from codesift import syntax
 from codesift.records import Candidate, digest
 
 _BLOCK = re.compile(r"```(?:python|py|Python)?[ \t]*\n(.*?)(?:```|$)", re.DOTALL)
@@ -39,7 +40,7 @@ def drop_top_level_tests(code: str, entry_point: str) -> str:
     A correct function followed by a call to the model's own wrong assert would otherwise fail as a whole.
     """
     try:
-        tree = ast.parse(code)
+        tree = syntax.parse(code)
     except (SyntaxError, ValueError):
         return code
     lines = code.splitlines(keepends=True)
@@ -55,7 +56,7 @@ def drop_top_level_tests(code: str, entry_point: str) -> str:
 def normalise(code: str) -> str:
     """Formatting and comments do not make a different program; unparsable code stays as it is."""
     try:
-        return ast.unparse(ast.parse(code))
+        return ast.unparse(syntax.parse(code))
     except (SyntaxError, ValueError, RecursionError):
         return code.strip()
 

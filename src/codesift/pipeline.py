@@ -8,13 +8,13 @@ re-samples nothing and re-executes nothing.
 
 from __future__ import annotations
 
-import ast
 import time
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codesift import syntax
 from codesift.backends import Backend
 from codesift.events import EventSink, Stages
 from codesift.execute.cached import Mapper, run_all
@@ -57,7 +57,7 @@ def code_policies(config: SolveConfig) -> tuple[Policy, ...]:
 
 def _parses(code: str) -> bool:
     try:
-        ast.parse(code)
+        syntax.parse(code)
     except (SyntaxError, ValueError):
         return False
     return True

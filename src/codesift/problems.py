@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from pydantic import ValidationError
 
+from codesift import syntax
 from codesift.errors import CodesiftError
 from codesift.records import Problem, Test
 
@@ -35,13 +36,13 @@ _EXAMPLE_LINE = re.compile(
 def _call_test(source: str, want: str, entry_point: str) -> Test | None:
     """`entry_point(args)` with expected `want` → a call test; anything else → None."""
     try:
-        call = ast.parse(source.strip(), mode="eval").body
-        ast.parse(want.strip(), mode="eval")
+        call = syntax.parse(source.strip(), mode="eval").body
+        syntax.parse(want.strip(), mode="eval")
     except SyntaxError:
         return None
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == entry_point):
         return None
-    expected = ast.parse(want.strip(), mode="eval").body
+    expected = syntax.parse(want.strip(), mode="eval").body
     if any(isinstance(n, ast.Name) for part in (*call.args, *call.keywords, expected) for n in ast.walk(part)):
         return None  # prose such as `is_happy(a) => False` or `-> true`, not Python
     args = [ast.unparse(a) for a in call.args] + [ast.unparse(k) for k in call.keywords]
@@ -56,8 +57,8 @@ def _assert_test(source: str, want: str, entry_point: str) -> Test | None:
     expected `want` → an assert test, checked rather than dropped. Free names other than the entry point
     and builtins mean prose or set-up we cannot run: None."""
     try:
-        expr = ast.parse(source.strip(), mode="eval").body
-        expected = ast.parse(want.strip(), mode="eval").body
+        expr = syntax.parse(source.strip(), mode="eval").body
+        expected = syntax.parse(want.strip(), mode="eval").body
     except SyntaxError:
         return None
     calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == entry_point
@@ -95,7 +96,7 @@ def examples_from_docstring(docstring: str, entry_point: str) -> tuple[Test, ...
 def function_problem(problem_id: str, stub: str, entry_point: str | None = None) -> Problem:
     """A Python stub: the entry point is the named function, else the last top-level function."""
     try:
-        tree = ast.parse(stub)
+        tree = syntax.parse(stub)
     except SyntaxError as err:
         raise ProblemError(f"{problem_id}: the stub is not valid Python ({err.msg}, line {err.lineno})") from None
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]

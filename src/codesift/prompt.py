@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Literal
 
+from codesift import syntax
 from codesift.records import Problem, Prompt, Test
 
 Variant = Literal["plain", "examples-first"]
@@ -25,7 +26,7 @@ def stub_of(problem: Problem) -> str:
     if problem.style != "function" or not problem.entry_point:
         return ""
     try:
-        tree = ast.parse(problem.prompt)
+        tree = syntax.parse(problem.prompt)
     except SyntaxError:
         return ""
     defines = any(isinstance(n, ast.FunctionDef) and n.name == problem.entry_point for n in tree.body)

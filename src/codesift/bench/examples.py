@@ -9,6 +9,7 @@ import ast
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from codesift import syntax
 from codesift.records import Test
 
 
@@ -18,7 +19,7 @@ def _call_args(source: str, entry_point: str) -> str | None:
     The executor evaluates call arguments without the program's names, so `f(Pair(1, 2))` stays an assert.
     """
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = syntax.parse(source.strip(), mode="eval")
     except SyntaxError:
         return None
     call = tree.body
@@ -34,7 +35,7 @@ def _call_args(source: str, entry_point: str) -> str | None:
 
 def _is_value(source: str) -> bool:
     try:
-        ast.literal_eval(source)
+        syntax.literal_eval(source)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
     return True
@@ -44,7 +45,7 @@ def assert_example(assertion: str, entry_point: str, setup: str = "") -> Test:
     """MBPP's first assert: a `call` test if it reads `assert f(args) == expected`, else itself."""
     if not setup:
         try:
-            node = ast.parse(assertion.strip()).body
+            node = syntax.parse(assertion.strip()).body
         except SyntaxError:
             node = []
         text = assertion.strip()
@@ -67,7 +68,7 @@ def assert_example(assertion: str, entry_point: str, setup: str = "") -> Test:
 
 def parameters(starter_code: str) -> tuple[list[str], int]:
     """Parameter names of the starter function and how many of them are required."""
-    tree = ast.parse(starter_code.strip() + "\n        pass\n")
+    tree = syntax.parse(starter_code.strip() + "\n        pass\n")
     fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
     names = [a.arg for a in fn.args.args if a.arg != "self"]
     return names, len(names) - len(fn.args.defaults)
@@ -75,7 +76,7 @@ def parameters(starter_code: str) -> tuple[list[str], int]:
 
 def _literal(text: str) -> tuple[bool, Any]:
     try:
-        return True, ast.literal_eval(text)
+        return True, syntax.literal_eval(text)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False, None
 

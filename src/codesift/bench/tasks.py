@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from codesift import syntax
 from codesift.bench.examples import apps_tests, assert_example
 from codesift.errors import CodesiftError
 from codesift.problems import function_problem
@@ -123,10 +124,10 @@ def _mbpp_entry_point(code: str, assertion: str) -> str:
     with warnings.catch_warnings():  # some references have invalid escapes like "\d"
         warnings.simplefilter("ignore", SyntaxWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        tree = ast.parse(code)
+        tree = syntax.parse(code)
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
     called = [
-        n.func.id for n in ast.walk(ast.parse(assertion)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        n.func.id for n in ast.walk(syntax.parse(assertion)) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     ]
     return next((c for c in called if c in defined), called[0] if called else "")
 
@@ -175,7 +176,7 @@ def apps_task(rec: dict[str, Any]) -> Task:
     entry = None
     prompt = rec["description"]
     if starter.strip():
-        entry = next(n.name for n in ast.walk(ast.parse(starter + "pass")) if isinstance(n, ast.FunctionDef))
+        entry = next(n.name for n in ast.walk(syntax.parse(starter + "pass")) if isinstance(n, ast.FunctionDef))
         prompt += f"\n\nUse this starter code:\n```python\n{starter.strip()}\n```\n"
     problem = Problem(
         id=f"APPS/{rec['id']}",

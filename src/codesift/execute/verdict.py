@@ -13,6 +13,8 @@ import ast
 import math
 from typing import Any
 
+from codesift import syntax
+
 REL_TOL = 1e-6
 ABS_TOL = 1e-6
 
@@ -24,7 +26,7 @@ class NotLiteral(ValueError):
 def literal(source: str) -> Any:
     """Evaluate a literal, plus ``float('inf')``, ``set()`` and ``frozenset({...})``; else NotLiteral."""
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = syntax.parse(source.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as e:
         raise NotLiteral(source) from e
     try:

@@ -13,9 +13,9 @@ with the closing code fence, the prompt's stop.
 
 from __future__ import annotations
 
-import ast
 from functools import cache
 
+from codesift import syntax
 from codesift.grammars import Grammar, register
 
 # Deliberately unambiguous: names, numbers, operators and spaces are one character class taken a character at a
@@ -41,7 +41,7 @@ def _check(text: str) -> bool:
     """The whole answer (fence, stub and body) parses as Python."""
     body = text.split("```python\n", 1)[-1].split("```", 1)[0]
     try:
-        ast.parse(body)
+        syntax.parse(body)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return True

@@ -12,8 +12,9 @@ import ast
 import json
 import re
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
+from codesift import syntax
 from codesift.grammars import Grammar, GrammarError, register
 
 # Python literals as `ast.literal_eval` reads them (no complex, bytes or implicit string concatenation).
@@ -43,9 +44,9 @@ def _literal(node: ast.expr) -> bool:
     return True
 
 
-def _parse(text: str, mode: str = "exec") -> ast.AST | None:
+def _parse(text: str, mode: Literal["exec", "eval"] = "exec") -> ast.AST | None:
     try:
-        return ast.parse(text, mode=mode)
+        return syntax.parse(text, mode=mode)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
 

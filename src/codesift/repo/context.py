@@ -20,6 +20,7 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
+from codesift import syntax
 from codesift.records import Record
 from codesift.repo.index import Definition, FileIndex
 from codesift.repo.rank import Focus, ranked
@@ -158,7 +159,7 @@ def called_names(function_source: str) -> set[str]:
     ``self.f(...)`` / ``cls.f(...)``; ``obj.f(...)`` on anything else is left out (``items.append`` is not a
     call into the package, even when the package defines an ``append`` somewhere)."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(function_source)):
+    for node in ast.walk(syntax.parse(function_source)):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id not in BUILTINS:

@@ -21,6 +21,7 @@ from typing import Literal, Protocol
 
 from pydantic import Field
 
+from codesift import syntax
 from codesift.errors import CodesiftError
 from codesift.records import Record
 
@@ -127,7 +128,7 @@ def header(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | ast.
 def parse_file(rel: str, source: str) -> tuple[Definition, ...]:
     """Definitions of one file; a file that does not parse has none (the map skips it, as a linter would)."""
     try:
-        tree = ast.parse(source)
+        tree = syntax.parse(source)
     except (SyntaxError, ValueError):
         return ()
     lines = source.splitlines(keepends=True)

@@ -13,6 +13,7 @@ import difflib
 import textwrap
 from pathlib import Path
 
+from codesift import syntax
 from codesift.records import Record
 from codesift.repo.index import RepoError, is_test_file
 
@@ -79,7 +80,7 @@ def _docstring_node(stmt: ast.stmt) -> bool:
 def locate(source: str, path: str, qualname: str) -> Target:
     """The target in `source` (the module at `path`), whether or not its body is a stub."""
     try:
-        tree = ast.parse(source)
+        tree = syntax.parse(source)
     except SyntaxError as err:
         raise RepoError(f"{path}: not valid Python ({err.msg}, line {err.lineno}); fix the file first") from None
     node = _find(tree, qualname)
@@ -118,7 +119,7 @@ def find_target(root: Path, spec: str) -> Target:
     if is_test_file(path):
         raise RepoError(f"{path}: a test file; the target must be a function of the code under test")
     target = locate(file.read_text(encoding="utf-8"), path, qualname)
-    if not is_stub(_find(ast.parse(target.source), qualname).body):  # type: ignore[union-attr]
+    if not is_stub(_find(syntax.parse(target.source), qualname).body):  # type: ignore[union-attr]
         raise RepoError(
             f"{spec}: already implemented; blank its body (pass, ... or raise NotImplementedError) to have it written"
         )
@@ -129,7 +130,7 @@ def candidate_body(target: Target, code: str) -> str | None:
     """The body (docstring dropped) of the candidate's function named like the target, at the target's
     indentation; None when the candidate does not define it."""
     try:
-        tree = ast.parse(code)
+        tree = syntax.parse(code)
     except (SyntaxError, ValueError):
         return None
     funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == target.name]

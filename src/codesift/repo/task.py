@@ -11,6 +11,7 @@ import ast
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from codesift import syntax
 from codesift.records import Problem, Record, Test
 from codesift.repo.context import Context, Mode, pack
 from codesift.repo.index import FileIndex, IndexCache, index_repo, is_test_file
@@ -74,7 +75,7 @@ def test_functions(root: Path) -> dict[str, frozenset[str]]:
         if not is_test_file(rel) or any(p.startswith(".") or p in {"build", "site-packages"} for p in Path(rel).parts):
             continue
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+            tree = syntax.parse(path.read_text(encoding="utf-8", errors="replace"))
         except SyntaxError:
             continue
         scopes = [("", n) for n in tree.body] + [

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from codesift import syntax
 from codesift.records import Problem, Test, TestKind
 
 _INT = re.compile(r"^-?\d+$")
@@ -35,13 +36,13 @@ def example_args(problem: Problem, test: Test) -> tuple[Any, ...] | None:
     """The literal argument values of a visible example, from a ``call`` or an ``assert`` test."""
     if test.kind == "call":
         try:
-            expr = ast.parse(f"_f({test.input})", mode="eval").body
+            expr = syntax.parse(f"_f({test.input})", mode="eval").body
         except SyntaxError:
             return None
         return _literal_args(expr) if isinstance(expr, ast.Call) else None
     if test.kind == "assert" and problem.entry_point:
         try:
-            tree = ast.parse(test.input)
+            tree = syntax.parse(test.input)
         except SyntaxError:
             return None
         for node in ast.walk(tree):
@@ -160,7 +161,7 @@ def signature_args(problem: Problem) -> tuple[Any, ...] | None:
     if not problem.entry_point:
         return None
     try:
-        tree = ast.parse(problem.prompt)
+        tree = syntax.parse(problem.prompt)
     except SyntaxError:
         return None
     for node in ast.walk(tree):

@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from codesift import syntax
 from codesift.errors import UsageError
 from codesift.records import Answer
 from codesift.serve.api import ErrorBody, JobView, SolveRequest
@@ -59,7 +60,7 @@ class ChatRequest(BaseModel):
 
 def _defines_function(code: str) -> bool:
     try:
-        return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) for n in ast.parse(code).body)
+        return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) for n in syntax.parse(code).body)
     except SyntaxError:
         return False
 
