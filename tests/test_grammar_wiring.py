@@ -42,7 +42,7 @@ def test_written_tests_ask_for_the_tests_grammar_unless_off(grammar):
     assert asked.grammar == (written.tests_grammar(problem) if grammar else None)
     assert result.tests  # the recorded real tests still parse
     if grammar:
-        assert resolve(asked.grammar or "").name == "asserts(diff_even_odd)"
+        assert resolve(asked.grammar or "").name == f"asserts(diff_even_odd, {written.TESTS_ASKED})"
 
 
 def test_python_grammar_constrains_code_policies_under_their_own_name():

@@ -99,6 +99,15 @@ def test_assert_lines_reject_what_the_parser_drops(matcher, text):
     assert not matcher.accepts(asserts_grammar("f"), text)
 
 
+def test_assert_lines_stop_at_the_count_asked_for(matcher):
+    lines = "".join(f"assert f({i}) == {i}\n" for i in range(1, 8))
+    assert matcher.accepts(asserts_grammar("f", 8), "0) == 0\n" + lines + "```")
+    assert not matcher.accepts(asserts_grammar("f", 8), "0) == 0\n" + lines + "assert f(8) == 8\n```")
+    assert not resolve(asserts_grammar("f", 2)).check(
+        "```python\nassert f(0) == 0\nassert f(1) == 1\nassert f(2) == 2\n```"
+    )
+
+
 def test_stdio_tests(matcher):
     spec = stdio_tests_grammar()
     good = "1 2\n```\nOutput:\n```\n3\n```\n\nInput:\n```\n4\n```\nOutput:\n```\n5\n```"

@@ -128,13 +128,14 @@ def answer_grammar(names: list[str]) -> str:
     return register(Grammar(f"answer({','.join(names)})", gbnf, check)).gbnf
 
 
-def asserts_grammar(entry_point: str) -> str:
-    """Model-written tests, continuing the prefill ``assert <entry_point>(``: the rest of that assert, more
-    ``assert`` lines of the shapes `parse_assert` reads (literal arguments and expected values), then the
-    closing fence. Every line is a test the parser keeps."""
+def asserts_grammar(entry_point: str, count: int = 8) -> str:
+    """Model-written tests, continuing the prefill ``assert <entry_point>(``: the rest of that assert, at most
+    ``count - 1`` more ``assert`` lines of the shapes `parse_assert` reads (literal arguments and expected
+    values), then the closing fence. Every line is a test the parser keeps, and the count bounds the output:
+    unbounded, a small model kept writing asserts until the token budget cut its last line."""
     entry = _gbnf_name(entry_point)
     gbnf = (
-        'root  ::= args ")" check "\\n" line* "```"\n'
+        f'root  ::= args ")" check "\\n" line{{0,{count - 1}}} "```"\n'
         f'line  ::= "assert " ( "not {entry}(" args ")" | "{entry}(" args ")" check ) "\\n"\n'
         'check ::= ( " == " value )?\n'
         "args  ::= values?\n" + LITERAL_RULES
@@ -143,29 +144,29 @@ def asserts_grammar(entry_point: str) -> str:
     def check(text: str) -> bool:
         body = text.split("```python\n", 1)[-1].split("```", 1)[0]
         lines = [line for line in body.splitlines() if line.strip()]
-        return bool(lines) and all(parse_assert(line, entry_point) for line in lines)
+        return 0 < len(lines) <= count and all(parse_assert(line, entry_point) for line in lines)
 
-    return register(Grammar(f"asserts({entry_point})", gbnf, check)).gbnf
+    return register(Grammar(f"asserts({entry_point}, {count})", gbnf, check)).gbnf
 
 
 _STDIO_TEST = re.compile(r"Input:\n```\n[^`]*```\nOutput:\n```\n[^`]*```")
 
 
 @cache
-def stdio_tests_grammar() -> str:
+def stdio_tests_grammar(count: int = 8) -> str:
     """Model-written stdin/stdout tests, continuing the prefill ``Input:\\n```\\n``: fenced input and output
-    blocks in turn (block text holds no backtick), as many as the token budget allows."""
+    blocks in turn (block text holds no backtick), at most ``count`` of them."""
     gbnf = (
         'root  ::= block "```\\nOutput:\\n```\\n" block "```" ( "\\n\\nInput:\\n```\\n" block '
-        '"```\\nOutput:\\n```\\n" block "```" )* "\\n"?\n'
+        f'"```\\nOutput:\\n```\\n" block "```" ){{0,{count - 1}}} "\\n"?\n'
         "block ::= [^`]*\n"
     )
 
     def check(text: str) -> bool:
         blocks = [b for b in re.split(r"\n\n(?=Input:)", text.strip()) if b]
-        return bool(blocks) and all(_STDIO_TEST.fullmatch(b) for b in blocks)
+        return 0 < len(blocks) <= count and all(_STDIO_TEST.fullmatch(b) for b in blocks)
 
-    return register(Grammar("stdio-tests", gbnf, check)).gbnf
+    return register(Grammar(f"stdio-tests({count})", gbnf, check)).gbnf
 
 
 def json_grammar(schema: dict[str, Any] | None = None) -> str:

@@ -11,11 +11,12 @@ from codesift.grammars import asserts_grammar, stdio_tests_grammar
 from codesift.grammars.structured import parse_assert
 from codesift.records import Policy, Problem, Prompt, Test, WrittenTests, call_key, digest
 
+TESTS_ASKED = 8  # per prompt; the tests grammar admits no more, so a constrained answer ends within its budget
 _SYSTEM = "You are an expert software tester. You write correct, varied test cases, including edge cases."
 _BLOCK = re.compile(r"Input:\s*```[a-z]*\n(.*?)```\s*Output:\s*```[a-z]*\n(.*?)```", re.S)
 
 
-def tests_prompt(problem: Problem, count: int = 8) -> Prompt:
+def tests_prompt(problem: Problem, count: int = TESTS_ASKED) -> Prompt:
     """The chat prompt asking for ``count`` tests in a form we can parse without running anything."""
     if problem.style == "stdio":
         user = (
@@ -64,8 +65,8 @@ def written_key(problem: Problem, policy: Policy, seeds: Sequence[int], count: i
 def tests_grammar(problem: Problem) -> str:
     """The grammar of `tests_prompt`'s completion: every line is a test `parse_asserts` / `parse_stdio` keeps."""
     if problem.style == "stdio":
-        return stdio_tests_grammar()
-    return asserts_grammar(problem.entry_point or "solution")
+        return stdio_tests_grammar(TESTS_ASKED)
+    return asserts_grammar(problem.entry_point or "solution", TESTS_ASKED)
 
 
 def write_tests(
