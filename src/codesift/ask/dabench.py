@@ -244,16 +244,14 @@ def run_dabench(
     with Store(run_dir / STORE) as store:
         check_run(store, {"benchmark": "dabench", "config": settings}, run_dir)
         for task in tasks:
-            done = store.meta(f"result:{task.id}")
-            if done is None:
+            result = store.graded(task.id, QuestionResult)
+            if result is None:
                 table = tables.get(task.table) or tables.setdefault(task.table, load_table(task.table))
                 answer, attempts = ask(
                     table, task.question, config, executor=executor, store=store, backend_for=backend_for
                 )
                 result = grade(task, answer, attempts)
-                store.set_meta(f"result:{task.id}", result.model_dump(mode="json"))
-            else:
-                result = QuestionResult.model_validate(done)
+                store.add_graded(task.id, result)
             results.append(result)
             run = DabenchRun(config=settings, isolation=isolation, rows=tuple(rows(results)), problems=tuple(results))
             tmp = run_dir / f".{RESULTS}.tmp"
