@@ -44,11 +44,25 @@ class RepoError(CodesiftError, ValueError):
     """A repository or target codesift cannot use; the message names it and the fix."""
 
 
-class Definition(Record):
-    """One function, method or class (or a file's top-level code, kind ``module``, qualname ``""``)."""
+class Qualified(Record):
+    """A definition named by its file and qualified name; its spec (``pkg/mod.py::Class.method``) is the form
+    `target.parse_spec` reads, so a target and the index's definition of it have the same spec."""
 
     path: str
     qualname: str
+
+    @property
+    def name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+    @property
+    def spec(self) -> str:
+        return f"{self.path}::{self.qualname}"
+
+
+class Definition(Qualified):
+    """One function, method or class (or a file's top-level code, kind ``module``, qualname ``""``)."""
+
     kind: Kind
     lineno: int  # first line, decorators included
     def_lineno: int
@@ -58,12 +72,8 @@ class Definition(Record):
     refs: dict[str, int] = Field(default_factory=dict)  # identifiers used in the body (names and attributes) → count
 
     @property
-    def name(self) -> str:
-        return self.qualname.rsplit(".", 1)[-1]
-
-    @property
     def id(self) -> str:
-        return f"{self.path}::{self.qualname}"
+        return self.spec
 
 
 class FileIndex(Record):
