@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args()
     with Store(args.run_dir / STORE) as store:
-        spec = store.meta("bench")
+        spec = store.settings("bench")
         assert isinstance(spec, dict)
         tasks = {t.id: t for t in load_tasks(spec["benchmark"])}
         (policy,) = spec["config"]["policies"]

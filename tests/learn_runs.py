@@ -41,7 +41,7 @@ def bench_run_dir(run_dir: Path, recording: Path, executor: Mapper) -> Path:
     benchmark = items[0][0].problem.metadata["benchmark"]
     config = SolveConfig(policies=(policy,), samples=max(len(c) for _, _, c in items))
     with Store(run_dir / STORE) as store:
-        store.set_meta("bench", {"benchmark": benchmark, "config": config.model_dump(mode="json")})
+        store.set_settings("bench", {"benchmark": benchmark, "config": config.model_dump(mode="json")})
         for task, _, candidates in items:
             store.add_candidates(candidates)
             grade_task(task, candidates, None, executor, store)

@@ -1,5 +1,5 @@
 """ask() end to end on recorded real completions of the 0.5B model (scripts/record_ask.py), the real tool sandbox
-and the real store; and once with the live 0.5B model through the CLI."""
+and the real store (alone, and as a DABench run); and once with the live 0.5B model through the CLI."""
 
 import json
 import subprocess
@@ -10,7 +10,11 @@ import pytest
 from replay import ReplayBackend
 
 from codesift.ask import AskConfig, ask, load_table, make_question
+from codesift.ask.dabench import DabenchRun, DabenchTask, run_dabench
 from codesift.ask.program import tool_executor
+from codesift.bench.run import RESULTS, STORE
+from codesift.bench.tasks import BenchDataError
+from codesift.events import PROBLEMS, Event, ProblemDone, StageFinished
 from codesift.records import Policy
 from codesift.store import Store
 
@@ -64,6 +68,32 @@ def test_a_rerun_on_the_same_store_samples_and_runs_nothing(tmp_path, replay, ta
         second, _ = ask(table, question, config(replay), executor=executor, store=store, backend_for=lambda p: replay)
         assert (replay.calls, store.execution_count()) == (calls, runs)
     assert second.model_dump(exclude={"seconds", "timings"}) == first.model_dump(exclude={"seconds", "timings"})
+
+
+def test_a_dabench_run_grades_each_question_once_and_resumes_from_the_run_dir(tmp_path, replay, executor):
+    task = DabenchTask(question=make_question(QUESTION, id="DABench/0"), table=str(DATA / "ask_sales.csv"),
+                       level="easy", labels=(("answer", "East"),))  # fmt: skip
+    run_dir = tmp_path / "run"
+    runs = []
+    for _ in range(2):  # the second run finds the graded question in the run dir
+        seen: list[Event] = []
+        calls = replay.calls
+        run = run_dabench([task], run_dir, config(replay), executor=executor, backend_for=lambda p: replay,
+                          events=seen.append)  # fmt: skip
+        with Store(run_dir / STORE) as store:
+            runs.append((run, seen, replay.calls - calls, store.execution_count()))
+    (first, seen, called, executed), (again, seen_again, called_again, executed_again) = runs
+    assert first.problems[0].response == "@answer[East]" and first.problems[0].scores["majority"].abq == 1.0
+    assert called > 0 and executed > 0
+    assert DabenchRun.model_validate_json((run_dir / RESULTS).read_text()) == first
+    # read back, not answered or graded again: the same wall seconds, no model call, no execution
+    assert again == first and (called_again, executed_again) == (0, executed)
+    for events in (seen, seen_again):
+        assert [(e.problem_id, e.solved) for e in events if isinstance(e, ProblemDone)] == [("DABench/0", True)]
+        assert isinstance(events[-1], StageFinished) and (events[-1].stage, events[-1].done) == (PROBLEMS, 1)
+    with pytest.raises(BenchDataError, match="other settings"):  # two runs' numbers are never mixed
+        run_dabench([task], run_dir, config(replay).model_copy(update={"samples": 4}), executor=executor,
+                    backend_for=lambda p: replay)  # fmt: skip
 
 
 @pytest.mark.model

@@ -42,6 +42,28 @@ def test_answers_and_meta_round_trip(tmp_path):
         assert store.meta("missing") is None
 
 
+def test_records_of_other_packages_come_back_typed_from_the_rows_earlier_runs_wrote(tmp_path):
+    """A DABench run dir and a repo-index cache written before the typed methods existed resume as they did."""
+    from codesift.repo.index import Definition, FileIndex
+
+    definition = Definition(path="m.py", qualname="f", kind="function", lineno=1, def_lineno=1, end_lineno=2,
+                            signature="def f():\n")  # fmt: skip
+    index = FileIndex(path="m.py", sha256="ab" * 32, definitions=(definition,))
+    answer = Answer(problem_id="DABench/3", submissions=(), samples=1, distinct=1, passing=0, clusters=0,
+                    prompt_tokens=1, completion_tokens=2, executions=3, seconds=0.1)  # fmt: skip
+    with Store(tmp_path / "s.sqlite") as store:
+        store.set_meta("result:DABench/3", answer.model_dump(mode="json"))  # as run_dabench wrote it
+        store.set_meta(f"repo-index:2:{index.sha256}:m.py", index.model_dump(mode="json"))  # as index_file did
+        assert store.graded("DABench/3", Answer) == answer
+        assert store.file_index(2, index.sha256, "m.py", FileIndex) == index
+        assert store.graded("DABench/4", Answer) is None
+        assert store.file_index(3, index.sha256, "m.py", FileIndex) is None  # another parser version
+        store.add_graded("DABench/4", answer)
+        store.add_file_index(3, index.sha256, "m.py", index)
+        assert store.graded("DABench/4", Answer) == answer
+        assert store.file_index(3, index.sha256, "m.py", FileIndex) == index
+
+
 def test_settings_are_checked_on_resume(tmp_path):
     """bench keeps its first settings and gets what differs; solve's new settings replace the old ones."""
     first, second = {"samples": 8, "select": {"w_size": 1.0}}, {"samples": 16, "select": {"w_size": 1.0, "new": None}}

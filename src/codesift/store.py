@@ -8,7 +8,10 @@ The store is the one cache, so every key is derived from everything its stage de
 - model-written tests by (problem, a digest of their prompt, policy and seeds);
 - executions by (program hash, test key): a pure cache shared by every stage and every rerun;
 - answers by problem: always recomputed by `solve`, read back by `bench` (whose settings `check_settings`
-  pins for the whole run dir).
+  pins for the whole run dir);
+- records other packages define, each behind its own typed pair of methods (their `meta` keys are spelled
+  here and nowhere else): a benchmark's graded result per problem (DABench), and the repository index's parsed
+  files by parser version, file hash and path.
 
 Every SQLite failure (disk full, permission denied, not a database, a newer schema) is a one-line
 `StoreError`, because the fix is the user's (free space, another --store or --run-dir).
@@ -23,11 +26,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from codesift.errors import StoreError
 from codesift.records import Answer, Candidate, Execution, WrittenTests
 from codesift.store_jobs import JobTable
+
+R = TypeVar("R", bound=BaseModel)
 
 # PRAGMA user_version. 0: before versioning (candidates keyed by policy name); 1: keyed by call_key.
 SCHEMA_VERSION = 1
@@ -70,6 +77,14 @@ DROP TABLE candidates_v0;
 
 def _settings_key(command: str) -> str:
     return "bench" if command == "bench" else f"settings/{command}"  # "bench": as run dirs before schema 1
+
+
+def _graded_key(problem_id: str) -> str:
+    return f"result:{problem_id}"
+
+
+def _file_index_key(version: int, sha256: str, path: str) -> str:
+    return f"repo-index:{version}:{sha256}:{path}"
 
 
 def _reason(e: sqlite3.Error) -> str:
@@ -297,6 +312,27 @@ class Store:
         if previous is None or not keep:
             self.set_settings(command, spec)
         return changed
+
+    # --- records other packages define: typed by the caller, keyed here ----------------------------------
+
+    def graded(self, problem_id: str, record: type[R]) -> R | None:
+        """A benchmark's graded result of one problem, as stored by `add_graded`; None before it is graded."""
+        return self._record(_graded_key(problem_id), record)
+
+    def add_graded(self, problem_id: str, result: BaseModel) -> None:
+        """Keep a problem's graded result, so a resumed run neither answers nor grades it again."""
+        self.set_meta(_graded_key(problem_id), result.model_dump(mode="json"))
+
+    def file_index(self, version: int, sha256: str, path: str, record: type[R]) -> R | None:
+        """A repository file's parsed index (`repo.index`), by parser version, file hash and path."""
+        return self._record(_file_index_key(version, sha256, path), record)
+
+    def add_file_index(self, version: int, sha256: str, path: str, index: BaseModel) -> None:
+        self.set_meta(_file_index_key(version, sha256, path), index.model_dump(mode="json"))
+
+    def _record(self, key: str, record: type[R]) -> R | None:
+        value = self.meta(key)
+        return None if value is None else record.model_validate(value)
 
     def set_meta(self, key: str, value: object) -> None:
         self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, json.dumps(value))])

@@ -18,7 +18,6 @@ programs when none did), and oracle@n (the best program). Greedy is a run with `
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from statistics import fmean
@@ -33,16 +32,14 @@ from codesift.ask.question import Question, make_question
 from codesift.ask.table import Table, load_table
 from codesift.backends import Backend
 from codesift.bench.metrics import Interval, bootstrap
-from codesift.bench.run import check_run
+from codesift.bench.run import check_run, each_task, open_run_dir
 from codesift.bench.tasks import BenchDataError, data_dir
 from codesift.events import EventSink, ProblemDone, ignore
 from codesift.execute.cached import Mapper
 from codesift.records import Policy, Record
-from codesift.store import Store
 
 LEVELS = ("easy", "medium", "hard")
 METHODS = ("majority", "filter_random", "oracle")
-STORE, RESULTS = "store.sqlite", "results.json"
 
 
 class DabenchTask(Record):
@@ -236,28 +233,29 @@ def run_dabench(
     events: EventSink | None = None,
 ) -> DabenchRun:
     """Answer and grade every question, resuming what the run dir holds; results.json after every question."""
-    events = events or ignore
-    run_dir.mkdir(parents=True, exist_ok=True)
     settings = config.model_dump(mode="json")
-    results: list[QuestionResult] = []
     tables: dict[str, Table] = {}
-    with Store(run_dir / STORE) as store:
+
+    def run(results: Sequence[QuestionResult]) -> DabenchRun:
+        return DabenchRun(config=settings, isolation=isolation, rows=tuple(rows(results)), problems=tuple(results))
+
+    def done(result: QuestionResult) -> ProblemDone:
+        return ProblemDone(problem_id=result.id, solved=result.scores["majority"].abq == 1, seconds=result.seconds)
+
+    with open_run_dir(run_dir) as store:
         check_run(store, {"benchmark": "dabench", "config": settings}, run_dir)
-        for task in tasks:
-            done = store.meta(f"result:{task.id}")
-            if done is None:
-                table = tables.get(task.table) or tables.setdefault(task.table, load_table(task.table))
-                answer, attempts = ask(
-                    table, task.question, config, executor=executor, store=store, backend_for=backend_for
-                )
-                result = grade(task, answer, attempts)
-                store.set_meta(f"result:{task.id}", result.model_dump(mode="json"))
-            else:
-                result = QuestionResult.model_validate(done)
-            results.append(result)
-            run = DabenchRun(config=settings, isolation=isolation, rows=tuple(rows(results)), problems=tuple(results))
-            tmp = run_dir / f".{RESULTS}.tmp"
-            tmp.write_text(run.model_dump_json(indent=1))
-            os.replace(tmp, run_dir / RESULTS)
-            events(ProblemDone(problem_id=task.id, solved=result.scores["majority"].abq == 1, seconds=result.seconds))
-    return DabenchRun(config=settings, isolation=isolation, rows=tuple(rows(results)), problems=tuple(results))
+
+        def step(task: DabenchTask) -> QuestionResult:
+            stored = store.graded(task.id, QuestionResult)
+            if stored is not None:
+                return stored
+            table = tables.get(task.table) or tables.setdefault(task.table, load_table(task.table))
+            answer, attempts = ask(
+                table, task.question, config, executor=executor, store=store, backend_for=backend_for
+            )
+            result = grade(task, answer, attempts)
+            store.add_graded(task.id, result)
+            return result
+
+        results = each_task(tasks, step, run_dir=run_dir, results=run, done=done, events=events or ignore)
+    return run(results)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,6 +31,8 @@ from codesift.store import Store
 
 STORE = "store.sqlite"
 RESULTS = "results.json"
+T = TypeVar("T")  # a benchmark's task
+R = TypeVar("R")  # its graded result
 
 
 class RunResults(BaseModel):
@@ -84,7 +86,7 @@ def open_run_dir(run_dir: Path) -> Store:
     return Store(run_dir / STORE)
 
 
-def write_results(run_dir: Path, results: RunResults) -> None:
+def write_results(run_dir: Path, results: BaseModel) -> None:
     """Atomic rewrite, so a SIGKILL leaves the previous complete file."""
     tmp = run_dir / f".{RESULTS}.tmp"
     with run_dir_errors(run_dir):
@@ -110,6 +112,28 @@ def check_run(store: Store, spec: dict[str, Any], run_dir: Path) -> None:
         )
 
 
+def each_task(
+    tasks: Sequence[T],
+    step: Callable[[T], R],
+    *,
+    run_dir: Path,
+    results: Callable[[list[R]], BaseModel],
+    done: Callable[[R], ProblemDone],
+    events: EventSink,
+) -> list[R]:
+    """The benchmark loop every run kind shares: `step` answers one task, or reads back what the run store holds,
+    and grades it; after each task the results file is rewritten whole (`codesift report` reads it, a killed run
+    leaves the last complete one) and the task is reported on `events`, under one "problems" stage."""
+    graded: list[R] = []
+    with Stages(events).stage(PROBLEMS, len(tasks)) as progress:
+        for task in tasks:
+            graded.append(step(task))
+            write_results(run_dir, results(graded))
+            events(done(graded[-1]))
+            progress.advance()
+    return graded
+
+
 def run_bench(
     benchmark: str,
     tasks: Sequence[Task],
@@ -124,11 +148,10 @@ def run_bench(
     """Solve and grade every task, resuming whatever the run dir already holds."""
     events = events or ignore
     settings = config.model_dump(mode="json")
-    spec = {"benchmark": benchmark, "config": settings}
-    results: list[ProblemResult] = []
-    with open_run_dir(run_dir) as store, Stages(events).stage(PROBLEMS, len(tasks)) as progress:
-        check_run(store, spec, run_dir)
-        for task in tasks:
+    with open_run_dir(run_dir) as store:
+        check_run(store, {"benchmark": benchmark, "config": settings}, run_dir)
+
+        def step(task: Task) -> ProblemResult:
             answer = store.answer(task.id)
             if answer is None:
                 answer, _ = solve(
@@ -136,12 +159,12 @@ def run_bench(
                 )
             # pass@k counts samples; repaired programs count only when submitted
             samples = [c for c in store.candidates(task.id) if c.origin == "sample"]
-            result = grade_task(task, samples, answer, executor, store)
-            results.append(result)
-            run = _results(benchmark, settings, isolation, results)
-            write_results(run_dir, run)
-            events(_done(result))
-            progress.advance()
+            return grade_task(task, samples, answer, executor, store)
+
+        results = each_task(
+            tasks, step, run_dir=run_dir, results=lambda rs: _results(benchmark, settings, isolation, rs),
+            done=_done, events=events,
+        )  # fmt: skip
         export_samples(store, tasks, run_dir)
     return _results(benchmark, settings, isolation, results)
 
@@ -236,18 +259,19 @@ def grade_samples(
     candidates = import_samples(samples, tasks)
     graded = {c.problem_id for c in candidates}
     todo = [t for t in tasks if t.id in graded]
-    events = events or ignore
-    results = []
-    with open_run_dir(run_dir) as store, Stages(events).stage(PROBLEMS, len(todo)) as progress:
+    config = {"graded": str(samples)}
+    with open_run_dir(run_dir) as store:
         store.add_candidates(candidates)
-        for task in todo:
+
+        def step(task: Task) -> ProblemResult:
             mine = [c for c in store.candidates(task.id) if c.policy == f"import:{samples.name}"]
-            result = grade_task(task, mine, None, executor, store)
-            results.append(result)
-            write_results(run_dir, _results(benchmark, {"graded": str(samples)}, isolation, results))
-            events(_done(result))
-            progress.advance()
-    return _results(benchmark, {"graded": str(samples)}, isolation, results)
+            return grade_task(task, mine, None, executor, store)
+
+        results = each_task(
+            todo, step, run_dir=run_dir, results=lambda rs: _results(benchmark, config, isolation, rs), done=_done,
+            events=events or ignore,
+        )  # fmt: skip
+    return _results(benchmark, config, isolation, results)
 
 
 # --- the dataset's own solutions ----------------------------------------------------------------------

@@ -14,9 +14,10 @@ from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table as RichTable
 
-from codesift.backends.models import DEFAULT_MODEL, resolve_model
+from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import (
     check_backend,
+    check_models,
     open_backends,
     policies_from_flags,
     progress_events,
@@ -145,9 +146,7 @@ def ask(
             policies=policies_from_flags(None, model, temperature, "plain", backend, base_url, max_tokens, api),
             samples=samples, seed=seed, retries=retries, timeout=timeout,
         )  # fmt: skip
-        for policy in config.policies:
-            if policy.backend == "embedded":
-                resolve_model(policy.model)  # fail before any work on a wrong name or a missing part
+        check_models(config.policies)
         if output is not None and output.exists() and not output.is_dir():
             raise OutputDirError(f"-o {output}: exists and is not a folder; give a folder for the figures")
         store_path = store or Path(".codesift") / f"{q.id}-{table.sha256[:8]}.sqlite"
@@ -205,7 +204,7 @@ def bench_dabench(
             policies=policies_from_flags(None, model, temperature, "plain", "embedded", None, max_tokens),
             samples=samples, seed=seed, retries=retries, timeout=timeout,
         )  # fmt: skip
-        resolve_model(model)
+        check_models(config.policies)
         run_dir = run_dir or Path("runs") / f"dabench-{Path(model).stem}-n{samples}-t{temperature:g}-r{retries}"
         with (
             tool_executor(sorted({t.table for t in tasks}), sandbox, timeout) as ex,

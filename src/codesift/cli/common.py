@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from codesift.errors import CodesiftError, UsageError
 from codesift.events import PROBLEMS, Event, ProblemDone, StageAdvanced, StageFinished, StageStarted
-from codesift.records import Policy
+from codesift.records import Answer, Policy
 from codesift.select.types import SelectConfig
 
 if TYPE_CHECKING:
@@ -103,6 +103,18 @@ def check_models(policies: Sequence[Policy]) -> None:
     for policy in policies:
         if policy.backend == "embedded":
             resolve_model(policy.model)
+
+
+def answer_counts(answer: Answer) -> dict[str, int]:
+    """What every `--json` answer of the pipeline reports of its work: samples, programs, clusters, tokens."""
+    return {
+        "samples": answer.samples,
+        "distinct": answer.distinct,
+        "passing": answer.passing,
+        "clusters": answer.clusters,
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+    }
 
 
 def check_backend(backend: str) -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from codesift.cli.common import err, progress_events, user_errors
+from codesift.cli.common import answer_counts, err, progress_events, user_errors
 from codesift.errors import UsageError
 
 DEFAULT_INDEX = Path(".codesift") / "repo-index.sqlite"
@@ -57,8 +57,7 @@ def solve_in_repo_command(
     repo: Path, target_spec: str, *, config: Any, store: Path | None, sandbox: str, apply: bool, as_json: bool
 ) -> None:
     """`codesift solve --repo DIR --target FILE::NAME`: prints the chosen body as a unified diff."""
-    from codesift.backends.models import resolve_model
-    from codesift.cli.common import open_backends
+    from codesift.cli.common import check_models, open_backends
     from codesift.records import digest
     from codesift.repo.sandbox import open_repo_executor
     from codesift.repo.solve import apply as write_back
@@ -69,9 +68,7 @@ def solve_in_repo_command(
 
     with user_errors():
         target = find_target(repo, target_spec)
-        for policy in config.policies:
-            if policy.backend == "embedded":
-                resolve_model(policy.model)
+        check_models(config.policies)
         with Store(store or DEFAULT_INDEX) as index_store:
             task = build_task(repo, target, cache=index_store)
         slug = f"repo-{digest(task.problem.model_dump_json())[:12]}"
@@ -106,12 +103,7 @@ def answer_json(result: Any, isolation: str, applied: bool) -> dict[str, Any]:
         "applied": applied and bool(result.diff),
         "checks": [{"check": name, "passed": ok} for name, ok in result.checks],
         "context_tokens": result.context_tokens,
-        "samples": answer.samples,
-        "distinct": answer.distinct,
-        "passing": answer.passing,
-        "clusters": answer.clusters,
-        "prompt_tokens": answer.prompt_tokens,
-        "completion_tokens": answer.completion_tokens,
+        **answer_counts(answer),
         "seconds": round(answer.seconds, 3),
         "isolation": isolation,
         "submissions": [s.model_dump() for s in answer.submissions],

@@ -44,11 +44,25 @@ class RepoError(CodesiftError, ValueError):
     """A repository or target codesift cannot use; the message names it and the fix."""
 
 
-class Definition(Record):
-    """One function, method or class (or a file's top-level code, kind ``module``, qualname ``""``)."""
+class Qualified(Record):
+    """A definition named by its file and qualified name; its spec (``pkg/mod.py::Class.method``) is the form
+    `target.parse_spec` reads, so a target and the index's definition of it have the same spec."""
 
     path: str
     qualname: str
+
+    @property
+    def name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+    @property
+    def spec(self) -> str:
+        return f"{self.path}::{self.qualname}"
+
+
+class Definition(Qualified):
+    """One function, method or class (or a file's top-level code, kind ``module``, qualname ``""``)."""
+
     kind: Kind
     lineno: int  # first line, decorators included
     def_lineno: int
@@ -58,12 +72,8 @@ class Definition(Record):
     refs: dict[str, int] = Field(default_factory=dict)  # identifiers used in the body (names and attributes) → count
 
     @property
-    def name(self) -> str:
-        return self.qualname.rsplit(".", 1)[-1]
-
-    @property
     def id(self) -> str:
-        return f"{self.path}::{self.qualname}"
+        return self.spec
 
 
 class FileIndex(Record):
@@ -75,9 +85,9 @@ class FileIndex(Record):
 class IndexCache(Protocol):
     """The part of `codesift.store.Store` the index uses."""
 
-    def meta(self, key: str) -> object | None: ...
+    def file_index(self, version: int, sha256: str, path: str, record: type[FileIndex]) -> FileIndex | None: ...
 
-    def set_meta(self, key: str, value: object) -> None: ...
+    def add_file_index(self, version: int, sha256: str, path: str, index: FileIndex) -> None: ...
 
 
 def is_test_file(rel: str) -> bool:
@@ -170,13 +180,12 @@ def parse_file(rel: str, source: str) -> tuple[Definition, ...]:
 def index_file(root: Path, rel: str, cache: IndexCache | None = None) -> FileIndex:
     data = (root / rel).read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    key = f"repo-index:{INDEX_VERSION}:{sha}:{rel}"
-    cached = cache.meta(key) if cache is not None else None
+    cached = cache.file_index(INDEX_VERSION, sha, rel, FileIndex) if cache is not None else None
     if cached is not None:
-        return FileIndex.model_validate(cached)
+        return cached
     indexed = FileIndex(path=rel, sha256=sha, definitions=parse_file(rel, data.decode("utf-8", "replace")))
     if cache is not None:
-        cache.set_meta(key, indexed.model_dump(mode="json"))
+        cache.add_file_index(INDEX_VERSION, sha, rel, indexed)
     return indexed
 
 

@@ -14,15 +14,12 @@ import textwrap
 from pathlib import Path
 
 from codesift import syntax
-from codesift.records import Record
-from codesift.repo.index import RepoError, is_test_file
+from codesift.repo.index import Qualified, RepoError, is_test_file
 
 
-class Target(Record):
+class Target(Qualified):
     """The function to write, located in its file (1-based line numbers)."""
 
-    path: str
-    qualname: str
     source: str  # the module as it is now
     lineno: int  # first decorator, else the ``def`` line
     body_lineno: int  # first line that the new body replaces (after the docstring)
@@ -30,14 +27,6 @@ class Target(Record):
     indent: str  # the body's indentation in the module
     stub: str  # decorators + signature + docstring, dedented: what the model completes
     docstring: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.qualname.rsplit(".", 1)[-1]
-
-    @property
-    def spec(self) -> str:
-        return f"{self.path}::{self.qualname}"
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
