@@ -162,19 +162,19 @@ def run_bench(
             return grade_task(task, samples, answer, executor, store)
 
         results = each_task(
-            tasks, step, run_dir=run_dir, results=lambda rs: _results(benchmark, settings, isolation, rs),
-            done=_done, events=events,
+            tasks, step, run_dir=run_dir, results=lambda rs: run_results(benchmark, settings, isolation, rs),
+            done=problem_done, events=events,
         )  # fmt: skip
         export_samples(store, tasks, run_dir)
-    return _results(benchmark, settings, isolation, results)
+    return run_results(benchmark, settings, isolation, results)
 
 
-def _done(result: ProblemResult) -> ProblemDone:
+def problem_done(result: ProblemResult) -> ProblemDone:
     solved = result.selected if result.answered else result.correct > 0
     return ProblemDone(problem_id=result.id, solved=bool(solved), seconds=result.seconds)
 
 
-def _results(benchmark: str, config: dict[str, Any], isolation: str, results: list[ProblemResult]) -> RunResults:
+def run_results(benchmark: str, config: dict[str, Any], isolation: str, results: list[ProblemResult]) -> RunResults:
     overall, per_policy = summary_of(results)
     return RunResults(
         benchmark=benchmark,
@@ -268,10 +268,10 @@ def grade_samples(
             return grade_task(task, mine, None, executor, store)
 
         results = each_task(
-            todo, step, run_dir=run_dir, results=lambda rs: _results(benchmark, config, isolation, rs), done=_done,
+            todo, step, run_dir=run_dir, results=lambda rs: run_results(benchmark, config, isolation, rs), done=problem_done,
             events=events or ignore,
         )  # fmt: skip
-    return _results(benchmark, config, isolation, results)
+    return run_results(benchmark, config, isolation, results)
 
 
 # --- the dataset's own solutions ----------------------------------------------------------------------
@@ -298,13 +298,13 @@ def grade_references(
     out = []
     with Stages(events).stage(PROBLEMS, len(tasks)) as progress:
         for task in tasks:
-            out.append(_grade_reference(task, executor, store))
+            out.append(grade_reference(task, executor, store))
             events(ProblemDone(problem_id=task.id, solved=out[-1].passed))
             progress.advance()
     return out
 
 
-def _grade_reference(task: Task, executor: Mapper, store: ExecutionCache) -> ReferenceResult:
+def grade_reference(task: Task, executor: Mapper, store: ExecutionCache) -> ReferenceResult:
     if task.reference is None:
         return ReferenceResult(id=task.id, passed=False, why="no reference solution in the dataset")
     g = ProgramGroup(code=task.reference, candidates=())

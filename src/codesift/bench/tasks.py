@@ -20,7 +20,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -251,8 +251,16 @@ def load_tasks(name: str, data: str | Path | None = None) -> list[Task]:
     return loader(data_dir(data))
 
 
-def select(tasks: list[Task], problems: str | None = None, limit: int | None = None) -> list[Task]:
-    """`--problems ID,...` (exact ids, or bare numbers like `0,5`) then `--limit K`."""
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=HasId)
+
+
+def select(tasks: list[T], problems: str | None = None, limit: int | None = None) -> list[T]:
+    """`--problems ID,...` (exact ids, or bare numbers like `0,5`) then `--limit K` (any tasks with an id)."""
     if problems:
         wanted = [p.strip() for p in problems.split(",") if p.strip()]
         by_id = {t.id: t for t in tasks}

@@ -48,14 +48,19 @@ class SplicingMapper:
 
 
 def with_regression(task: RepoTask, executor: Mapper) -> tuple[RepoTask, list[str]]:
-    """Add the repo's regression tests (`task.regression_ids`) that pass on the unchanged repository as one more
-    check; those failing before any change are returned (reported and excluded, as Agentless does)."""
+    """Add the repo's regression tests (`task.regression_ids`) that pass before any change as one more check;
+    those failing before any change are returned (reported and excluded, as Agentless does).
+
+    "Before any change" is the target's module as the task has it (overlaid): the user's file as it is, or a
+    benchmark's blanked module over the package's pristine source, so tests that reach the missing body through
+    other functions fail here and are left out in both cases."""
     root = Path(task.root)
     files = index_repo(root)
     ids = regression_ids(task.target, files, test_functions(root))
     if not ids:
         return task, []
-    [(_, executions)] = list(executor.map([Job(code="", tests=tuple(pytest_check([i]) for i in ids))]))
+    before = ((task.target.path, task.target.source),)
+    [(_, executions)] = list(executor.map([Job(code="", tests=tuple(pytest_check([i]) for i in ids), overlay=before)]))
     passing = [i for i, e in zip(ids, executions, strict=True) if e.status == "passed"]
     broken = [i for i in ids if i not in passing]
     if not passing:
@@ -63,6 +68,11 @@ def with_regression(task: RepoTask, executor: Mapper) -> tuple[RepoTask, list[st
     check = pytest_check(passing, label="regression tests")
     problem = task.problem.model_copy(update={"examples": (*task.problem.examples, check)})
     return task.model_copy(update={"problem": problem}), broken
+
+
+def repo_config(config: SolveConfig) -> SolveConfig:
+    """The settings a repo solve runs with: no probes and no model-written tests (`REPO_SELECT`)."""
+    return config.model_copy(update={"select": REPO_SELECT, "test_writers": 0})
 
 
 class RepoAnswer(Record):
@@ -89,7 +99,7 @@ def solve_in_repo(
     events: EventSink | None = None,
 ) -> RepoAnswer:
     """Sample, run the checks in the repo, select; the best program as a diff (the user's tree untouched)."""
-    config = config.model_copy(update={"select": REPO_SELECT, "test_writers": 0})
+    config = repo_config(config)
     mapper = SplicingMapper(executor, task.target)
     answer, _ = solve(task.problem, config, executor=mapper, store=store, backend_for=backend_for, events=events)
     best = answer.submissions[0] if answer.submissions else None
