@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +24,14 @@ from codesift.cli.common import (
     solve_config,
     user_errors,
 )
+from codesift.errors import UsageError
+
+if TYPE_CHECKING:
+    from codesift.bench.run import ReferenceResult
+    from codesift.records import Problem
+
+MANIFEST = Path("bench") / "repo_manifest.toml"
+TASKS = Path("bench") / "data" / "repo_tasks.jsonl"
 
 
 def _pct(value: float | None) -> str:
@@ -49,13 +58,15 @@ def _print_summary(results: Any, run_dir: Path) -> None:
     Console().print(f"run dir: {run_dir} (codesift report {run_dir} -o report.html)")
 
 
-def _default_run_dir(name: str, model: str, samples: int, temperature: float, mode: str) -> Path:
+def default_run_dir(name: str, model: str, samples: int, temperature: float, mode: str) -> Path:
     stem = Path(name).stem if name.endswith(".jsonl") else name
     return Path("runs") / f"{stem}-{mode}-{Path(model).stem}-n{samples}-t{temperature:g}"
 
 
 def bench(
-    name: Annotated[str, typer.Argument(help="humaneval, mbpp(-sanitized), apps, fresh, dabench, or a .jsonl file")],
+    name: Annotated[
+        str, typer.Argument(help="humaneval, mbpp(-sanitized), apps, fresh, dabench, repo, or a .jsonl file")
+    ],
     model: Annotated[str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, ...")] = (
         "qwen2.5-coder-1.5b"
     ),
@@ -94,9 +105,46 @@ def bench(
     retries: Annotated[int, typer.Option(min=0, help="dabench: rounds of feeding a failing program's error back")] = 1,
     every: Annotated[int, typer.Option(min=1, help="dabench: every K-th question (a fixed subset)")] = 1,
     timeout: Annotated[float, typer.Option(min=1.0, help="dabench: seconds per program run")] = 20.0,
+    context: Annotated[str, typer.Option(help="repo: the context packing, in-file or repo-map")] = "repo-map",
+    tokens: Annotated[int, typer.Option(min=50, help="repo: context budget (tokens)")] = 1500,
+    stage: Annotated[str, typer.Option(help="repo: all, prepare (contexts), sample (model only) or grade")] = "all",
+    manifest: Annotated[Path, typer.Option(help="repo: the manifest of pinned sdists")] = MANIFEST,
+    tasks_file: Annotated[Path, typer.Option("--tasks", help="repo: the task list built from the manifest")] = TASKS,
+    build: Annotated[bool, typer.Option(help="repo: build the task list from the manifest (pip downloads)")] = False,
+    per_package: Annotated[int, typer.Option(min=1, help="repo --build: targets per package at most")] = 40,
+    package: Annotated[str | None, typer.Option(help="repo --build: rebuild one package's tasks only")] = None,
+    recall: Annotated[bool, typer.Option(help="repo: retrieval recall of both packings (no model)")] = False,
+    table: Annotated[
+        list[Path] | None, typer.Option(help="repo: the table of graded runs (run dirs or their folder; repeatable)")
+    ] = None,
 ) -> None:
     """Run a benchmark (resumable): solve every problem, grade on hidden tests, print pass@k and friends."""
     from codesift.bench.tasks import load_tasks, select
+
+    repo_only = {
+        "--context": context != "repo-map", "--tokens": tokens != 1500, "--stage": stage != "all",
+        "--manifest": manifest != MANIFEST, "--tasks": tasks_file != TASKS, "--build": build,
+        "--per-package": per_package != 40, "--package": package is not None, "--recall": recall,
+        "--table": bool(table),
+    }  # fmt: skip
+    if name == "repo":
+        from codesift.cli.bench_repo import bench_repo
+
+        bench_repo(
+            model=model, samples=samples, temperature=temperature, seed=seed, max_tokens=max_tokens, prompt=prompt,
+            policies=policies, backend=backend, base_url=base_url, api=api, lora=lora, grammar=grammar,
+            repair_tokens=repair_tokens, knobs=knobs, submissions=submissions, limit=limit, problems=problems,
+            run_dir=run_dir, sandbox=sandbox, as_json=as_json, reference=reference, context=context, tokens=tokens,
+            stage=stage, manifest=manifest, tasks_file=tasks_file, build=build, per_package=per_package,
+            package=package, recall=recall, table=table or [],
+            other={"--data": data is not None, "--grade": grade is not None, "--executor": executor != "local",
+                   "--export-bank": export_bank is not None},
+        )  # fmt: skip
+        return
+    if any(repo_only.values()):
+        with user_errors():
+            flags = ", ".join(f for f, given in repo_only.items() if given)
+            raise UsageError(f"{flags}: only for `codesift bench repo`")
 
     if name == "dabench":
         from codesift.cli.ask import bench_dabench
@@ -113,7 +161,7 @@ def bench(
             return
         check_backend(backend)
         mode = "graded" if grade else "run"
-        run_dir = run_dir or _default_run_dir(name, grade.name if grade else model, samples, temperature, mode)
+        run_dir = run_dir or default_run_dir(name, grade.name if grade else model, samples, temperature, mode)
         with open_executor(executor, sandbox, ray_address) as ex, progress_events(show) as events:
             if grade is not None:
                 from codesift.bench.run import grade_samples
@@ -157,11 +205,17 @@ def _reference(tasks: list[Any], run_dir: Path | None, sandbox: str, as_json: bo
         progress_events(show) as events,
     ):
         results = grade_references(tasks, ex, store, events)
+    print_references(results, [t.problem for t in tasks], as_json)
+
+
+def print_references(results: Sequence[ReferenceResult], problems: Sequence[Problem], as_json: bool) -> None:
+    """What `--reference` prints (any benchmark): how many references pass, which fail and why, and the
+    visible examples a reference fails (examples inconsistent with the grader)."""
     passed = sum(r.passed for r in results)
     failures = [r for r in results if not r.passed]
     inconsistent = [r for r in results if r.bad_examples]
-    examples = sum(len(t.problem.examples) for t in tasks)
-    without = sum(not t.problem.examples for t in tasks)
+    examples = sum(len(p.examples) for p in problems)
+    without = sum(not p.examples for p in problems)
     bad = sum(len(r.bad_examples) for r in results)
     if as_json:
         print(json.dumps({
