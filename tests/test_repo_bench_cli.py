@@ -177,13 +177,16 @@ def test_grade_selects_without_the_hidden_tests_and_grades_with_them(bench: Path
     assert graded.exit_code == 0, graded.output
     out = json.loads(graded.stdout)
     assert (out["graded"], out["skipped"]) == (1, 2)  # the other two tasks have no samples: skipped, no model
-    [row] = [json.loads(line) for line in (run / "graded.jsonl").read_text().splitlines()]
+    [row] = json.loads((run / "results.json").read_text())["rows"]
     # both programs pass the docstring example and the regression tests; the larger cluster (from zero) is
     # chosen and fails the hidden test on negative numbers; one sample in three is right
     assert (row["id"], row["passed"], row["status"], row["oracle"]) == (MAX_TASK, False, "failed", True)
     assert row["raw"] == pytest.approx(1 / 3)
     assert (row["prompt_tokens"], row["completion_tokens"], row["seconds"]) == (400, 90, 6.0)
     assert row["recall"] is None  # running_max calls no function of its package
+
+    again = runner.invoke(app, [*args, "--stage", "grade", "--json"])  # resumed: the stored grade, nothing re-run
+    assert json.loads(again.stdout)["table"] == out["table"]
 
     table = runner.invoke(app, ["bench", "repo", "--table", str(tmp_path)])
     assert table.exit_code == 0, table.output
@@ -202,10 +205,10 @@ def test_table_of_the_stored_greedy_runs_reproduces_docs_results(tmp_path: Path)
     for context in ("in-file", "repo-map"):
         run = tmp_path / context
         run.mkdir()
-        shutil.copy(DOCS_RUNS / f"0.5b-{context}-1500-greedy.jsonl", run / "graded.jsonl")
+        rows = [json.loads(line) for line in (DOCS_RUNS / f"0.5b-{context}-1500-greedy.jsonl").read_text().splitlines()]
         policy = {"model": "qwen2.5-coder-0.5b", "temperature": 0.0}
         spec = {"benchmark": "repo", "context": context, "tokens": 1500, "config": {"samples": 1, "policies": [policy]}}
-        (run / "results.json").write_text(json.dumps({"config": spec}))
+        (run / "results.json").write_text(json.dumps({"config": spec, "rows": rows}))
     result = runner.invoke(app, ["bench", "repo", "--table", str(tmp_path)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()

@@ -1,8 +1,8 @@
 """Run the repository benchmark: contexts, samples, selection with the repo's tests, grades on hidden tests.
 
-A run dir holds one run (`check_run` refuses other settings): ``store.sqlite`` (samples, executions, answers),
-``prepared.jsonl`` (the contexts the run samples with), ``graded.jsonl`` (one `RepoRow` per graded task: what
-`codesift bench repo --table` reads) and ``results.json`` (pass@k and friends: what `codesift report` reads).
+A run dir holds one run (`check_run` refuses other settings): ``store.sqlite`` (samples, executions, answers,
+graded tasks), ``prepared.jsonl`` (the contexts the run samples with) and ``results.json`` (`RepoResults`: pass@k
+and friends, what `codesift report` reads, plus one `RepoRow` per graded task, what `--table` reads).
 
 Stages, so that model time and sandbox time can be spent apart: ``prepare`` (contexts only), ``sample`` (the
 model only), ``grade`` (the sandbox only; a task without all its samples is skipped, the model never loads),
@@ -16,9 +16,10 @@ tests: only `grade_task` runs them, after the answer is fixed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Literal
 
 from codesift.backends import Backend
@@ -26,16 +27,17 @@ from codesift.bench.grade import ProblemResult, grade_task
 from codesift.bench.repo import BenchTask, Materialised
 from codesift.bench.run import (
     ReferenceResult,
+    RunResults,
     check_run,
+    each_task,
     grade_reference,
     open_run_dir,
     problem_done,
-    run_dir_errors,
     run_results,
-    write_results,
 )
 from codesift.bench.tasks import BenchDataError, Task
 from codesift.events import PROBLEMS, EventSink, ProblemDone, Stages, ignore
+from codesift.execute import Executor
 from codesift.pipeline import SolveConfig, code_policies
 from codesift.records import Candidate, Policy, Record
 from codesift.repo.context import Mode
@@ -48,7 +50,6 @@ from codesift.store import Store
 Stage = Literal["all", "prepare", "sample", "grade"]
 STAGES: tuple[Stage, ...] = ("all", "prepare", "sample", "grade")
 PREPARED = "prepared.jsonl"
-GRADED = "graded.jsonl"
 
 
 class RepoRow(Record):
@@ -67,10 +68,22 @@ class RepoRow(Record):
     seconds: float  # model seconds, all samples
 
 
-class Graded(Record):
-    rows: tuple[RepoRow, ...]
-    skipped: int  # tasks without all their samples (stage grade)
-    isolation: str
+class RepoGrade(Record):
+    """A graded task, kept in the run store so a resumed run neither answers nor grades it again."""
+
+    row: RepoRow
+    result: ProblemResult
+
+
+class RepoResults(RunResults):
+    """`RunResults` (what `codesift report` reads) plus the table's rows."""
+
+    rows: tuple[RepoRow, ...] = ()
+
+
+def repo_results(spec: dict[str, Any], isolation: str, grades: Sequence[RepoGrade]) -> RepoResults:
+    run = run_results("repo", spec, isolation, [g.result for g in grades])
+    return RepoResults(**dict(run), rows=tuple(g.row for g in grades))
 
 
 def run_spec(config: SolveConfig, mode: Mode, budget: int) -> dict[str, Any]:
@@ -98,6 +111,39 @@ def _no_model(policy: Policy) -> Backend:
     raise BenchDataError(f"a task lacks samples of {policy.name}; sample it first (grading never loads the model)")
 
 
+class PackageExecutors:
+    """The sandbox's repo profile for each package's source tree, one executor open at a time: call it with
+    tasks grouped by package (`by_package`)."""
+
+    def __init__(self, sandbox: str) -> None:
+        self.sandbox, self.isolation = sandbox, ""
+        self._open = ExitStack()
+        self._root: str | None = None
+        self._ex: Executor | None = None
+
+    def __call__(self, m: Materialised) -> Executor:
+        if self._ex is None or m.package_root != self._root:
+            self._open.close()
+            repo = open_repo_executor(Path(m.package_root), self.sandbox, pythonpath=m.pythonpath, workers=1)
+            self._ex = self._open.enter_context(repo)
+            self._root, self.isolation = m.package_root, self._ex.isolation
+        return self._ex
+
+    def __enter__(self) -> PackageExecutors:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self._open.close()
+
+
+def by_package(prepared: Sequence[tuple[BenchTask, Materialised]]) -> list[tuple[BenchTask, Materialised]]:
+    """The tasks grouped by package source tree (first-seen order), so one executor serves a package's tasks."""
+    groups: dict[str, list[tuple[BenchTask, Materialised]]] = {}
+    for task, m in prepared:
+        groups.setdefault(m.package_root, []).append((task, m))
+    return [item for items in groups.values() for item in items]
+
+
 def sample_tasks(
     prepared: Sequence[tuple[BenchTask, Materialised]],
     config: SolveConfig,
@@ -106,9 +152,8 @@ def sample_tasks(
     events: EventSink | None = None,
 ) -> int:
     """Draw every task's samples (stored ones are not redrawn); nothing runs. Returns the tasks sampled."""
-    events = events or ignore
     config = repo_config(config)
-    with Stages(events).stage(PROBLEMS, len(prepared)) as progress:
+    with Stages(events or ignore).stage(PROBLEMS, len(prepared)) as progress:
         for _task, m in prepared:
             sample(m.task.problem, code_policies(config), config.samples, seed=config.seed, store=store,
                    backend_for=backend_for)  # fmt: skip
@@ -127,12 +172,9 @@ def row_of(task: BenchTask, m: Materialised, result: ProblemResult, samples: Seq
     )  # fmt: skip
 
 
-def by_package(prepared: Sequence[tuple[BenchTask, Materialised]]) -> dict[str, list[tuple[BenchTask, Materialised]]]:
-    """Tasks grouped by their package's source tree: one sandbox executor serves a package."""
-    groups: dict[str, list[tuple[BenchTask, Materialised]]] = {}
-    for task, m in prepared:
-        groups.setdefault(m.package_root, []).append((task, m))
-    return groups
+def _graded_task(task: BenchTask, m: Materialised) -> Task:
+    """The grader's view: the problem the pipeline saw plus the hidden tests (the package tests naming the target)."""
+    return Task(problem=m.task.problem, hidden=(pytest_check(task.hidden),), reference=m.reference)
 
 
 def grade_tasks(
@@ -145,43 +187,44 @@ def grade_tasks(
     sandbox: str = "auto",
     backend_for: Callable[[Policy], Backend] | None = None,
     events: EventSink | None = None,
-) -> Graded:
-    """Solve (sampling first only when `backend_for` is given) and grade every task; rows and results are
-    rewritten after each task. Without `backend_for` a task that lacks samples is skipped."""
-    events = events or ignore
+) -> tuple[RepoResults, int]:
+    """Solve (sampling first only when `backend_for` is given) and grade every task, resuming what the store
+    holds; without `backend_for` a task that lacks samples is skipped. Returns the results and the skipped count."""
     config = repo_config(config)
     policies = code_policies(config)
-    rows: list[RepoRow] = []
-    results: list[ProblemResult] = []
-    skipped, isolation = 0, ""
-    with Stages(events).stage(PROBLEMS, len(prepared)) as progress:
-        for root, items in by_package(prepared).items():
-            with open_repo_executor(Path(root), sandbox, pythonpath=items[0][1].pythonpath, workers=1) as ex:
-                isolation = ex.isolation
-                for task, m in items:
-                    problem = m.task.problem
-                    if backend_for is None and unsampled(problem, policies, config.samples, seed=config.seed,
-                                                         store=store):  # fmt: skip
-                        skipped += 1
-                        progress.advance()
-                        continue
-                    repo_task = with_regression(m.task, ex)[0] if config.samples > 1 else m.task
-                    answer = solve_in_repo(
-                        repo_task, config, executor=ex, store=store, backend_for=backend_for or _no_model,
-                        events=events,
-                    ).answer  # fmt: skip
-                    samples = sample(problem, policies, config.samples, seed=config.seed, store=store,
-                                     backend_for=_no_model)  # fmt: skip
-                    # the grader's view: the same problem plus the hidden tests, run on the spliced module
-                    graded = Task(problem=problem, hidden=(pytest_check(task.hidden),), reference=m.reference)
-                    result = grade_task(graded, samples, answer, SplicingMapper(ex, m.task.target), store)
-                    rows.append(row_of(task, m, result, samples))
-                    results.append(result)
-                    write_rows(run_dir, rows)
-                    write_results(run_dir, run_results("repo", spec, isolation, results))
-                    events(problem_done(result))
-                    progress.advance()
-    return Graded(rows=tuple(rows), skipped=skipped, isolation=isolation)
+
+    def ready(task: BenchTask, m: Materialised) -> bool:
+        if backend_for is not None or store.graded(task.id, RepoGrade) is not None:
+            return True
+        return not unsampled(m.task.problem, policies, config.samples, seed=config.seed, store=store)
+
+    todo = by_package([(t, m) for t, m in prepared if ready(t, m)])
+    with PackageExecutors(sandbox) as executors:
+
+        def step(item: tuple[BenchTask, Materialised]) -> RepoGrade:
+            task, m = item
+            stored = store.graded(task.id, RepoGrade)
+            if stored is not None:
+                return stored
+            ex = executors(m)
+            repo_task = with_regression(m.task, ex)[0] if config.samples > 1 else m.task
+            answer = solve_in_repo(
+                repo_task, config, executor=ex, store=store, backend_for=backend_for or _no_model, events=events
+            ).answer
+            samples = sample(m.task.problem, policies, config.samples, seed=config.seed, store=store,
+                             backend_for=_no_model)  # fmt: skip
+            result = grade_task(_graded_task(task, m), samples, answer, SplicingMapper(ex, m.task.target), store)
+            grade = RepoGrade(row=row_of(task, m, result, samples), result=result)
+            store.add_graded(task.id, grade)
+            return grade
+
+        def results(grades: Sequence[RepoGrade]) -> RepoResults:
+            return repo_results(spec, executors.isolation, grades)
+
+        grades = each_task(
+            todo, step, run_dir=run_dir, results=results, done=lambda g: problem_done(g.result), events=events or ignore
+        )
+        return results(grades), len(prepared) - len(todo)
 
 
 def grade_references(
@@ -192,28 +235,10 @@ def grade_references(
     sandbox exactly as a sample would run: a task whose reference fails cannot grade a model fairly."""
     events = events or ignore
     out: dict[str, ReferenceResult] = {}
-    with Stages(events).stage(PROBLEMS, len(prepared)) as progress:
-        for root, items in by_package(prepared).items():
-            with open_repo_executor(Path(root), sandbox, pythonpath=items[0][1].pythonpath, workers=1) as ex:
-                for task, m in items:
-                    graded = Task(problem=m.task.problem, hidden=(pytest_check(task.hidden),), reference=m.reference)
-                    out[task.id] = grade_reference(graded, SplicingMapper(ex, m.task.target), store)
-                    events(ProblemDone(problem_id=task.id, solved=out[task.id].passed))
-                    progress.advance()
+    with PackageExecutors(sandbox) as executors, Stages(events).stage(PROBLEMS, len(prepared)) as progress:
+        for task, m in by_package(prepared):
+            mapper = SplicingMapper(executors(m), m.task.target)
+            out[task.id] = grade_reference(_graded_task(task, m), mapper, store)
+            events(ProblemDone(problem_id=task.id, solved=out[task.id].passed))
+            progress.advance()
     return [out[t.id] for t, _ in prepared]
-
-
-def write_rows(run_dir: Path, rows: Sequence[RepoRow]) -> None:
-    with run_dir_errors(run_dir):
-        (run_dir / GRADED).write_text("".join(r.model_dump_json() + "\n" for r in rows))
-
-
-def read_rows(path: Path) -> list[RepoRow]:
-    """Graded rows from a run dir's ``graded.jsonl`` (or such a file itself)."""
-    file = path / GRADED if path.is_dir() else path
-    if not file.is_file():
-        raise BenchDataError(f"{file}: no graded rows; grade the run first (`codesift bench repo --run-dir ...`)")
-    try:
-        return [RepoRow.model_validate(json.loads(line)) for line in file.read_text().splitlines() if line.strip()]
-    except ValueError as e:
-        raise BenchDataError(f"{file}: not graded rows of `codesift bench repo` ({str(e).splitlines()[0]})") from None

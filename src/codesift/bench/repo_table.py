@@ -16,7 +16,7 @@ from pathlib import Path
 
 from codesift.bench.metrics import Interval, bootstrap, paired_difference
 from codesift.bench.repo import Materialised
-from codesift.bench.repo_run import GRADED, RepoRow, read_rows
+from codesift.bench.repo_run import RepoRow
 from codesift.bench.run import RESULTS
 from codesift.bench.tasks import BenchDataError
 from codesift.records import Record
@@ -71,27 +71,33 @@ class RunGroup(Record):
 
 
 def read_run(run_dir: Path) -> RepoRun:
-    """A run dir of `codesift bench repo`: the spec in its results file, the rows in its graded file."""
+    """A graded run of `codesift bench repo`: its spec and rows, from its results file (`RepoResults`)."""
     try:
-        spec = json.loads((run_dir / RESULTS).read_text())["config"]
+        results = json.loads((run_dir / RESULTS).read_text())
+        spec, rows = results["config"], tuple(RepoRow.model_validate(r) for r in results["rows"])
         policy = spec["config"]["policies"][0]
         return RepoRun(
             run_dir=str(run_dir), model=policy["model"], context=spec["context"], tokens=spec["tokens"],
-            samples=spec["config"]["samples"], temperature=policy["temperature"], rows=tuple(read_rows(run_dir)),
+            samples=spec["config"]["samples"], temperature=policy["temperature"], rows=rows,
         )  # fmt: skip
     except (OSError, ValueError, KeyError, IndexError, TypeError):
-        raise BenchDataError(
-            f"{run_dir}: not a graded run of `codesift bench repo` (no {RESULTS} with its settings)"
-        ) from None
+        raise BenchDataError(f"{run_dir / RESULTS}: not the results of a graded `codesift bench repo` run") from None
+
+
+def is_repo_run(run_dir: Path) -> bool:
+    try:
+        return bool(json.loads((run_dir / RESULTS).read_text())["config"]["benchmark"] == "repo")
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def find_runs(paths: Sequence[Path]) -> list[RepoRun]:
-    """Each path is a run dir or a folder of run dirs (one level down)."""
+    """Each path is a run dir or a folder of run dirs (one level down; other benchmarks' runs are passed over)."""
     runs = []
     for path in paths:
         if not path.is_dir():
             raise BenchDataError(f"--table {path}: not a directory; pass run dirs of `codesift bench repo`")
-        dirs = [path] if (path / GRADED).is_file() else sorted(p.parent for p in path.glob(f"*/{GRADED}"))
+        dirs = [path] if is_repo_run(path) else [d for d in sorted(path.iterdir()) if d.is_dir() and is_repo_run(d)]
         if not dirs:
             raise BenchDataError(f"--table {path}: no graded run of `codesift bench repo` in it or one level down")
         runs += [read_run(d) for d in dirs]

@@ -268,8 +268,8 @@ def grade_samples(
             return grade_task(task, mine, None, executor, store)
 
         results = each_task(
-            todo, step, run_dir=run_dir, results=lambda rs: run_results(benchmark, config, isolation, rs), done=problem_done,
-            events=events or ignore,
+            todo, step, run_dir=run_dir, results=lambda rs: run_results(benchmark, config, isolation, rs),
+            done=problem_done, events=events or ignore,
         )  # fmt: skip
     return run_results(benchmark, config, isolation, results)
 

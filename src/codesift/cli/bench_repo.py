@@ -138,7 +138,7 @@ def _run(
 ) -> None:  # fmt: skip
     from codesift.bench.repo import prepare
     from codesift.bench.repo_run import PREPARED, grade_tasks, open_repo_run, run_spec, sample_tasks
-    from codesift.bench.repo_table import RepoRun, render_runs, run_table
+    from codesift.bench.repo_table import read_run, render_runs, run_table
     from codesift.cli.bench import default_run_dir
 
     policy = config.policies[0]
@@ -158,15 +158,12 @@ def _run(
             if stage == "all":
                 check_models(config.policies)
             with open_backends("local", None) as pool, _events(as_json) as events:
-                graded = grade_tasks(prepared, config, store, run_dir, spec, sandbox=sandbox,
-                                     backend_for=pool if stage == "all" else None, events=events)  # fmt: skip
-            out |= {"graded": len(graded.rows), "skipped": graded.skipped, "isolation": graded.isolation}
-            if graded.rows:
-                run = RepoRun(
-                    run_dir=str(run_dir), model=policy.model, context=context, tokens=tokens, samples=config.samples,
-                    temperature=policy.temperature, rows=graded.rows,
-                )  # fmt: skip
-                [group] = run_table([run])
+                results, skipped = grade_tasks(prepared, config, store, run_dir, spec, sandbox=sandbox,
+                                               backend_for=pool if stage == "all" else None, events=events)  # fmt: skip
+            out |= {"graded": len(results.rows), "skipped": skipped, "isolation": results.isolation}
+            if results.rows:
+                out["summary"] = results.summary.model_dump(mode="json")
+                [group] = run_table([read_run(run_dir)])  # the results file the run just wrote
                 out["table"] = group.runs[0].model_dump(mode="json")
                 table = render_runs([group])
     if as_json:
