@@ -28,7 +28,7 @@ $(VENV)/.llama: | $(BIN)/python
 
 $(VENV)/.installed: pyproject.toml scripts/setup-system.sh $(VENV)/.llama | $(BIN)/python
 	scripts/setup-system.sh
-	$(BIN)/pip install -e '.[dev,ray,server,fast-model]'
+	$(BIN)/pip install -e '.[dev,ray,server,fast-model,repo-bench]'
 	touch $@
 
 setup: $(VENV)/.installed
