@@ -3,8 +3,10 @@
     python bench/fresh_diagnose.py /work/runs/fresh/n8-1.5b [--benchmark fresh]
 
 Replays the run's own selection (same pool, probes, model-written tests and knobs, all cached in its
-store; no model call) and, only afterwards, looks at the hidden-test verdicts and at the reference
-solution, to sort every solvable-but-lost problem into one cause:
+store; no model call; the tests are read under the key solve stored them under, and a store that lacks
+tests the run ranked with is refused in one line rather than replayed without them) and, only afterwards,
+looks at the hidden-test verdicts and at the reference solution, to sort every solvable-but-lost problem
+into one cause:
 
   filtered out      no correct sample passes the visible examples (or the best effort drops them)
   smaller cluster   a correct program is in the pool, but in a cluster with fewer samples than the chosen one
@@ -23,25 +25,39 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 from codesift.bench.grade import grade_programs
 from codesift.bench.run import STORE, read_results
 from codesift.bench.tasks import Task, load_tasks
+from codesift.errors import CodesiftError
 from codesift.execute import make_executor
 from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup, group
-from codesift.pipeline import SolveConfig, filter_groups, selection_pool
+from codesift.pipeline import SolveConfig, asks_for_tests, filter_groups, selection_pool, written_tests_key
 from codesift.records import Test
-from codesift.select import WrittenTests, select
+from codesift.select import select
 from codesift.store import Store
 
 CAUSES = ("filtered out", "smaller cluster", "outranked", "not separated")
 
 
-def written(task: Task, config: SolveConfig, store: Store) -> tuple[Test, ...]:
-    cached = store.meta(f"written-tests:{task.id}:{config.seed}:{config.test_writers}")
-    return WrittenTests.model_validate(cached).tests if cached is not None else ()
+class ReplayError(CodesiftError):
+    """The run store lacks something the run selected with, so a replay would not be the run's selection."""
+
+
+def written(task: Task, config: SolveConfig, store: Store, pool: Sequence[ProgramGroup]) -> tuple[Test, ...]:
+    """The model-written tests the run ranked `pool` with: read under the key solve stored them under."""
+    if not asks_for_tests(config, pool):
+        return ()
+    stored = store.written_tests(task.id, written_tests_key(task.problem, config))
+    if stored is None:
+        raise ReplayError(
+            f"{store.path}: {task.id} was ranked with model-written tests, but the store holds none under the run's "
+            "settings (a store from before the current store keys?); its selection cannot be replayed"
+        )
+    return stored.tests
 
 
 def diagnose(task: Task, config: SolveConfig, store: Store, ex: Mapper) -> dict[str, object] | None:
@@ -56,13 +72,13 @@ def diagnose(task: Task, config: SolveConfig, store: Store, ex: Mapper) -> dict[
     results = run_all(groups, problem.examples, ex, store, problem.entry_point)
     passing, _ = filter_groups(problem, groups, results)
     pool, passed = selection_pool(problem, passing, groups, results)
-    tests = written(task, config, store)
+    tests = written(task, config, store, pool)
     sel = select(
-        problem, pool, executor=ex, config=config.select, model_tests=tests, cache=store, examples_passed=passed
-    )
+        problem, pool, executor=ex, config=config.select, model_tests=tests, submissions=config.submissions,
+        cache=store, examples_passed=passed,
+    )  # fmt: skip
     chosen = sel.submissions[0].program if sel.submissions else None
     answer = store.answer(task.id)
-    stored = answer.submissions[0].program if answer and answer.submissions else None
     facts: dict[str, object] = {
         "id": task.id,
         "level": problem.metadata.get("level", ""),
@@ -71,7 +87,8 @@ def diagnose(task: Task, config: SolveConfig, store: Store, ex: Mapper) -> dict[
         "pool_clusters": len(sel.clusters),
         "all_pass_examples": len(passing) == len(groups),
         "selected": chosen in right,
-        "replayed": chosen == stored,  # the replay chose what the run chose
+        # the replay submitted what the run submitted, in its order and with its scores (model-written tests passed)
+        "replayed": answer is not None and sel.submissions == answer.submissions,
         "cause": None,
     }
     if tests and task.reference:
@@ -99,24 +116,36 @@ def diagnose(task: Task, config: SolveConfig, store: Store, ex: Mapper) -> dict[
     return facts
 
 
-def main() -> int:
+def replay_run(run_dir: Path, tasks: Sequence[Task], ex: Mapper) -> list[dict[str, object]]:
+    """The facts of every task the run answered and holds samples for (`diagnose`)."""
+    config = SolveConfig.model_validate(read_results(run_dir).config)
+    rows = []
+    with Store(run_dir / STORE) as store:
+        for task in tasks:
+            if store.answer(task.id) is not None and (facts := diagnose(task, config, store, ex)) is not None:
+                rows.append(facts)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("run_dir", type=Path)
     ap.add_argument("--benchmark", default="fresh")
-    args = ap.parse_args()
-    config = SolveConfig.model_validate(read_results(args.run_dir).config)
-    rows = []
-    with Store(args.run_dir / STORE) as store, make_executor() as ex:
-        for task in load_tasks(args.benchmark):
-            if store.answer(task.id) is not None and (facts := diagnose(task, config, store, ex)) is not None:
-                rows.append(facts)
+    args = ap.parse_args(argv)
+    try:
+        with make_executor() as ex:
+            rows = replay_run(args.run_dir, load_tasks(args.benchmark), ex)
+    except CodesiftError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     solvable = [r for r in rows if r["right_samples"]]
     lost = [r for r in solvable if not r["selected"]]
     causes = Counter(str(r["cause"]) for r in lost)
     print(f"{args.run_dir.name}: {len(rows)} problems, {len(solvable)} solvable, {len(lost)} solvable but lost")
     for cause in CAUSES:
         print(f"  {cause:16} {causes.get(cause, 0)}")
-    print(f"replayed selection differs from the run's own answer: {sum(not r['replayed'] for r in rows)}")
+    differ = sum(not r["replayed"] for r in rows)
+    print(f"replayed submissions differ from the run's own (program, order or scores): {differ}")
     print(f"solvable with exactly one right sample: {sum(r['right_samples'] == 1 for r in solvable)}")
     print(f"  ... of them selected: {sum(r['right_samples'] == 1 and bool(r['selected']) for r in solvable)}")
     split = [r for r in solvable if r["all_pass_examples"] and int(str(r["pool_clusters"])) > 1]

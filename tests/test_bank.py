@@ -1,15 +1,17 @@
 """The sample bank: a bench run's completions survive as a compressed file and replay as the same run."""
 
+import gzip
+import json
+
 from replay import ReplayBackend
 
 from codesift.bench.bank import bank_store, export_bank, read_bank
 from codesift.bench.run import run_bench
 from codesift.bench.tasks import Task
 from codesift.execute import make_executor
-from codesift.pipeline import SolveConfig
+from codesift.pipeline import SolveConfig, written_tests_key
 from codesift.problems import load_problem
 from codesift.records import Policy, Test, WrittenTests
-from codesift.select.written import written_key
 from codesift.store import Store
 
 
@@ -41,9 +43,21 @@ def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
     restored = {(c.problem_id, c.seed): c for c in replayed.candidates()}
     assert restored.keys() == original.keys()
     assert all(restored[k].code == original[k].code for k in original)  # re-extracted identically
-    seeds = list(range(config.test_writers))  # where solve looks for them when it replays the bank
-    assert replayed.written_tests(tasks[0].id, written_key(tasks[0].problem, policy, seeds)) == written
+    # where solve looks for them when it replays the bank (the writer's grammar included)
+    assert replayed.written_tests(tasks[0].id, written_tests_key(tasks[0].problem, config)) == written
     assert replayed.any_written_tests(tasks[1].id) is None
+    # a bank from before the grammar knob (no "grammar" in its settings) wrote its tests unconstrained
+    lines = gzip.decompress(data).decode().splitlines()
+    header = json.loads(lines[0])
+    del header["settings"]["grammar"]
+    older = tmp_path / "older" / first.name
+    older.parent.mkdir()
+    older.write_bytes(gzip.compress("\n".join([json.dumps(header), *lines[1:]]).encode() + b"\n"))
+    unconstrained = config.model_copy(update={"grammar": "off"})
+    assert (
+        bank_store([older], tasks).written_tests(tasks[0].id, written_tests_key(tasks[0].problem, unconstrained))
+        == written
+    )
     # the bank's samples are keyed as sampling keys them: a run on a banked run dir samples nothing
     (tmp_path / "banked").mkdir()
     bank_store([first], tasks, Store(tmp_path / "banked" / "store.sqlite")).close()

@@ -107,16 +107,33 @@ def selection_pool(
     return (passing, len(problem.examples)) if passing else best_effort(problem, groups, results)
 
 
+def asks_for_tests(config: SolveConfig, pool: Sequence[ProgramGroup]) -> bool:
+    """Whether solve ranks `pool` with model-written tests: only when they are on and there is a choice."""
+    return config.test_writers > 0 and len(pool) > 1
+
+
+def _test_writer(problem: Problem, config: SolveConfig) -> tuple[Policy, list[int]]:
+    """The policy (grammar included) and seeds `written_tests` asks the model with."""
+    writer = config.policies[0].model_copy(
+        update={"grammar": tests_grammar(problem) if config.grammar != "off" else None}
+    )
+    return writer, [config.seed + i for i in range(config.test_writers)]
+
+
+def written_tests_key(problem: Problem, config: SolveConfig) -> str:
+    """The store key `written_tests` keeps the problem's tests under for `config` (`Store.written_tests`), so a
+    replay of a run reads exactly the tests the run ranked with."""
+    return written_key(problem, *_test_writer(problem, config))
+
+
 def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
-    """Model-written tests, stored under the writer's settings (grammar included) and seeds (`written_key`)."""
-    constrained = config.grammar != "off"
-    writer = config.policies[0].model_copy(update={"grammar": tests_grammar(problem) if constrained else None})
-    seeds = [config.seed + i for i in range(config.test_writers)]
-    key = written_key(problem, writer, seeds)
+    """Model-written tests, stored under the writer's settings (grammar included) and seeds (`written_tests_key`)."""
+    key = written_tests_key(problem, config)
     cached = store.written_tests(problem.id, key)
     if cached is not None:
         return cached
-    written = write_tests(problem, backend, writer, seeds=seeds, grammar=constrained)
+    writer, seeds = _test_writer(problem, config)
+    written = write_tests(problem, backend, writer, seeds=seeds, grammar=config.grammar != "off")
     store.add_written_tests(problem.id, key, written)
     return written
 
@@ -179,7 +196,7 @@ def solve(
     pool, examples_passed = selection_pool(problem, passing, groups, results)
 
     written = WrittenTests()
-    if config.test_writers and len(pool) > 1:
+    if asks_for_tests(config, pool):
         with stages.stage("write tests", config.test_writers) as stage:
             written = written_tests(problem, config, store, backend_for(config.policies[0]))
             stage.advance(config.test_writers)

@@ -10,8 +10,9 @@ The store is the one cache, so every key is derived from everything its stage de
 - answers by problem: always recomputed by `solve`, read back by `bench` (whose settings `check_settings`
   pins for the whole run dir);
 - records other packages define, each behind its own typed pair of methods (their `meta` keys are spelled
-  here and nowhere else): a benchmark's graded result per problem (DABench), and the repository index's parsed
-  files by parser version, file hash and path.
+  here and nowhere else; the `meta` table has no public reader or writer, so no caller can spell a key that
+  nothing writes any more): a benchmark's graded result per problem (DABench), and the repository index's
+  parsed files by parser version, file hash and path.
 
 Every SQLite failure (disk full, permission denied, not a database, a newer schema) is a one-line
 `StoreError`, because the fix is the user's (free space, another --store or --run-dir).
@@ -223,11 +224,11 @@ class Store:
 
     def mark_repaired(self, problem_id: str) -> None:
         """Note that the problem had a repair pass (even one that fixed nothing); attempts are candidates."""
-        self.set_meta(f"repaired/{problem_id}", True)
+        self._set_meta(f"repaired/{problem_id}", True)
 
     def repairs(self, problem_id: str) -> list[Candidate] | None:
         """Every repair attempt stored for the problem, or None when no repair pass ever ran on it."""
-        if self.meta(f"repaired/{problem_id}") is None:
+        if self._meta(f"repaired/{problem_id}") is None:
             return None
         return [c for c in self.candidates(problem_id) if c.origin == "repair"]
 
@@ -295,11 +296,11 @@ class Store:
 
     def settings(self, command: str) -> dict[str, Any] | None:
         """The settings `command` recorded on this store ("bench": the run dir's `{benchmark, config}`)."""
-        value = self.meta(_settings_key(command))
+        value = self._meta(_settings_key(command))
         return value if isinstance(value, dict) else None
 
     def set_settings(self, command: str, spec: dict[str, Any]) -> None:
-        self.set_meta(_settings_key(command), spec)
+        self._set_meta(_settings_key(command), spec)
 
     def check_settings(self, command: str, spec: dict[str, Any], *, keep: bool) -> list[str]:
         """How `spec` differs from the settings `command` last ran with on this store (first run: none).
@@ -321,23 +322,23 @@ class Store:
 
     def add_graded(self, problem_id: str, result: BaseModel) -> None:
         """Keep a problem's graded result, so a resumed run neither answers nor grades it again."""
-        self.set_meta(_graded_key(problem_id), result.model_dump(mode="json"))
+        self._set_meta(_graded_key(problem_id), result.model_dump(mode="json"))
 
     def file_index(self, version: int, sha256: str, path: str, record: type[R]) -> R | None:
         """A repository file's parsed index (`repo.index`), by parser version, file hash and path."""
         return self._record(_file_index_key(version, sha256, path), record)
 
     def add_file_index(self, version: int, sha256: str, path: str, index: BaseModel) -> None:
-        self.set_meta(_file_index_key(version, sha256, path), index.model_dump(mode="json"))
+        self._set_meta(_file_index_key(version, sha256, path), index.model_dump(mode="json"))
 
     def _record(self, key: str, record: type[R]) -> R | None:
-        value = self.meta(key)
+        value = self._meta(key)
         return None if value is None else record.model_validate(value)
 
-    def set_meta(self, key: str, value: object) -> None:
+    def _set_meta(self, key: str, value: object) -> None:
         self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, json.dumps(value))])
 
-    def meta(self, key: str) -> object | None:
+    def _meta(self, key: str) -> object | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
         return json.loads(rows[0][0]) if rows else None
 

@@ -19,11 +19,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from codesift.bench.tasks import BenchDataError, Task
 from codesift.extract import extract_code
+from codesift.pipeline import SolveConfig, written_tests_key
 from codesift.prompt import build_prompt
 from codesift.records import Candidate, Policy, Record, WrittenTests, call_key, digest
-from codesift.select.written import written_key
 from codesift.store import Store
 
 FORMAT = 1
@@ -122,12 +124,20 @@ def bank_store(paths: Iterable[Path], tasks: Sequence[Task], store: Store | None
         settings = header.settings
         store.set_settings("bench", {"benchmark": header.benchmark, "config": settings})
         store.add_candidates(_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id)
-        writer = Policy.model_validate(settings["policies"][0])
-        seeds = [settings["seed"] + i for i in range(settings["test_writers"])]
+        config = _run_config(path, settings)
         for problem_id, tests in written.items():
             if problem_id in by_id:
-                store.add_written_tests(problem_id, written_key(by_id[problem_id].problem, writer, seeds), tests)
+                store.add_written_tests(problem_id, written_tests_key(by_id[problem_id].problem, config), tests)
     return store
+
+
+def _run_config(path: Path, settings: dict[str, Any]) -> SolveConfig:
+    """The banked run's settings, so its tests are stored where solve looks for them (`written_tests_key`); a run
+    from before the grammar knob wrote its tests unconstrained, as ``grammar="off"`` does."""
+    try:
+        return SolveConfig.model_validate({"grammar": "off", **settings})
+    except ValidationError as e:
+        raise BenchDataError(f"{path}: settings this codesift cannot read ({e})") from None
 
 
 def _candidate(s: BankSample, task: Task) -> Candidate:

@@ -33,7 +33,7 @@ from codesift.events import Event, StageFinished
 from codesift.execute.cached import Mapper, run_all
 from codesift.extract import group
 from codesift.interactive import Session, show
-from codesift.pipeline import SolveConfig, filter_groups, selection_pool, solve, written_tests
+from codesift.pipeline import SolveConfig, asks_for_tests, filter_groups, selection_pool, solve, written_tests
 from codesift.policies import parse_policies
 from codesift.problems import parse_problem
 from codesift.records import Answer, Completion, Policy, Problem, Record, digest
@@ -508,7 +508,7 @@ class Service:
         pool, _ = selection_pool(problem, passing, groups, results)
         written = (
             written_tests(problem, config, self.store, self.backend_for(config.policies[0]))
-            if config.test_writers and len(pool) > 1
+            if asks_for_tests(config, pool)
             else None
         )
         session = Session(
