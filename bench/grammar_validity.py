@@ -94,37 +94,58 @@ def run(args: argparse.Namespace) -> None:
     backend.close()
 
 
+COLUMNS = {  # column -> (row key, shown as a percentage, tests kind only)
+    "well-formed": ("well_formed", True, False),
+    "cut by the budget": ("cut", True, False),
+    "tests parsed": ("parsed", False, True),
+    "tests correct": ("correct", False, True),
+    "share correct": ("share", True, True),
+}
+
+
+def _per_problem(rows: list[dict], key: str) -> dict[str, float]:
+    by_problem: dict[str, list[float]] = {}
+    for r in rows:
+        by_problem.setdefault(r["problem"], []).append(float(r[key]))
+    return {p: statistics.fmean(v) for p, v in by_problem.items()}
+
+
+def _cell(values: list[float], percent: bool, signed: bool = False) -> str:
+    i = bootstrap(values)
+    fmt = ("{:+.0%}" if signed else "{:.0%}") if percent else ("{:+.2f}" if signed else "{:.2f}")
+    return f"{fmt.format(i.mean)} [{fmt.format(i.low)}, {fmt.format(i.high)}]"
+
+
 def table(args: argparse.Namespace) -> None:
+    """Off and on over the problems measured both ways, then the paired difference on − off per problem."""
     rows = [json.loads(line) for line in Path(args.out).read_text().splitlines()]
+    for r in rows:
+        r["cut"] = r["finish"] == "length"
+        r["share"] = r.get("correct", 0) / r["parsed"] if r.get("parsed") else 0.0
     out = Table(title=f"grammar validity ({Path(args.out).name}); mean per output, [95% bootstrap over problems]")
-    for column in ("kind", "grammar", "problems", "outputs", "well-formed", "tests parsed", "tests correct",
-                   "tokens", "ms/token"):  # fmt: skip
+    for column in ("kind", "grammar", "problems", "outputs", *COLUMNS, "tokens", "ms/token"):
         out.add_column(column, justify="right")
     for kind in ("tests", "code"):
-        for grammar in (False, True):
-            mine = [r for r in rows if r["kind"] == kind and r["grammar"] == grammar]
-            if not mine:
-                continue
-            by_problem: dict[str, list[dict]] = {}
-            for r in mine:
-                by_problem.setdefault(r["problem"], []).append(r)
+        mine = {g: [r for r in rows if r["kind"] == kind and r["grammar"] == g] for g in (False, True)}
+        both = {r["problem"] for r in mine[False]} & {r["problem"] for r in mine[True]}
+        if not both:
+            continue
+        shown = {c: spec for c, spec in COLUMNS.items() if kind == "tests" or not spec[2]}
+        kept = {g: [r for r in mine[g] if r["problem"] in both] for g in mine}
+        means = {g: {c: _per_problem(kept[g], key) for c, (key, _, _) in shown.items()} for g in kept}
 
-            def cell(key: str, by_problem: dict[str, list[dict]] = by_problem, percent: bool = False) -> str:
-                values = [statistics.fmean(float(r[key]) for r in rs) for rs in by_problem.values()]
-                interval = bootstrap(values)
-                mean, low, high = interval.mean, interval.low, interval.high
-                if percent:
-                    return f"{mean:.0%} [{low:.0%}, {high:.0%}]"
-                return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
+        def cells(values: dict[str, list[float]], signed: bool = False, shown: dict = shown) -> list[str]:
+            return [_cell(values[c], COLUMNS[c][1], signed) if c in shown else "" for c in COLUMNS]
 
-            tokens = sum(r["tokens"] for r in mine)
-            out.add_row(
-                kind, "on" if grammar else "off", str(len(by_problem)), str(len(mine)),
-                cell("well_formed", percent=True),
-                cell("parsed") if kind == "tests" else "", cell("correct") if kind == "tests" else "",
-                f"{tokens / len(mine):.0f}", f"{1000 * sum(r['seconds'] for r in mine) / max(tokens, 1):.1f}",
-            )  # fmt: skip
-    Console(width=200).print(out)
+        for g in (False, True):
+            tokens = sum(r["tokens"] for r in kept[g])
+            ms = 1000 * sum(r["seconds"] for r in kept[g]) / max(tokens, 1)
+            values = {c: list(means[g][c].values()) for c in shown}
+            out.add_row(kind, "on" if g else "off", str(len(both)), str(len(kept[g])), *cells(values),
+                        f"{tokens / len(kept[g]):.0f}", f"{ms:.1f}")  # fmt: skip
+        paired = {c: [means[True][c][p] - means[False][c][p] for p in both] for c in shown}
+        out.add_row(kind, "on − off", str(len(both)), "", *cells(paired, signed=True), "", "")
+    Console(width=220).print(out)
 
 
 def main() -> None:
