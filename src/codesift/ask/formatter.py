@@ -213,19 +213,3 @@ def format_attempt(
             "format_call": completion,
         }
     )  # fmt: skip
-
-
-def format_attempts(
-    attempts: Sequence[Attempt],
-    question: Question,
-    problem_id: str,
-    policy: Policy,
-    seed: int,
-    store: Store,
-    backend_for: Callable[[Policy], Backend],
-) -> list[Attempt]:
-    """Every attempt, those that `needs_format` passed through `format_attempt`."""
-    return [
-        format_attempt(a, question, problem_id, policy, seed, store, backend_for) if needs_format(a) else a
-        for a in attempts
-    ]

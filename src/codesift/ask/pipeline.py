@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesift.ask.answers import AnswerCluster, answer_lines, cluster_answers
-from codesift.ask.formatter import format_attempts, needs_format
+from codesift.ask.formatter import format_attempt, needs_format
 from codesift.ask.program import Attempt, Figure, run_candidates
 from codesift.ask.prompt import ask_prompt, retry_prompt
 from codesift.ask.question import Question
@@ -134,7 +134,11 @@ def _formatted(
     if config.grammar == "off" or not todo:
         return attempts
     with stages.stage("format", todo) as stage:
-        done = format_attempts(attempts, question, problem.id, config.policies[0], config.seed, store, backend_for)
+        policy, seed = config.policies[0], config.seed
+        done = [
+            format_attempt(a, question, problem.id, policy, seed, store, backend_for) if needs_format(a) else a
+            for a in attempts
+        ]
         stage.advance(todo)
     return done
 
