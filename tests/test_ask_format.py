@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from replay import ReplayBackend
 
-from codesift.ask import AskConfig
-from codesift.ask.answers import cluster_answers
+from codesift.ask import AskConfig, ask, load_table
+from codesift.ask.answers import cluster_answers, parse_answers
 from codesift.ask.formatter import (
     ELIDED,
     EXCERPT_CHARS,
@@ -20,7 +20,7 @@ from codesift.ask.formatter import (
     places,
     supported,
 )
-from codesift.ask.program import Attempt
+from codesift.ask.program import Attempt, answer_status, tool_executor
 from codesift.ask.question import Question, make_question
 from codesift.grammars import answer_grammar, resolve
 from codesift.pipeline import code_policies
@@ -159,14 +159,100 @@ def test_formatted_answers_vote_like_printed_ones_but_lose_ties_to_them():
 # --- recorded real answers of the 0.5B model ------------------------------------------------------------
 
 
-def recorded_cases():
+def recorded_cases() -> list[tuple[Question, str]]:
     data = json.loads(RECORDED.read_text())
     return [(Question.model_validate(c["question"]), c["output"]) for c in data["cases"]]
+
+
+def printed(question: Question, output: str) -> Attempt:
+    """The attempt of a program that printed `output` (a real stdout, recorded with the real program)."""
+    values = parse_answers(output)
+    return attempt(question, output, answer_status(values, question), values)
 
 
 @pytest.fixture(scope="module")
 def replay():
     return ReplayBackend(RECORDED)
+
+
+# What the 0.5B model wrote (greedy, under the grammar) for each recorded case, and what the guard kept.
+EXPECTED = [
+    ("@mean_value[93.24857142857142]", {"mean_value": "93.24857142857142"}),  # copied, not rounded: still supported
+    ("@order_count[21]", {"order_count": "21"}),  # from "Number of orders in 2023: 21"
+    ("@region[East]", {"region": "East"}),  # from a printed Series of means per region
+    (
+        "@mean_value[93.24857142857142]\n@median_value[98.46]",
+        {"mean_value": "93.24857142857142", "median_value": "98.46"},
+    ),
+    ("@mean_value[93.25]\n@median_value[98.46]", {"mean_value": "93.25", "median_value": "98.46"}),
+    ("@total[2023]", {}),  # invented: the program printed only the column names, so the guard drops it
+]
+
+
+def formatted(before: Attempt, question: Question, store: Store, replay: ReplayBackend) -> tuple[Attempt, Policy]:
+    """`format_attempt` as `ask` calls it (a recorded policy, seed 0), and the policy its backend was asked for."""
+    asked: list[Policy] = []
+
+    def backend_for(policy: Policy) -> ReplayBackend:
+        asked.append(policy)
+        return replay
+
+    sampling = Policy(name="recorded", model=replay.model, max_tokens=384)
+    after = format_attempt(before, question, question.id, sampling, 0, store, backend_for)
+    return after, (asked[0] if asked else sampling)
+
+
+def test_recorded_formatter_answers_are_kept_only_where_the_output_supports_them(replay):
+    cases = recorded_cases()
+    assert len(cases) == len(EXPECTED)
+    for (question, output), (text, values) in zip(cases, EXPECTED, strict=True):
+        before = printed(question, output)
+        calls = replay.calls
+        with Store() as store:
+            after, policy = formatted(before, question, store, replay)
+        assert replay.calls == calls + 1
+        assert policy.grammar == answer_grammar(list(question.names)) and policy.temperature == 0
+        prompt, seeds = replay.log[-1]
+        assert prompt == format_prompt(question, excerpt(output)) and prompt.prefill == "" and seeds == (0,)
+        assert after.format_call is not None and after.format_call.text == text
+        check = resolve(policy.grammar).check
+        assert check is not None and check(prompt.prefill + text)  # well-formed, as the grammar promises
+        assert after.values == {**before.values, **values}
+        assert after.formatted == tuple(n for n in values if n not in before.values)
+        assert after.status == ("answered" if values else before.status)
+
+
+def test_a_printed_answer_line_stands_and_only_the_missing_one_is_formatted(replay):
+    question, output = recorded_cases()[4]
+    before = printed(question, output)
+    assert (before.status, before.values) == ("format", {"mean_value": "93.25"})
+    with Store() as store:
+        after, _ = formatted(before, question, store, replay)
+        calls = replay.calls
+        again, _ = formatted(before, question, store, replay)
+    assert after.formatted == ("median_value",) and after.status == "answered"
+    assert again == after and replay.calls == calls  # the store answers the same call: no model call
+
+
+def test_ask_end_to_end_formats_the_recorded_programs_that_left_a_line_out(tmp_path, replay):
+    """The two-name question through `ask` with 8 recorded samples of the 0.5B model, run in the sandbox."""
+    table = load_table(DATA / "ask_sales.csv")
+    question = make_question("What are the mean and the median order value in 2023?",
+                             "Round both to 2 decimal places.", "@mean_value[mean] @median_value[median]")  # fmt: skip
+    config = AskConfig(policies=(Policy(name="recorded", model=replay.model, max_tokens=384),), samples=8, retries=0)
+    with tool_executor([table.path], timeout=20) as ex, Store(tmp_path / "s.sqlite") as store:
+        answer, attempts = ask(table, question, config, executor=ex, store=store, backend_for=lambda p: replay)
+    # One program printed "@mean_value[93.25 @median_value[98.46]" (a bracket left open): DABench's regex reads
+    # mean_value up to the first "]", so median_value was missing. The formatter wrote it; the printed value stands.
+    [done] = [a for a in attempts if a.format_call is not None]
+    assert done.output == "@mean_value[93.25 @median_value[98.46]\n"
+    assert done.formatted == ("median_value",) and done.values["median_value"] == "98.46"
+    assert done.values["mean_value"] == "93.25 @median_value[98.46"
+    # the program that ran but printed only an empty line is not formatted: there is nothing to copy from
+    [empty] = [a for a in attempts if a.status == "no-answer"]
+    assert empty.output.strip() == "" and empty.format_call is None
+    assert answer.answer == {"mean_value": "93.25", "median_value": "98.46"} and answer.agreement == 2
+    assert (answer.formatted, answer.formatted_names) == (1, ())
 
 
 def test_the_grammar_flag_reaches_the_ask_and_dabench_settings(tmp_path):
