@@ -119,7 +119,7 @@ def _failing(attempts: Sequence[Attempt], width: int) -> list[Attempt]:
 
 
 def choose(attempts: Sequence[Attempt], question: Question) -> list[AnswerCluster]:
-    """Answer clusters, the chosen one first (largest; ties to computed answers, then to the likelier)."""
+    """Answer clusters, the chosen one first (largest; ties to computed, then printed answers, then the likelier)."""
     keys = [a.key(question) for a in attempts]
     logprobs = [a.candidate.mean_logprob for a in attempts]
     return cluster_answers(keys, logprobs, [a.constant for a in attempts], [bool(a.formatted) for a in attempts])
