@@ -51,13 +51,37 @@ def test_the_largest_answer_cluster_wins_with_its_evidence(tmp_path, replay, tab
     assert answer.samples == len(attempts) == 8 + answer.errors_fed_back
     assert answer.agreement == sum(a.values == {"answer": "East"} for a in attempts) == 1
     assert answer.low_confidence  # one program only: flagged
-    # the runner-up printed a literal line (a forgotten f-string brace); equal size, so the computed answer wins
-    assert [alt.answer for alt in answer.alternatives] == [{"answer": "region_with_max_mean_value"}]
+    # One program printed the region's mean order value, not the region; the formatter copied that number (the
+    # recorded greedy answer of the 0.5B), which its output supports, so it is a vote like the others. Three answers
+    # of one program each: the literal line (a forgotten f-string brace) comes last, and the printed East wins the
+    # tie with the formatted number (printed first; its program is also the likelier).
+    [formatted] = [a for a in attempts if a.formatted]
+    assert formatted.output == "139.53444444444443\n" and formatted.format_call is not None
+    assert formatted.format_call.text == "@answer[139.53444444444443]"
+    assert (formatted.status, formatted.values, formatted.formatted) == ("answered", {"answer": "139.53444444444443"},
+                                                                         ("answer",))  # fmt: skip
+    assert [alt.answer for alt in answer.alternatives] == [{"answer": "139.53444444444443"},
+                                                           {"answer": "region_with_max_mean_value"}]  # fmt: skip
+    assert (answer.formatted, answer.formatted_names) == (1, ())  # the chosen line was printed by its program
     assert all(alt.count <= answer.agreement for alt in answer.alternatives)
-    assert answer.answered == sum(a.answered for a in attempts)
-    assert sum(answer.failures.values()) == answer.samples - answer.answered
+    assert answer.answered == sum(a.answered for a in attempts) == 3
+    assert sum(answer.failures.values()) == answer.samples - answer.answered and "no-answer" not in answer.failures
     assert answer.program is not None and "2023" in answer.program
-    assert set(answer.timings) >= {"sample", "run", "select"}
+    assert set(answer.timings) >= {"sample", "run", "format", "select"}
+    # the formatter's call is counted in the cost
+    programs = sum(a.candidate.prompt_tokens for a in attempts)
+    assert answer.prompt_tokens == programs + formatted.format_call.prompt_tokens
+
+
+def test_with_grammar_off_no_formatter_runs_and_an_unformatted_output_is_no_answer(tmp_path, replay, table, executor):
+    calls = replay.calls
+    with Store(tmp_path / "run.sqlite") as store:
+        answer, attempts = ask(table, make_question(QUESTION), config(replay).model_copy(update={"grammar": "off"}),
+                               executor=executor, store=store, backend_for=lambda p: replay)  # fmt: skip
+    assert replay.calls - calls == 1 + answer.errors_fed_back  # the 8 samples in one call, then each retry
+    assert all(a.format_call is None and not a.formatted for a in attempts)
+    assert answer.failures.get("no-answer") == 1 and answer.formatted == 0 and answer.formatted_names == ()
+    assert "format" not in answer.timings
 
 
 def test_a_rerun_on_the_same_store_samples_and_runs_nothing(tmp_path, replay, table, executor):
@@ -84,6 +108,7 @@ def test_a_dabench_run_grades_each_question_once_and_resumes_from_the_run_dir(tm
             runs.append((run, seen, replay.calls - calls, store.execution_count()))
     (first, seen, called, executed), (again, seen_again, called_again, executed_again) = runs
     assert first.problems[0].response == "@answer[East]" and first.problems[0].scores["majority"].abq == 1.0
+    assert first.problems[0].formatted == 1  # the program that printed a bare number
     assert called > 0 and executed > 0
     assert DabenchRun.model_validate_json((run_dir / RESULTS).read_text()) == first
     # read back, not answered or graded again: the same wall seconds, no model call, no execution

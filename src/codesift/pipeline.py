@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,7 +44,17 @@ class SolveConfig(BaseModel):
     grammar: Literal["off", "structured", "python"] = "structured"
 
 
-def code_policies(config: SolveConfig) -> tuple[Policy, ...]:
+class GrammarSettings(Protocol):
+    """What `code_policies` reads of a config (`SolveConfig`, `codesift.ask.AskConfig`)."""
+
+    @property
+    def policies(self) -> tuple[Policy, ...]: ...
+
+    @property
+    def grammar(self) -> str: ...
+
+
+def code_policies(config: GrammarSettings) -> tuple[Policy, ...]:
     """The sampling policies; with ``grammar="python"`` each carries the Python grammar and says so in its
     name, so constrained and unconstrained samples never share a store key."""
     if config.grammar != "python":

@@ -11,8 +11,9 @@ The store is the one cache, so every key is derived from everything its stage de
   pins for the whole run dir);
 - records other packages define, each behind its own typed pair of methods (their `meta` keys are spelled
   here and nowhere else; the `meta` table has no public reader or writer, so no caller can spell a key that
-  nothing writes any more): a benchmark's graded result per problem (DABench), and the repository index's
-  parsed files by parser version, file hash and path.
+  nothing writes any more): a benchmark's graded result per problem (DABench), the repository index's parsed
+  files by parser version, file hash and path, and the `ask` formatter's completions by problem, `call_key` and
+  seed.
 
 Every SQLite failure (disk full, permission denied, not a database, a newer schema) is a one-line
 `StoreError`, because the fix is the user's (free space, another --store or --run-dir).
@@ -32,7 +33,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from codesift.errors import StoreError
-from codesift.records import Answer, Candidate, Execution, WrittenTests
+from codesift.records import Answer, Candidate, Completion, Execution, WrittenTests
 from codesift.store_jobs import JobTable
 
 R = TypeVar("R", bound=BaseModel)
@@ -82,6 +83,10 @@ def _settings_key(command: str) -> str:
 
 def _graded_key(problem_id: str) -> str:
     return f"result:{problem_id}"
+
+
+def _formatted_key(problem_id: str, key: str, seed: int) -> str:
+    return f"ask-format:{problem_id}:{key}:{seed}"
 
 
 def _file_index_key(version: int, sha256: str, path: str) -> str:
@@ -281,6 +286,15 @@ class Store:
 
     def execution_count(self) -> int:
         return int(self._read("SELECT COUNT(*) FROM executions")[0][0])
+
+    # --- answer lines the `ask` formatter wrote (`codesift.ask.formatter`) --------------------------------
+
+    def formatted(self, problem_id: str, key: str, seed: int) -> Completion | None:
+        """The formatter's completion for one call (`records.call_key` of its prompt and policy, and the seed)."""
+        return self._record(_formatted_key(problem_id, key, seed), Completion)
+
+    def add_formatted(self, problem_id: str, key: str, completion: Completion) -> None:
+        self._set_meta(_formatted_key(problem_id, key, completion.seed), completion.model_dump(mode="json"))
 
     # --- answers and settings ------------------------------------------------------------------------
 

@@ -82,6 +82,7 @@ class AnswerCluster(Record):
     members: tuple[int, ...]
     mean_logprob: float | None = None
     computed: int = 0  # members whose answer lines are not spelled out in their own source
+    printed: int = 0  # members that printed their answer lines themselves (not completed by the formatter)
 
     @property
     def size(self) -> int:
@@ -96,14 +97,21 @@ def cluster_answers(
     keys: Sequence[tuple[tuple[str, str], ...] | None],
     logprobs: Sequence[float | None],
     constant: Sequence[bool] | None = None,
+    formatted: Sequence[bool] | None = None,
 ) -> list[AnswerCluster]:
     """Group attempts by answer key (None: no answer, left out); largest first; among equals, the cluster with
     more computed answers first (`constant[i]`: attempt i printed an answer line its source spells out, such as
-    ``print("@answer[region_with_max]")`` with the braces forgotten), then the likelier.
+    ``print("@answer[region_with_max]")`` with the braces forgotten), then the one with more printed answers
+    (`formatted[i]`: the formatter wrote attempt i's answer lines from its output), then the likelier.
 
-    Within a cluster the likeliest program represents it; a cluster's likelihood is its members' mean.
+    A formatted answer weighs the same as a printed one (one program, one vote): the vote is for what a program
+    computed from the data, and the formatter's value is one the program printed (`formatter.supported`); it only
+    failed at the last step of writing it as ``@name[value]``. What the formatter adds is a risk of picking the
+    wrong one of several printed numbers, which its guard cannot see, so it loses ties to printed answers and a
+    cluster is represented by a printed member where it has one (then by the likeliest).
     """
     constant = constant or [False] * len(keys)
+    formatted = formatted or [False] * len(keys)
     groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
     for i, key in enumerate(keys):
         if key is not None:
@@ -111,8 +119,11 @@ def cluster_answers(
     clusters = []
     for key, members in groups.items():
         known = [lp for i in members if (lp := logprobs[i]) is not None]
-        ranked = sorted(members, key=lambda i: -_or_floor(logprobs[i]))
+        ranked = sorted(members, key=lambda i: (formatted[i], -_or_floor(logprobs[i])))
         mean = sum(known) / len(known) if known else None
         computed = sum(not constant[i] for i in members)
-        clusters.append(AnswerCluster(key=key, members=tuple(ranked), mean_logprob=mean, computed=computed))
-    return sorted(clusters, key=lambda c: (-c.size, -c.computed, -_or_floor(c.mean_logprob)))
+        printed = sum(not formatted[i] for i in members)
+        clusters.append(
+            AnswerCluster(key=key, members=tuple(ranked), mean_logprob=mean, computed=computed, printed=printed)
+        )
+    return sorted(clusters, key=lambda c: (-c.size, -c.computed, -c.printed, -_or_floor(c.mean_logprob)))

@@ -11,8 +11,11 @@ UASQ = sub-answers right over all sub-answers. One deviation, stated: the offici
 an empty response from the denominators; here every question counts (an empty response is wrong).
 
 Methods per question, from one run of n samples (+ retries): answer-majority (the chosen cluster's response),
-filter + random (expected score of a uniform pick among the programs that printed every answer line; among all
+filter + random (expected score of a uniform pick among the programs that answered every name; among all
 programs when none did), and oracle@n (the best program). Greedy is a run with `--samples 1 --temperature 0`.
+With the answer formatter on (``AskConfig.grammar``, the default), a program "answered" also when the formatter
+wrote its missing answer lines from its output; every method scores those answers like printed ones, and
+`QuestionResult.formatted` counts them.
 """
 
 from __future__ import annotations
@@ -149,6 +152,7 @@ class QuestionResult(BaseModel):
     completion_tokens: int
     model_seconds: float
     seconds: float
+    formatted: int = 0  # attempts whose answer lines the formatter wrote (results from before it: 0)
 
 
 def grade(task: DabenchTask, answer: AskAnswer, attempts: Sequence[Attempt]) -> QuestionResult:
@@ -173,8 +177,9 @@ def grade(task: DabenchTask, answer: AskAnswer, attempts: Sequence[Attempt]) -> 
         failures=answer.failures,
         prompt_tokens=answer.prompt_tokens,
         completion_tokens=answer.completion_tokens,
-        model_seconds=sum(a.candidate.seconds for a in attempts),
+        model_seconds=sum(a.candidate.seconds + (a.format_call.seconds if a.format_call else 0.0) for a in attempts),
         seconds=answer.seconds,
+        formatted=answer.formatted,
     )
 
 

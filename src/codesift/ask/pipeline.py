@@ -1,4 +1,8 @@
-"""ask: sample programs → run them on the data → feed errors back (bounded) → cluster by answer → AskAnswer.
+"""ask: sample programs → run them on the data → format → feed errors back (bounded) → cluster by answer.
+
+After every run, a program that ran but did not print every answer line gets one greedy, grammar-constrained model
+call that writes the answer lines from its output (`codesift.ask.formatter`; off with ``grammar="off"``); what the
+formatter could not support from the output stays unanswered and is fed back like any other failure.
 
 Every candidate (sampled or retried) is written to the run store as it arrives and every execution is cached
 by (program, data), so a killed ask re-run with the same store samples and runs nothing twice.
@@ -9,10 +13,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesift.ask.answers import AnswerCluster, answer_lines, cluster_answers
+from codesift.ask.formatter import format_attempt, needs_format
 from codesift.ask.program import Attempt, Figure, run_candidates
 from codesift.ask.prompt import ask_prompt, retry_prompt
 from codesift.ask.question import Question
@@ -20,6 +26,7 @@ from codesift.ask.table import Table
 from codesift.backends import Backend
 from codesift.events import EventSink, Stages
 from codesift.execute.cached import Mapper
+from codesift.pipeline import code_policies
 from codesift.records import Candidate, Policy, Problem, Record, digest
 from codesift.sample import drawn, sample, to_candidate
 from codesift.store import Store
@@ -36,6 +43,10 @@ class AskConfig(BaseModel):
     retry_width: int = Field(default=4, ge=1)
     # Per-run wall limit of the sandbox (the executor enforces it; the feedback quotes it).
     timeout: float = Field(default=20.0, gt=0)
+    # Grammar-constrained decoding, as `codesift solve`: "structured" lets the answer formatter write the answer
+    # lines a program that ran left out (`codesift.ask.formatter`); "python" also constrains the sampled code to
+    # Python's lexical grammar; "off" neither (a program that prints no answer line counts as no answer).
+    grammar: Literal["off", "structured", "python"] = "structured"
 
 
 class Alternative(Record):
@@ -44,7 +55,11 @@ class Alternative(Record):
 
 
 class AskAnswer(Record):
-    """The answer, the program behind it, and how much of the evidence agrees."""
+    """The answer, the program behind it, and how much of the evidence agrees.
+
+    `formatted_names`: the chosen answer's names whose lines the formatter wrote from the chosen program's output
+    (empty: the program printed them itself); `formatted`: how many attempts the formatter completed.
+    """
 
     question_id: str
     answer: dict[str, str] | None
@@ -62,6 +77,8 @@ class AskAnswer(Record):
     seconds: float
     timings: dict[str, float] = Field(default_factory=dict)
     figures: tuple[Figure, ...] = ()
+    formatted: int = 0
+    formatted_names: tuple[str, ...] = ()
 
 
 def task_problem(table: Table, question: Question) -> Problem:
@@ -77,11 +94,11 @@ def _retry(
 ) -> list[Candidate]:  # fmt: skip
     """One fix per failing program; a stored fix is reused (the store keys it by its prompt, which holds the
     failed program and its error, and by the round's seed)."""
-    by_name = {p.name: p for p in config.policies}
+    by_name = {p.name: p for p in code_policies(config)}
     seed = config.seed + round_
     out = []
     for attempt in failing:
-        policy = by_name.get(attempt.candidate.policy, config.policies[0])
+        policy = by_name.get(attempt.candidate.policy, code_policies(config)[0])
         prompt = retry_prompt(table, question, attempt, config.timeout)
         found, missing = drawn(problem, prompt, policy, [seed], "retry", store)
         if missing:
@@ -102,9 +119,28 @@ def _failing(attempts: Sequence[Attempt], width: int) -> list[Attempt]:
 
 
 def choose(attempts: Sequence[Attempt], question: Question) -> list[AnswerCluster]:
-    """Answer clusters, the chosen one first (largest; ties to computed answers, then to the likelier)."""
+    """Answer clusters, the chosen one first (largest; ties to computed, then printed answers, then the likelier)."""
     keys = [a.key(question) for a in attempts]
-    return cluster_answers(keys, [a.candidate.mean_logprob for a in attempts], [a.constant for a in attempts])
+    logprobs = [a.candidate.mean_logprob for a in attempts]
+    return cluster_answers(keys, logprobs, [a.constant for a in attempts], [bool(a.formatted) for a in attempts])
+
+
+def _formatted(
+    attempts: list[Attempt], problem: Problem, question: Question, config: AskConfig, store: Store,
+    backend_for: Callable[[Policy], Backend], stages: Stages,
+) -> list[Attempt]:  # fmt: skip
+    """The attempts with the formatter run on those that `needs_format` (all of them as they were when off)."""
+    todo = sum(needs_format(a) for a in attempts)
+    if config.grammar == "off" or not todo:
+        return attempts
+    with stages.stage("format", todo) as stage:
+        policy, seed = config.policies[0], config.seed
+        done = [
+            format_attempt(a, question, problem.id, policy, seed, store, backend_for) if needs_format(a) else a
+            for a in attempts
+        ]
+        stage.advance(todo)
+    return done
 
 
 def ask(
@@ -123,12 +159,13 @@ def ask(
     problem = task_problem(table, question)
     with stages.stage("sample", config.samples) as stage:
         candidates = sample(
-            problem, config.policies, config.samples, seed=config.seed, store=store, backend_for=backend_for,
+            problem, code_policies(config), config.samples, seed=config.seed, store=store, backend_for=backend_for,
             stage=stage, prompt_for=lambda _problem, _variant: ask_prompt(table, question),
         )  # fmt: skip
     with stages.stage("run", len(candidates)) as stage:
         attempts = run_candidates(candidates, question, table, executor, store)
         stage.advance(len(candidates))
+    attempts = _formatted(attempts, problem, question, config, store, backend_for, stages)
     fed_back, fresh = 0, attempts
     for round_ in range(1, config.retries + 1):
         failing = _failing(fresh, config.retry_width)
@@ -137,14 +174,16 @@ def ask(
         with stages.stage("retry", len(failing)) as stage:
             fixed = _retry(problem, table, question, failing, round_, config, store, backend_for)
             fresh = run_candidates(fixed, question, table, executor, store)
-            attempts = attempts + fresh
             fed_back += len(failing)
             stage.advance(len(failing))
+        fresh = _formatted(fresh, problem, question, config, store, backend_for, stages)
+        attempts = attempts + fresh
     with stages.stage("select", len(attempts)) as stage:
         clusters = choose(attempts, question)
         stage.advance(len(attempts))
     best = attempts[clusters[0].members[0]] if clusters else None
-    every = [a.candidate for a in attempts]
+    calls = [a.candidate for a in attempts]
+    formats = [a.format_call for a in attempts if a.format_call is not None]
     answer = AskAnswer(
         question_id=question.id,
         answer=dict(best.values) if best else None,
@@ -157,10 +196,12 @@ def ask(
         samples=len(attempts),
         errors_fed_back=fed_back,
         failures=dict(Counter(a.status for a in attempts if not a.answered)),
-        prompt_tokens=sum(c.prompt_tokens for c in every),
-        completion_tokens=sum(c.completion_tokens for c in every),
+        prompt_tokens=sum(c.prompt_tokens for c in calls) + sum(c.prompt_tokens for c in formats),
+        completion_tokens=sum(c.completion_tokens for c in calls) + sum(c.completion_tokens for c in formats),
         seconds=time.perf_counter() - started,
         timings=stages.seconds,
         figures=best.figures if best else (),
+        formatted=sum(a.answered and bool(a.formatted) for a in attempts),
+        formatted_names=best.formatted if best else (),
     )
     return answer, tuple(attempts)

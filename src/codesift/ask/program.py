@@ -25,7 +25,7 @@ from codesift.ask.table import Table
 from codesift.execute import Executor, Limits, make_executor, tool_profile
 from codesift.execute.cached import ExecutionCache, Mapper, run_all
 from codesift.extract import ProgramGroup
-from codesift.records import Candidate, Execution, Record, Test
+from codesift.records import Candidate, Completion, Execution, Record, Test
 
 MARK = "\x1ecodesift-ask:"  # a record separator no answer line contains
 _CLIP = 1500
@@ -77,6 +77,10 @@ class Attempt(Record):
     `status`: ``answered`` (every required answer line printed), ``format`` (some answer lines, not all),
     ``no-answer`` (ran, printed no answer line), ``error`` (raised; `error` holds the traceback), or the
     executor's ``timeout`` / ``memory`` / ``output-limit``.
+
+    `formatted` names the answers the formatter (`codesift.ask.formatter`) wrote from the program's output because
+    the program did not print their answer lines; `format_call` is that call (its text and cost), None when the
+    formatter did not run on this attempt. An attempt the formatter completed is ``answered``.
     """
 
     candidate: Candidate
@@ -85,6 +89,8 @@ class Attempt(Record):
     values: dict[str, str] = Field(default_factory=dict)
     error: str = ""
     figures: tuple[Figure, ...] = ()
+    formatted: tuple[str, ...] = ()
+    format_call: Completion | None = None
 
     @property
     def answered(self) -> bool:
@@ -132,6 +138,13 @@ def clip(text: str, limit: int = _CLIP) -> str:
     return text if len(text) <= limit else text[: limit // 3] + "\n...\n" + text[-(2 * limit) // 3 :]
 
 
+def answer_status(values: dict[str, str], question: Question) -> str:
+    """``answered`` (every required name has a value), ``format`` (some) or ``no-answer`` (none)."""
+    if values and all(n in values for n in question.names):
+        return "answered"
+    return "format" if values else "no-answer"
+
+
 def outcome(candidate: Candidate, question: Question, e: Execution) -> Attempt:
     """Read the program's answer lines, traceback and figures out of its execution."""
     printed, *sections = e.output.split("\n" + MARK)
@@ -152,10 +165,8 @@ def outcome(candidate: Candidate, question: Question, e: Execution) -> Attempt:
         status = e.status
     elif error or e.status != "passed":
         status, error = "error", error or f"{e.error or e.status}"
-    elif values and all(n in values for n in question.names):
-        status = "answered"
     else:
-        status = "format" if values else "no-answer"
+        status = answer_status(values, question)
     return Attempt(
         candidate=candidate, status=status, output=clip(printed), values=values, error=clip(error),
         figures=tuple(figures),

@@ -30,6 +30,12 @@ if TYPE_CHECKING:  # the CLI imports pandas-heavy modules only when `ask` runs
     from codesift.ask import AskAnswer
 
 
+ASK_GRAMMAR_HELP = (
+    "Constrained decoding: off, structured (the answer formatter writes the @name[value] lines a program that ran "
+    "left out; default) or python (also the code)"
+)
+
+
 class NoAnswerError(CodesiftError):
     """No sample printed a well-formed answer."""
 
@@ -84,11 +90,19 @@ def answer_json(answer: AskAnswer, figures: list[str], isolation: str) -> dict[s
         "timings": {k: round(v, 3) for k, v in answer.timings.items()},
         "figures": figures,
         "isolation": isolation,
+        "formatted": answer.formatted,
+        "formatted_names": list(answer.formatted_names),
     }
 
 
 def print_answer(console: Console, answer: AskAnswer, figures: list[str]) -> None:
     console.print(Panel(answer.response, title="answer", expand=False))
+    if answer.formatted_names:
+        console.print(
+            f"The answer line{'s' if len(answer.formatted_names) > 1 else ''} for {', '.join(answer.formatted_names)} "
+            "was written by the formatter from the program's output (the program printed the value, not the line).",
+            highlight=False,
+        )
     if answer.program:
         console.print(Panel(Syntax(answer.program, "python"), title="program", expand=False))
     table = RichTable(title="evidence", show_header=False)
@@ -98,6 +112,8 @@ def print_answer(console: Console, answer: AskAnswer, figures: list[str]) -> Non
     if answer.failures:
         table.add_row("failed programs", ", ".join(f"{n} {s}" for s, n in answer.failures.items()))
     table.add_row("errors fed back", str(answer.errors_fed_back))
+    if answer.formatted:
+        table.add_row("answers formatted", f"{answer.formatted} (answer lines written from a program's output)")
     table.add_row("tokens (prompt + completion)", f"{answer.prompt_tokens} + {answer.completion_tokens}")
     table.add_row("seconds", f"{answer.seconds:.1f}")
     for path in figures:
@@ -127,6 +143,7 @@ def ask(
     api: Annotated[str, typer.Option(help="Server endpoint: completion (pre-filled) or chat")] = "completion",
     sandbox: Annotated[str, typer.Option(help="auto, strict (refuse below full isolation) or limits")] = "auto",
     timeout: Annotated[float, typer.Option(min=1.0, help="Seconds per program run")] = 20.0,
+    grammar: Annotated[str, typer.Option(help=ASK_GRAMMAR_HELP)] = "structured",
     store: Annotated[Path | None, typer.Option(help="SQLite run store (default: .codesift/ask-<hash>.sqlite)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
 ) -> None:
@@ -144,7 +161,7 @@ def ask(
             AskConfig,
             "ask",
             policies=policies_from_flags(None, model, temperature, "plain", backend, base_url, max_tokens, api),
-            samples=samples, seed=seed, retries=retries, timeout=timeout,
+            samples=samples, seed=seed, retries=retries, timeout=timeout, grammar=grammar,
         )  # fmt: skip
         check_models(config.policies)
         if output is not None and output.exists() and not output.is_dir():
@@ -183,14 +200,15 @@ def print_dabench(run: Any, run_dir: Path) -> None:
     tokens = sum(p.prompt_tokens + p.completion_tokens for p in problems) / n
     console.print(
         f"per question: {tokens:.0f} tokens, {sum(p.model_seconds for p in problems) / n:.1f} s sampling, "
-        f"{sum(p.seconds for p in problems) / n:.1f} s wall; run dir: {run_dir}"
+        f"{sum(p.seconds for p in problems) / n:.1f} s wall; {sum(p.formatted for p in problems)} answers written by "
+        f"the formatter; run dir: {run_dir}"
     )
 
 
 def bench_dabench(
     data: Path | None, model: str, samples: int, temperature: float, seed: int, max_tokens: int, retries: int,
     problems: str | None, every: int, limit: int | None, run_dir: Path | None, sandbox: str, timeout: float,
-    as_json: bool,
+    as_json: bool, grammar: str = "structured",
 ) -> None:  # fmt: skip
     """`codesift bench dabench`: the DABench questions through `ask`, scored by the official rules."""
     from codesift.ask import AskConfig
@@ -202,7 +220,7 @@ def bench_dabench(
         config = settings(
             AskConfig, "bench",
             policies=policies_from_flags(None, model, temperature, "plain", "embedded", None, max_tokens),
-            samples=samples, seed=seed, retries=retries, timeout=timeout,
+            samples=samples, seed=seed, retries=retries, timeout=timeout, grammar=grammar,
         )  # fmt: skip
         check_models(config.policies)
         run_dir = run_dir or Path("runs") / f"dabench-{Path(model).stem}-n{samples}-t{temperature:g}-r{retries}"

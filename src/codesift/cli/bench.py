@@ -150,7 +150,7 @@ def bench(
         from codesift.cli.ask import bench_dabench
 
         bench_dabench(data, model, samples, temperature, seed, max_tokens, retries, problems, every, limit, run_dir,
-                      sandbox, timeout, as_json)  # fmt: skip
+                      sandbox, timeout, as_json, grammar)  # fmt: skip
         return
 
     with user_errors():

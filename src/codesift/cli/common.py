@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from codesift.pipeline import SolveConfig
 
 err = Console(stderr=True)
-GRAMMAR_HELP = "Constrained decoding: off, structured (model-written tests; default) or python (also the code)"
+GRAMMAR_HELP = (
+    "Constrained decoding: off, structured (model-written tests and ask's answer lines; default) or python (also the "
+    "code)"
+)
 SELECT_HELP = "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, ...)"
 M = TypeVar("M", bound=BaseModel)
 
