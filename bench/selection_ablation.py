@@ -22,6 +22,9 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
   size + CodeT (default)     clusters scored by size + CodeT agreement (model-written asserts passed)
   ... + logprob              plus mean token logprob at weight 0.5 (the default until session 3)
   support ...                size replaced by soft agreement with every cluster (`SelectConfig.agreement_power`)
+  programs ...               size counts a cluster's distinct programs, not its samples (`SelectConfig.votes`)
+  ... + weighted CodeT       each model-written test weighted by the clusters' consensus on it
+                             (`SelectConfig.test_weights`); the CodeT term counts the weights of the tests passed
   half n, default ranking    the same on the first n/2 samples only
   half n + repair            ... plus repairs of failing samples, budget = tokens of the other n/2
   n (= half n + more samples) default ranking on all n samples: the equal-token alternative to repair
@@ -34,7 +37,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from statistics import fmean
 
@@ -131,6 +135,10 @@ def evaluate(
         "support": ranked(pool, SelectConfig(w_codet=0, agreement_power=power)),
         "support + CodeT": ranked(pool, SelectConfig(agreement_power=power)),
         "support + CodeT + logprob": ranked(pool, SelectConfig(w_logprob=LOGPROB, agreement_power=power)),
+        "programs": ranked(pool, SelectConfig(w_codet=0, votes="programs")),
+        "programs + CodeT": ranked(pool, SelectConfig(votes="programs")),
+        "size + weighted CodeT": ranked(pool, SelectConfig(test_weights="consensus")),
+        "programs + weighted CodeT": ranked(pool, SelectConfig(votes="programs", test_weights="consensus")),
         "10@n, filter, 10 most common": most_common_k(pool, 10),
         "10@n, default ranking (one per cluster)": ranked(pool, SelectConfig(), k=10),
         "oracle@n": float(any(correct.values())),
@@ -223,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.store and not args.bank:
         ap.error("give at least one --store or --bank")
     rows: list[dict[str, float]] = []
-    sources = [lambda path=path: Store(path) for path in args.store]
+    sources: list[Callable[[], Store]] = [partial(Store, path) for path in args.store]
     if args.bank:
         sources.append(lambda: bank_store(args.bank, list(tasks.values()), Store(args.cache)))
     with make_executor(workers=args.workers) as ex, open(args.json or os.devnull, "w") as out:

@@ -144,7 +144,8 @@ def test_disk_full_while_writing_the_store_is_one_line(tmp_path):
     [
         ("w_foo=1", "KEY one of:"),
         ("agreement_power", "expected KEY=VALUE"),
-        ("w_size=abc", "not a number"),
+        ("w_size=abc", "valid number"),
+        ("votes=families", "'samples' or 'programs'"),
         ("agreement_power=-1", "greater than 0"),
     ],
 )
@@ -165,6 +166,8 @@ def test_select_knobs_override_the_defaults():
     assert config == SelectConfig(agreement_power=1.0, w_logprob=0.0, typed=False, max_probes=12)
     assert select_from_flags(["agreement_power=none"]).agreement_power is None
     assert select_from_flags([]) == SelectConfig()
+    words = select_from_flags(["votes=programs", "test_weights=consensus"])
+    assert (words.votes, words.test_weights) == ("programs", "consensus")
 
 
 @pytest.mark.model

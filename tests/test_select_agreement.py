@@ -8,25 +8,18 @@ with a wrong cluster.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from recorded import load, pool
 
 from codesift.bench.grade import grade_programs
-from codesift.bench.tasks import Task
 from codesift.execute import Executor, make_executor
-from codesift.execute.cached import run_all
-from codesift.extract import ProgramGroup, group
-from codesift.pipeline import filter_groups
-from codesift.records import Candidate
+from codesift.extract import ProgramGroup
 from codesift.select import SelectConfig, select
 from codesift.select.rank import supports
 
-RECORD = json.loads((Path(__file__).parent / "data" / "select_mbpp_594.json").read_text())
-TASK = Task.model_validate(RECORD["task"])
-CANDIDATES = [Candidate.model_validate(c) for c in RECORD["candidates"]]
+_, TASK, CANDIDATES = load("select_mbpp_594.json")
 
 
 def test_support_weights_other_clusters_by_the_share_of_probes_they_agree_on() -> None:
@@ -44,9 +37,7 @@ def ex() -> Iterator[Executor]:
 
 @pytest.fixture(scope="module")
 def passing(ex: Executor) -> list[ProgramGroup]:
-    groups = group(CANDIDATES)
-    results = run_all(groups, TASK.problem.examples, ex, None, TASK.problem.entry_point)
-    return filter_groups(TASK.problem, groups, results)[0]
+    return pool(TASK, CANDIDATES, ex)
 
 
 def test_right_programs_that_differ_on_an_edge_case_back_each_other(ex: Executor, passing: list[ProgramGroup]) -> None:

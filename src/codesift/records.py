@@ -176,12 +176,14 @@ class Scores(Record):
     # Answers stored by older versions (a plain dict of signals) stay readable.
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    size: float = 0.0  # log of the cluster's samples (or of its support, when soft agreement is on)
+    size: float = 0.0  # log of the cluster's votes (samples or distinct programs), or of its soft support
     logprob: float = 0.0  # mean token log-probability of its samples
-    codet: float = 0.0  # log(1 + model-written tests passed)
+    codet: float = 0.0  # log(1 + model-written tests passed), the tests weighted when test weighting is on
     samples: float = 0.0
     tests_passed: float = 0.0
-    support: float | None = None  # samples agreeing softly, counted across clusters (`agreement_power`)
+    support: float | None = None  # votes agreeing softly, counted across clusters (`agreement_power`)
+    programs: float | None = None  # distinct programs (`select.forms`), when votes count programs
+    tests_weighted: float | None = None  # sum of the weights of the tests passed (`test_weights`)
     total: float = 0.0
 
 

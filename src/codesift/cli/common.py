@@ -30,7 +30,10 @@ GRAMMAR_HELP = (
     "Constrained decoding: off, structured (model-written tests and ask's answer lines; default) or python (also the "
     "code)"
 )
-SELECT_HELP = "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, ...)"
+SELECT_HELP = (
+    "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, votes=programs, "
+    "test_weights=consensus, ...)"
+)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -128,7 +131,8 @@ def check_backend(backend: str) -> None:
 
 
 def select_from_flags(pairs: Sequence[str]) -> SelectConfig:
-    """`--select KEY=VALUE` (repeatable) over the default `SelectConfig`; values are JSON (``none`` for null)."""
+    """`--select KEY=VALUE` (repeatable) over the default `SelectConfig`; values are JSON (``none`` for null)
+    or a bare word for the knobs that take one (``votes=programs``)."""
     fields: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
@@ -140,7 +144,7 @@ def select_from_flags(pairs: Sequence[str]) -> SelectConfig:
         try:
             fields[key] = None if raw.lower() in ("none", "null") else json.loads(raw.lower())
         except json.JSONDecodeError:
-            raise UsageError(f"--select {pair!r}: {raw!r} is not a number, true/false or none") from None
+            fields[key] = raw  # a word (votes=programs): the knob's type says whether it takes one
     try:
         return SelectConfig(**fields)
     except ValidationError as e:

@@ -18,7 +18,7 @@ from codesift.extract import ProgramGroup
 from codesift.records import Problem, Test, WrittenTests
 from codesift.select.cluster import cluster, separating, signatures
 from codesift.select.probe import probe_tests
-from codesift.select.rank import order, score, supports
+from codesift.select.rank import rank
 from codesift.select.rank import submissions as make_submissions
 from codesift.select.types import Cluster, SelectConfig, Selection
 from codesift.select.written import write_tests
@@ -66,19 +66,8 @@ def select(
         sigs = {g.program: (g.program,) for g in groups}
     buckets = cluster(groups, sigs)
     outputs = [sigs[members[0].program] for members in buckets]
-    support: list[float | None] = [None] * len(buckets)
-    if config.agreement_power is not None:
-        sizes = [sum(g.votes for g in members) for members in buckets]
-        support = list(supports(outputs, sizes, config.agreement_power))
-    clusters = []
-    for members, outs, backing in zip(buckets, outputs, support, strict=True):
-        passed = sum(results[members[0].program][t.key].status == "passed" for t in codet)
-        clusters.append(
-            Cluster(
-                groups=tuple(members), outputs=outs, tests_passed=passed, scores=score(members, passed, config, backing)
-            )
-        )
-    ranked = order(clusters)
+    passes = [[results[members[0].program][t.key].status == "passed" for t in codet] for members in buckets]
+    ranked = rank(buckets, outputs, passes, config)
     split = separating([c.outputs for c in ranked[:10]]) if probes else []
     return Selection(
         submissions=tuple(make_submissions(ranked, submissions, on_examples, len(problem.examples))),

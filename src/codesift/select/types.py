@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesift.extract import ProgramGroup
@@ -20,6 +22,19 @@ class SelectConfig(BaseModel):
     this power (MBR-exec's soft agreement): right programs that differ only on an edge case still
     vote for each other, while a wrong behaviour shared by many samples keeps only its own votes.
     Off by default: with p = 1 it lost problems on held-out data (docs/RESULTS.md, "Ranking defaults").
+
+    ``votes`` is what a cluster's size counts: ``"samples"`` (None, the default), or ``"programs"``, its
+    *distinct* programs (`forms.canonical`: equal up to formatting, comments, docstrings, type hints and the
+    renaming of the program's own names), so one memorised misreading sampled ten times counts once while
+    several different programs that agree count each. Ties in it go to more samples (`rank.order`).
+
+    ``test_weights`` (None: every model-written test counts 1) = ``"consensus"`` weights each model-written
+    test by how far the clusters agree with it (`rank.consensus_weights`: the share of the pool's CodeT
+    score held by the clusters passing it, iterated to a fixed point), and the CodeT term counts the weighted
+    tests passed: a test that most high-agreement programs fail is probably wrong and counts little.
+
+    Both new knobs default to None (not "samples" / "none") so that runs recorded before them still resume
+    (`store.differences` reads None as absent). Both are off until full-set numbers support them.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -36,6 +51,8 @@ class SelectConfig(BaseModel):
     w_logprob: float = 0.0
     w_codet: float = 1.0
     agreement_power: float | None = Field(default=None, gt=0)
+    votes: Literal["samples", "programs"] | None = None
+    test_weights: Literal["consensus"] | None = None
     seed: int = 0
 
 
