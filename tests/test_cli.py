@@ -213,3 +213,27 @@ def test_solve_says_how_many_examples_it_read_and_warns_on_none(tmp_path, caplog
     assert "bare.py: 0 visible" not in shown.get()
     assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert "no visible examples found" in caplog.records[0].getMessage() and str(bare) in caplog.text
+
+
+def test_test_writer_flag_gives_the_tests_to_another_model_without_the_adapter(tmp_path):
+    from codesift.cli.common import solve_config
+    from codesift.pipeline import test_writer
+
+    (tmp_path / "a.gguf").write_bytes(b"an adapter")  # only its existence is checked here
+    flags = (None, "qwen2.5-coder-1.5b", 0.8, "plain", "embedded", None, 512, "completion", tmp_path / "a.gguf",
+             "structured", 8, 0, 1, 0, None)  # fmt: skip
+    plain = solve_config("bench", *flags)
+    assert plain.test_writer is None and test_writer(plain) == plain.policies[0]
+    config = solve_config("bench", *flags, "qwen2.5-coder-0.5b")
+    writer = test_writer(config)
+    assert writer.model == "qwen2.5-coder-0.5b" and writer.lora is None and writer.name != plain.policies[0].name
+    assert config.policies == plain.policies and writer.temperature == 0.8
+
+
+@pytest.mark.parametrize("command", ["solve", "bench"])
+def test_an_unknown_test_writer_model_is_a_clear_error(tmp_path, command):
+    target = DIGIT_SUM if command == "solve" else "humaneval"
+    where = "--store" if command == "solve" else "--run-dir"
+    result = codesift(command, target, *FAST, "--test-writer", "gpt-9", where, str(tmp_path / "out"))
+    one_line_error(result, "unknown model 'gpt-9'")
+    assert not (tmp_path / "out").exists()

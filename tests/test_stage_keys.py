@@ -17,7 +17,7 @@ from replay import RECORDING, ReplayBackend
 
 from codesift.errors import StoreError
 from codesift.execute import make_executor
-from codesift.pipeline import SolveConfig, solve
+from codesift.pipeline import SolveConfig, solve, written_tests_key
 from codesift.problems import load_problem
 from codesift.prompt import build_prompt
 from codesift.records import Policy
@@ -101,6 +101,32 @@ def test_each_setting_reruns_exactly_the_stages_that_depend_on_it(tmp_path, repl
         with pytest.raises(KeyError, match="no recording"):
             run({}, {"prompt": "examples-first"})
         assert replay.log[before:] == []  # refused at the first call, which was for samples of the new prompt
+
+
+def test_another_test_writer_writes_only_the_tests_on_its_own_backend(tmp_path, replay):
+    """Roles differ within a family: the sampler's programs are reused, the tests are asked of the writer's model
+    and kept under their own key, so switching back costs nothing."""
+    policy = Policy(name="recorded", model=replay.model, temperature=0.8, max_tokens=384)
+    writer = policy.model_copy(update={"name": "writer", "model": "qwen2.5-coder-1.5b"})
+    config = SolveConfig(policies=(policy,), samples=6, test_writers=1)
+    asked: list[str] = []
+
+    def backend_for(p: Policy) -> ReplayBackend:
+        asked.append(p.model)
+        return replay
+
+    with make_executor(workers=2) as ex, Store(tmp_path / "run.sqlite") as store:
+        solve(PROBLEM, config, executor=ex, store=store, backend_for=backend_for)
+        since, asked_before = len(replay.log), len(asked)
+        with_writer = config.model_copy(update={"test_writer": writer})
+        solve(PROBLEM, with_writer, executor=ex, store=store, backend_for=backend_for)
+        assert calls_by_stage(replay, since) == {"write tests": 1}
+        assert asked[asked_before:] == [writer.model]
+        keys = {written_tests_key(PROBLEM, c) for c in (config, with_writer)}
+        assert len(keys) == 2 and all(store.written_tests(PROBLEM.id, k) is not None for k in keys)
+        since = len(replay.log)
+        solve(PROBLEM, config, executor=ex, store=store, backend_for=backend_for)
+        assert replay.log[since:] == []
 
 
 def test_a_stored_sample_is_re_extracted_with_the_current_extractor(tmp_path, replay):

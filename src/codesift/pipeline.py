@@ -37,6 +37,9 @@ class SolveConfig(BaseModel):
     select: SelectConfig = SelectConfig()
     # Seeds of model-written tests (CodeT agreement and probe inputs); 0 turns them off.
     test_writers: int = Field(default=1, ge=0)
+    # Who writes those tests: roles may differ within a family of policies (a stronger model writing tests for a
+    # smaller sampler's programs). None: the first sampling policy.
+    test_writer: Policy | None = None
     # Tokens (prompt + completion) spent repairing failing candidates; 0 turns repair off.
     repair_tokens: int = Field(default=0, ge=0)
     # Grammar-constrained decoding: "structured" constrains model-written tests to lines the parser keeps;
@@ -122,9 +125,14 @@ def asks_for_tests(config: SolveConfig, pool: Sequence[ProgramGroup]) -> bool:
     return config.test_writers > 0 and len(pool) > 1
 
 
+def test_writer(config: SolveConfig) -> Policy:
+    """The policy that writes the tests (`SolveConfig.test_writer`, else the first sampling policy)."""
+    return config.test_writer or config.policies[0]
+
+
 def _test_writer(problem: Problem, config: SolveConfig) -> tuple[Policy, list[int]]:
     """The policy (grammar included) and seeds `written_tests` asks the model with."""
-    writer = config.policies[0].model_copy(
+    writer = test_writer(config).model_copy(
         update={"grammar": tests_grammar(problem) if config.grammar != "off" else None}
     )
     return writer, [config.seed + i for i in range(config.test_writers)]
@@ -208,7 +216,7 @@ def solve(
     written = WrittenTests()
     if asks_for_tests(config, pool):
         with stages.stage("write tests", config.test_writers) as stage:
-            written = written_tests(problem, config, store, backend_for(config.policies[0]))
+            written = written_tests(problem, config, store, backend_for(test_writer(config)))
             stage.advance(config.test_writers)
 
     with stages.stage("select", len(pool)) as stage:

@@ -15,6 +15,7 @@ from rich.table import Table
 from codesift.cli.common import (
     GRAMMAR_HELP,
     SELECT_HELP,
+    TEST_WRITER_HELP,
     check_backend,
     check_models,
     err,
@@ -83,6 +84,7 @@ def bench(
     grammar: Annotated[str, typer.Option(help=GRAMMAR_HELP)] = "structured",
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget per problem for repairing samples")] = 0,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
+    test_writer: Annotated[str | None, typer.Option(help=TEST_WRITER_HELP)] = None,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first K problems")] = None,
     problems: Annotated[str | None, typer.Option(help="Only these ids (HumanEval/0 or 0), comma-separated")] = None,
@@ -138,7 +140,7 @@ def bench(
             stage=stage, manifest=manifest, tasks_file=tasks_file, build=build, per_package=per_package,
             package=package, recall=recall, table=table or [],
             other={"--data": data is not None, "--grade": grade is not None, "--executor": executor != "local",
-                   "--export-bank": export_bank is not None},
+                   "--export-bank": export_bank is not None, "--test-writer": test_writer is not None},
         )  # fmt: skip
         return
     if any(repo_only.values()):
@@ -148,6 +150,10 @@ def bench(
 
     if name == "dabench":
         from codesift.cli.ask import bench_dabench
+
+        if test_writer is not None:
+            with user_errors():
+                raise UsageError("--test-writer: dabench ranks answers by agreement, no tests are written; drop it")
 
         bench_dabench(data, model, samples, temperature, seed, max_tokens, retries, problems, every, limit, run_dir,
                       sandbox, timeout, as_json, grammar)  # fmt: skip
@@ -172,7 +178,7 @@ def bench(
 
                 config = solve_config(
                     "bench", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
-                    samples, seed, submissions, repair_tokens, knobs,
+                    samples, seed, submissions, repair_tokens, knobs, test_writer,
                 )  # fmt: skip
                 check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:

@@ -30,6 +30,7 @@ GRAMMAR_HELP = (
     "Constrained decoding: off, structured (model-written tests and ask's answer lines; default) or python (also the "
     "code)"
 )
+TEST_WRITER_HELP = "Another model writes the tests that rank clusters (e.g. qwen2.5-coder-1.5b for 0.5B samples)"
 SELECT_HELP = (
     "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, votes=programs, "
     "test_weights=consensus, ...)"
@@ -179,15 +180,25 @@ def policies_from_flags(
 def solve_config(
     command: str, policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
     base_url: str | None, max_tokens: int, api: str, lora: Path | None, grammar: str, samples: int, seed: int,
-    submissions: int, repair_tokens: int, knobs: Sequence[str] | None,
+    submissions: int, repair_tokens: int, knobs: Sequence[str] | None, test_writer: str | None = None,
 ) -> SolveConfig:  # fmt: skip
-    """The `SolveConfig` that `solve` and `bench` build from the same flags."""
+    """The `SolveConfig` that `solve` and `bench` build from the same flags.
+
+    ``test_writer`` names another model for the model-written tests: the first policy's settings with that model
+    and no LoRA adapter (an adapter fits only the model it was trained on).
+    """
     from codesift.pipeline import SolveConfig
 
     policies = policies_from_flags(policies_file, model, temperature, prompt, backend, base_url, max_tokens, api, lora)
+    writer = None
+    if test_writer is not None:
+        first = policies[0]
+        name = f"{first.name}/tests-{test_writer}"
+        writer = first.model_copy(update={"model": test_writer, "lora": None, "name": name})
+        check_models([writer])
     return settings(
         SolveConfig, command, policies=policies, samples=samples, seed=seed, submissions=submissions,
-        repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()),
+        repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()), test_writer=writer,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import (
     GRAMMAR_HELP,
     SELECT_HELP,
+    TEST_WRITER_HELP,
     answer_counts,
     check_backend,
     check_models,
@@ -118,6 +119,7 @@ def solve(
     store: Annotated[Path | None, typer.Option(help="SQLite run store (default: .codesift/<problem>.sqlite)")] = None,
     interactive: Annotated[bool, typer.Option(help="Show disagreeing clusters and let you pick")] = False,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
+    test_writer: Annotated[str | None, typer.Option(help=TEST_WRITER_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
     repo: Annotated[Path | None, typer.Option(help="Repository mode: the repository root (with --target)")] = None,
     target: Annotated[
@@ -136,7 +138,7 @@ def solve(
             raise UsageError("pass a problem file, or --repo DIR with --target FILE::NAME (repository mode)")
         config = solve_config(
             "solve", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
-            samples, seed, submissions, repair_tokens, knobs,
+            samples, seed, submissions, repair_tokens, knobs, test_writer,
         )  # fmt: skip
         if repo is not None and target is not None:
             from codesift.cli.repo_map import solve_in_repo_command
@@ -178,10 +180,10 @@ def interact(problem, config, selection, ex, store, pool):  # type: ignore[no-un
     """Let the user settle disagreements between the top clusters, then answer with their choice."""
     from codesift.interactive import Session, run_interactive
     from codesift.pipeline import solve as run_solve
-    from codesift.pipeline import written_tests
+    from codesift.pipeline import test_writer, written_tests
 
     groups = [g for c in selection.clusters for g in c.groups]
-    written = written_tests(problem, config, store, pool(config.policies[0])) if config.test_writers else None
+    written = written_tests(problem, config, store, pool(test_writer(config))) if config.test_writers else None
     session = Session(
         problem, groups, executor=ex, config=config.select, submissions=config.submissions,
         model_tests=written.tests if written else (),
