@@ -4,7 +4,8 @@
 
 One row per run dir (its results.json): raw pass@1 (a random sample; for a greedy run, greedy pass@1),
 selected pass@1 (first submission), oracle@n (some sample correct), selection efficiency (selected /
-oracle) and selected / raw; then the same split by level and by style.
+oracle) and selected / raw; then the same split by level and by style; then how oracle@k grows with k for the
+sampled runs (the unbiased pass@k of each problem's n samples, averaged: how many samples an unseen problem needs).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from statistics import fmean
 
 from codesift.bench.grade import ProblemResult
-from codesift.bench.metrics import bootstrap_interval
+from codesift.bench.metrics import bootstrap_interval, pass_at_k, pass_ks
 from codesift.bench.run import read_results
 from codesift.bench.tasks import load_tasks
 
@@ -44,6 +45,11 @@ def lift(rows: Rows) -> float | None:
     return (selected(rows) or 0.0) / base if base else None
 
 
+def oracle_at(k: int) -> Callable[[Rows], float | None]:
+    """oracle@k from n >= k samples per problem: the chance that k of them include a correct one."""
+    return lambda rows: fmean(pass_at_k(r.samples, r.correct, k) for r in rows) if rows else None
+
+
 def cell(rows: Rows, stat: Callable[[Rows], float | None], percent: bool = True) -> str:
     value = stat(rows)
     if value is None:
@@ -58,7 +64,7 @@ def main(run_dirs: Sequence[str]) -> int:
     style = {t.id: t.problem.style for t in load_tasks("fresh")}
     print("| run | model | n | problems | raw pass@1 | selected pass@1 | oracle@n | efficiency | selected / raw |")
     print("|---|---|---|---|---|---|---|---|---|")
-    splits = []
+    splits, curves = [], []
     for d in run_dirs:
         results = read_results(Path(d))
         rows = results.problems
@@ -69,6 +75,8 @@ def main(run_dirs: Sequence[str]) -> int:
             f"| {name} | {policy.get('model', '?')} | {n} | {len(rows)} | {cell(rows, raw)} | {cell(rows, selected)} "
             f"| {cell(rows, oracle)} | {cell(rows, efficiency, False)} | {cell(rows, lift, False)} |"
         )
+        if n > 1:
+            curves.append((name, n, [f"{k}: {cell(rows, oracle_at(k))}" for k in pass_ks(n)]))
         for key, label in ((level, "level"), (style, "style")):
             for value in sorted({key.get(r.id, "?") for r in rows}):
                 part = [r for r in rows if key.get(r.id, "?") == value]
@@ -79,6 +87,11 @@ def main(run_dirs: Sequence[str]) -> int:
     print("\n| run | part | problems | raw pass@1 | selected pass@1 | oracle@n |")
     print("|---|---|---|---|---|---|")
     print("\n".join(splits))
+    if curves:
+        print("\n| run | n | oracle@k [95% CI] for k = ... |")
+        print("|---|---|---|")
+        for name, n, points in curves:
+            print(f"| {name} | {n} | {'; '.join(points)} |")
     return 0
 
 

@@ -28,3 +28,21 @@ def test_ratio_statistic_and_undefined_resamples() -> None:
     assert bootstrap_interval([(0, 0)], efficiency) is None
     assert bootstrap_interval([], efficiency) is None
     assert bootstrap_interval([5.0] * 10, lambda r: fmean(r)) == (5.0, 5.0)
+
+
+def test_oracle_at_k_runs_from_raw_pass_at_1_to_oracle_at_n() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    from codesift.bench.grade import ProblemResult
+
+    spec = importlib.util.spec_from_file_location("fresh_table", Path(__file__).parents[1] / "bench" / "fresh_table.py")
+    assert spec and spec.loader
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    rows = [
+        ProblemResult(id=str(i), samples=20, correct=c, policies={}, distinct=1) for i, c in enumerate([0, 1, 5, 20])
+    ]
+    curve = [table.oracle_at(k)(rows) for k in (1, 2, 8, 20)]
+    assert curve[0] == table.raw(rows) and curve[-1] == table.oracle(rows) == 0.75
+    assert curve == sorted(curve) and curve[0] < curve[1] < curve[2] < curve[3]
