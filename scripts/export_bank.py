@@ -2,8 +2,7 @@
 
     python scripts/export_bank.py humaneval runs/he20 [-o bank]
 
-`codesift bench ... --export-bank bank` does the same at the end of a run; this is for background runs
-that must be committed before they finish (machines do not last).
+`codesift bench ... --export-bank bank` does the same after every problem; this is for run dirs made without it.
 """
 
 from __future__ import annotations

@@ -5,12 +5,13 @@ import json
 
 from replay import ReplayBackend
 
-from codesift.bench.bank import bank_store, export_bank, read_bank
+from codesift.bench.bank import bank_path, bank_store, export_bank, read_bank
 from codesift.bench.run import run_bench
 from codesift.bench.tasks import Task
 from codesift.execute import make_executor
 from codesift.pipeline import SolveConfig, written_tests_key
 from codesift.problems import load_problem
+from codesift.prompt import build_prompt
 from codesift.records import Policy, Test, WrittenTests
 from codesift.store import Store
 
@@ -65,3 +66,32 @@ def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
     with make_executor(workers=2) as ex:
         rerun = run_bench("mine.jsonl", tasks, tmp_path / "banked", config, executor=ex, backend_for=lambda p: replay)
     assert replay.calls == calls and rerun.summary.samples == 16
+
+
+def test_a_run_with_a_bank_resumes_on_another_machine_from_it_and_samples_only_what_is_missing(tmp_path):
+    replay = ReplayBackend()
+    problems = [load_problem(f"examples/{name}") for name in ("digit_sum.py", "running_max.py")]
+    tasks = [Task(problem=p, hidden=p.examples) for p in problems]
+    policy = Policy(name="recorded", model=replay.model, temperature=0.8, max_tokens=384)
+    config = SolveConfig(policies=(policy,), samples=8, test_writers=0)
+    bank = tmp_path / "bank"
+    with make_executor(workers=2) as ex:
+        # the first machine finished one problem before it vanished with its run dir; the bank survives
+        run_bench("mine.jsonl", tasks[:1], tmp_path / "lost", config, executor=ex, backend_for=lambda p: replay,
+                  bank=bank)  # fmt: skip
+        (banked,) = bank.iterdir()
+        assert len(read_bank(banked)[1]) == 8
+        calls = replay.calls
+        second = run_bench("mine.jsonl", tasks, tmp_path / "new", config, executor=ex,
+                           backend_for=lambda p: replay, bank=bank)  # fmt: skip
+        assert [prompt for prompt, _ in replay.log[calls:]] == [build_prompt(problems[1], "plain")]
+        assert len(read_bank(banked)[1]) == 16  # rewritten after the newly solved problem
+        # a third machine asks the model for nothing and reaches the same results
+        calls = replay.calls
+        third = run_bench("mine.jsonl", tasks, tmp_path / "third", config, executor=ex,
+                          backend_for=lambda p: replay, bank=bank)  # fmt: skip
+    assert replay.calls == calls
+    same = [p.model_dump(exclude={"seconds", "executions"}) for p in third.problems]  # time and cache hits vary
+    assert same == [p.model_dump(exclude={"seconds", "executions"}) for p in second.problems]
+    other = config.model_copy(update={"samples": 4})
+    assert {p.name for p in bank.iterdir()} == {banked.name} != {bank_path(bank, "mine.jsonl", other.model_dump())}

@@ -66,6 +66,11 @@ def bank_name(benchmark: str, settings: dict[str, Any]) -> str:
     )
 
 
+def bank_path(out_dir: Path, benchmark: str, settings: dict[str, Any]) -> Path:
+    """The bank file of a run with these settings: the name carries their digest, so it matches only that run."""
+    return out_dir / f"{bank_name(benchmark, settings)}.jsonl.gz"
+
+
 def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Path) -> Path:
     """Write the run's samples (in task order, then policy, then seed) and written tests; returns the file."""
     spec = store.settings("bench")
@@ -83,7 +88,7 @@ def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Pa
         if written is not None:
             lines.append(BankTests(problem_id=task.id, written=written))
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{bank_name(benchmark, settings)}.jsonl.gz"
+    path = bank_path(out_dir, benchmark, settings)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
         for line in lines:

@@ -144,12 +144,23 @@ def run_bench(
     backend_for: Callable[[Policy], Backend],
     isolation: str = "",
     events: EventSink | None = None,
+    bank: Path | None = None,
 ) -> RunResults:
-    """Solve and grade every task, resuming whatever the run dir already holds."""
+    """Solve and grade every task, resuming whatever the run dir already holds.
+
+    With a `bank` folder the run also resumes from the bank file of its exact settings (another machine's samples
+    and written tests, so nothing banked is drawn again) and rewrites that file after every newly solved problem:
+    a run killed with its machine loses at most the problem it was on.
+    """
+    from codesift.bench.bank import bank_path, bank_store, export_bank
+
     events = events or ignore
     settings = config.model_dump(mode="json")
     with open_run_dir(run_dir) as store:
         check_run(store, {"benchmark": benchmark, "config": settings}, run_dir)
+        banked = bank_path(bank, benchmark, settings) if bank else None
+        if banked is not None and banked.is_file():
+            bank_store([banked], tasks, store)
 
         def step(task: Task) -> ProblemResult:
             answer = store.answer(task.id)
@@ -157,6 +168,8 @@ def run_bench(
                 answer, _ = solve(
                     task.problem, config, executor=executor, store=store, backend_for=backend_for, events=events
                 )
+                if bank is not None:
+                    export_bank(store, benchmark, tasks, bank)
             # pass@k counts samples; repaired programs count only when submitted
             samples = [c for c in store.candidates(task.id) if c.origin == "sample"]
             return grade_task(task, samples, answer, executor, store)

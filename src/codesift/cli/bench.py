@@ -101,7 +101,10 @@ def bench(
     executor: Annotated[str, typer.Option(help="local or ray (sampling and execution on Ray actors)")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (executor ray)")] = None,
     export_bank: Annotated[
-        Path | None, typer.Option(help="Also write the run's completions to this sample-bank folder (bank/)")
+        Path | None,
+        typer.Option(
+            help="Sample-bank folder (bank/): the run resumes from its bank file and rewrites it after each problem"
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
     retries: Annotated[int, typer.Option(min=0, help="dabench: rounds of feeding a failing program's error back")] = 1,
@@ -184,16 +187,12 @@ def bench(
                 with open_backends(executor, ray_address) as pool:
                     results = run_bench(
                         name, tasks, run_dir, config, executor=ex, backend_for=pool, isolation=ex.isolation,
-                        events=events,
+                        events=events, bank=export_bank,
                     )  # fmt: skip
                 if export_bank is not None:
-                    from codesift.bench.bank import export_bank as write_bank
-                    from codesift.bench.run import STORE
-                    from codesift.store import Store
+                    from codesift.bench.bank import bank_path
 
-                    with Store(run_dir / STORE) as store:
-                        bank = write_bank(store, name, load_tasks(name, data), export_bank)
-                    err.print(f"sample bank: {bank}")
+                    err.print(f"sample bank: {bank_path(export_bank, name, results.config)}")
     if as_json:
         print(json.dumps({"run_dir": str(run_dir), **results.model_dump(mode="json", exclude={"problems"})}))
     else:
