@@ -28,6 +28,8 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
   half n, default ranking    the same on the first n/2 samples only
   half n + repair            ... plus repairs of failing samples, budget = tokens of the other n/2
   n (= half n + more samples) default ranking on all n samples: the equal-token alternative to repair
+  size + CodeT + judge       with --judge MODEL: the default ranking, then that model judges the two best clusters
+                             by predicting the result on their shortest distinguishing input (`select.judge`)
   oracle@n                   some sample is correct
 """
 
@@ -51,11 +53,13 @@ from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup, extract_code, group
 from codesift.pipeline import filter_groups, selection_pool
 from codesift.prompt import build_prompt
-from codesift.records import Candidate, Test
-from codesift.select import SelectConfig, select
+from codesift.records import Candidate, Completion, Policy, Problem, Test
+from codesift.select import SelectConfig, Selection, select
+from codesift.select.judge import judge
 from codesift.select.types import Cluster
 from codesift.store import Store
 
+Judging = Callable[[Problem, Selection, Store, Mapper], tuple[Selection, tuple[Completion, ...]]]
 LOGPROB = 0.5  # the weight logprob had as a default until session 3
 BASELINE = "filter, most common"
 CHUNK, LEAD_MIN, LEAD_RATIO = 4, 4, 2.0  # adaptive sampling's stopping rule (see `adaptive`)
@@ -96,6 +100,7 @@ def evaluate(
     written: tuple[Test, ...],
     repaired: Sequence[Candidate] | None,
     power: float = 1.0,
+    judging: Judging | None = None,
 ) -> dict[str, float]:
     """Every method's chance that its first submission is correct on this problem."""
     groups = group(cands)
@@ -148,6 +153,13 @@ def evaluate(
         "clusters": float(len(clusters)),
         **adaptive(cands, clusters, correct),
     }
+    if judging is not None:
+        ranked_default = select(task.problem, pool, executor=ex, model_tests=written, cache=store)
+        judged, calls = judging(task.problem, ranked_default, store, ex)
+        first = judged.submissions[0].program if judged.submissions else None
+        row["size + CodeT + judge"] = float(first is not None and correct[first])
+        row["judge calls"] = float(len(calls))
+        row["judge tokens"] = float(sum(c.prompt_tokens + c.completion_tokens for c in calls))
     if repaired is not None:
         half = list(cands[: n // 2])
         half_groups = group(half)
@@ -199,10 +211,22 @@ def adaptive(cands: Sequence[Candidate], clusters: Sequence[Cluster], correct: d
     }
 
 
-def _evaluate_stored(task: Task, store: Store, ex: Mapper, n: int, variant: str, power: float) -> dict[str, float]:
+def _evaluate_stored(
+    task: Task, store: Store, ex: Mapper, n: int, variant: str, power: float, judging: Judging | None
+) -> dict[str, float]:
     cands = _re_extracted(task, [c for c in store.candidates(task.id) if c.origin == "sample"][:n], variant)
     repaired = store.repairs(task.id)
-    return evaluate(task, cands, ex, store, _written(task, store), repaired, power)
+    return evaluate(task, cands, ex, store, _written(task, store), repaired, power, judging)
+
+
+def _judging(model: str) -> tuple[Judging, Callable[[], None]]:
+    """The judge as the pipeline runs it (greedy, constrained, verdicts cached in the store), and its closer;
+    llama threads from $CODESIFT_THREADS as everywhere."""
+    from codesift.backends import BackendPool
+
+    pool = BackendPool()
+    policy = Policy(name=f"judge-{model}", model=model)
+    return (lambda problem, sel, store, ex: judge(problem, sel, policy, pool, store, ex, store)), pool.close
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -221,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--exclude", default=None, help="skip the problems of this benchmark (held-out sets)")
     ap.add_argument("--json", default=None, help="also write per-problem rows to this JSONL file")
     ap.add_argument("--rows", default=None, type=Path, help="print the table of rows saved by --json, run nothing")
+    ap.add_argument("--judge", default=None, help="also the default ranking + this model as pairwise judge")
     args = ap.parse_args(argv)
     if args.rows:
         print_table(args.benchmark, [_numbers(json.loads(line)) for line in args.rows.read_text().splitlines()])
@@ -234,13 +259,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     sources: list[Callable[[], Store]] = [partial(Store, path) for path in args.store]
     if args.bank:
         sources.append(lambda: bank_store(args.bank, list(tasks.values()), Store(args.cache)))
+    judging, close = _judging(args.judge) if args.judge else (None, lambda: None)
     with make_executor(workers=args.workers) as ex, open(args.json or os.devnull, "w") as out:
         for source in sources:
             with source() as store:
                 # Problems whose n samples are all in the store (a run still sampling has a partial one).
                 ids = [pid for pid in tasks if sum(c.origin == "sample" for c in store.candidates(pid)) >= args.n]
                 for i, pid in enumerate(ids, 1):
-                    row = _evaluate_stored(tasks[pid], store, ex, args.n, args.prompt, args.agreement_power)
+                    row = _evaluate_stored(tasks[pid], store, ex, args.n, args.prompt, args.agreement_power, judging)
                     rows.append(row)
                     out.write(json.dumps({"id": pid, **row}) + "\n")
                     out.flush()
@@ -249,6 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         f"oracle={row['oracle@n']:.0f}",
                         file=sys.stderr,
                     )
+    close()
     print_table(args.benchmark, rows)
     return 0
 
@@ -269,7 +296,7 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
     )
     counts = (
         {"samples", "sample tokens", "passing samples", "clusters", "adaptive samples", "adaptive tokens"}
-        | {"all-n tokens"}
+        | {"all-n tokens", "judge calls", "judge tokens"}
         | {f"{what} {unit}" for what in ("repair", "more-samples") for unit in ("tokens", "seconds")}
     )
     methods = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in counts]

@@ -231,9 +231,10 @@ def test_test_writer_flag_gives_the_tests_to_another_model_without_the_adapter(t
 
 
 @pytest.mark.parametrize("command", ["solve", "bench"])
-def test_an_unknown_test_writer_model_is_a_clear_error(tmp_path, command):
+@pytest.mark.parametrize("role", ["--test-writer", "--judge"])
+def test_an_unknown_model_for_a_role_is_a_clear_error(tmp_path, command, role):
     target = DIGIT_SUM if command == "solve" else "humaneval"
     where = "--store" if command == "solve" else "--run-dir"
-    result = codesift(command, target, *FAST, "--test-writer", "gpt-9", where, str(tmp_path / "out"))
+    result = codesift(command, target, *FAST, role, "gpt-9", where, str(tmp_path / "out"))
     one_line_error(result, "unknown model 'gpt-9'")
     assert not (tmp_path / "out").exists()

@@ -19,10 +19,11 @@ from codesift.backends import Backend
 from codesift.events import EventSink, Stages
 from codesift.execute.cached import Mapper, run_all
 from codesift.extract import ProgramGroup, group
-from codesift.records import Answer, Candidate, Execution, Policy, Problem, WrittenTests
+from codesift.records import Answer, Candidate, Completion, Execution, Policy, Problem, WrittenTests
 from codesift.repair import Failure, repair
 from codesift.sample import sample, unsampled
 from codesift.select import SelectConfig, Selection, select, write_tests
+from codesift.select.judge import judge
 from codesift.select.written import tests_grammar, written_key
 from codesift.store import Store
 
@@ -40,6 +41,9 @@ class SolveConfig(BaseModel):
     # Who writes those tests: roles may differ within a family of policies (a stronger model writing tests for a
     # smaller sampler's programs). None: the first sampling policy.
     test_writer: Policy | None = None
+    # S*-style pairwise judge (`select.judge`): this policy's model settles disagreements between the two best
+    # clusters on a distinguishing input. None: off (see docs/RESULTS.md for what it does on fresh problems).
+    judge: Policy | None = None
     # Tokens (prompt + completion) spent repairing failing candidates; 0 turns repair off.
     repair_tokens: int = Field(default=0, ge=0)
     # Grammar-constrained decoding: "structured" constrains model-written tests to lines the parser keeps;
@@ -225,6 +229,12 @@ def solve(
             submissions=config.submissions, cache=store, examples_passed=examples_passed,
         )  # fmt: skip
         stage.advance(len(pool))
+    judged: tuple[Completion, ...] = ()
+    if config.judge is not None and len(selection.clusters) > 1:
+        with stages.stage("judge", 1) as stage:
+            selection, judged = judge(problem, selection, config.judge, backend_for, store, executor, store)
+            stage.advance()
+    calls: list[Candidate | Completion | WrittenTests] = [*candidates, *judged, written]
     answer = Answer(
         problem_id=problem.id,
         submissions=selection.submissions,
@@ -232,8 +242,8 @@ def solve(
         distinct=len(groups),
         passing=len(passing),
         clusters=len(selection.clusters),
-        prompt_tokens=sum(c.prompt_tokens for c in candidates) + written.prompt_tokens,
-        completion_tokens=sum(c.completion_tokens for c in candidates) + written.completion_tokens,
+        prompt_tokens=sum(c.prompt_tokens for c in calls),
+        completion_tokens=sum(c.completion_tokens for c in calls),
         executions=store.execution_count() - executions_before,
         seconds=time.perf_counter() - started,
         separating_inputs=tuple(selection.probes[i].input for i in selection.separating),

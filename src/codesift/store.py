@@ -89,6 +89,10 @@ def _formatted_key(problem_id: str, key: str, seed: int) -> str:
     return f"ask-format:{problem_id}:{key}:{seed}"
 
 
+def _judged_key(problem_id: str, key: str) -> str:
+    return f"judge:{problem_id}:{key}"
+
+
 def _file_index_key(version: int, sha256: str, path: str) -> str:
     return f"repo-index:{version}:{sha256}:{path}"
 
@@ -295,6 +299,15 @@ class Store:
 
     def add_formatted(self, problem_id: str, key: str, completion: Completion) -> None:
         self._set_meta(_formatted_key(problem_id, key, completion.seed), completion.model_dump(mode="json"))
+
+    # --- the pairwise judge's verdicts (`codesift.select.judge`) ------------------------------------------
+
+    def judged(self, problem_id: str, key: str) -> Completion | None:
+        """The judge's completion for one call (`records.call_key` of its prompt and greedy policy)."""
+        return self._record(_judged_key(problem_id, key), Completion)
+
+    def add_judged(self, problem_id: str, key: str, completion: Completion) -> None:
+        self._set_meta(_judged_key(problem_id, key), completion.model_dump(mode="json"))
 
     # --- answers and settings ------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from codesift.cli.common import (
     GRAMMAR_HELP,
+    JUDGE_HELP,
     SELECT_HELP,
     TEST_WRITER_HELP,
     check_backend,
@@ -85,6 +86,7 @@ def bench(
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget per problem for repairing samples")] = 0,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     test_writer: Annotated[str | None, typer.Option(help=TEST_WRITER_HELP)] = None,
+    judge: Annotated[str | None, typer.Option(help=JUDGE_HELP)] = None,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first K problems")] = None,
     problems: Annotated[str | None, typer.Option(help="Only these ids (HumanEval/0 or 0), comma-separated")] = None,
@@ -143,7 +145,8 @@ def bench(
             stage=stage, manifest=manifest, tasks_file=tasks_file, build=build, per_package=per_package,
             package=package, recall=recall, table=table or [],
             other={"--data": data is not None, "--grade": grade is not None, "--executor": executor != "local",
-                   "--export-bank": export_bank is not None, "--test-writer": test_writer is not None},
+                   "--export-bank": export_bank is not None, "--test-writer": test_writer is not None,
+                   "--judge": judge is not None},
         )  # fmt: skip
         return
     if any(repo_only.values()):
@@ -154,9 +157,9 @@ def bench(
     if name == "dabench":
         from codesift.cli.ask import bench_dabench
 
-        if test_writer is not None:
+        if test_writer is not None or judge is not None:
             with user_errors():
-                raise UsageError("--test-writer: dabench ranks answers by agreement, no tests are written; drop it")
+                raise UsageError("--test-writer/--judge: dabench ranks answers by agreement, not clusters; drop them")
 
         bench_dabench(data, model, samples, temperature, seed, max_tokens, retries, problems, every, limit, run_dir,
                       sandbox, timeout, as_json, grammar)  # fmt: skip
@@ -181,7 +184,7 @@ def bench(
 
                 config = solve_config(
                     "bench", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
-                    samples, seed, submissions, repair_tokens, knobs, test_writer,
+                    samples, seed, submissions, repair_tokens, knobs, test_writer, judge,
                 )  # fmt: skip
                 check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:

@@ -31,6 +31,7 @@ GRAMMAR_HELP = (
     "code)"
 )
 TEST_WRITER_HELP = "Another model writes the tests that rank clusters (e.g. qwen2.5-coder-1.5b for 0.5B samples)"
+JUDGE_HELP = "This model judges the two best clusters on an input where they differ (S*-style; off by default)"
 SELECT_HELP = (
     "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, votes=programs, "
     "test_weights=consensus, ...)"
@@ -181,25 +182,30 @@ def solve_config(
     command: str, policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
     base_url: str | None, max_tokens: int, api: str, lora: Path | None, grammar: str, samples: int, seed: int,
     submissions: int, repair_tokens: int, knobs: Sequence[str] | None, test_writer: str | None = None,
+    judge: str | None = None,
 ) -> SolveConfig:  # fmt: skip
     """The `SolveConfig` that `solve` and `bench` build from the same flags.
 
-    ``test_writer`` names another model for the model-written tests: the first policy's settings with that model
-    and no LoRA adapter (an adapter fits only the model it was trained on).
+    ``test_writer`` and ``judge`` name other models for those roles (`role_policy`).
     """
     from codesift.pipeline import SolveConfig
 
     policies = policies_from_flags(policies_file, model, temperature, prompt, backend, base_url, max_tokens, api, lora)
-    writer = None
-    if test_writer is not None:
-        first = policies[0]
-        name = f"{first.name}/tests-{test_writer}"
-        writer = first.model_copy(update={"model": test_writer, "lora": None, "name": name})
-        check_models([writer])
     return settings(
         SolveConfig, command, policies=policies, samples=samples, seed=seed, submissions=submissions,
-        repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()), test_writer=writer,
+        repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()),
+        test_writer=role_policy(policies[0], "tests", test_writer), judge=role_policy(policies[0], "judge", judge),
     )  # fmt: skip
+
+
+def role_policy(first: Policy, role: str, model: str | None) -> Policy | None:
+    """The first policy's settings with another model for one role (writing tests, judging), checked now; no LoRA
+    adapter, since an adapter fits only the model it was trained on. None when no model is named."""
+    if model is None:
+        return None
+    policy = first.model_copy(update={"model": model, "lora": None, "name": f"{first.name}/{role}-{model}"})
+    check_models([policy])
+    return policy
 
 
 @contextmanager

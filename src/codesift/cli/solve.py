@@ -17,6 +17,7 @@ from rich.table import Table
 from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import (
     GRAMMAR_HELP,
+    JUDGE_HELP,
     SELECT_HELP,
     TEST_WRITER_HELP,
     answer_counts,
@@ -120,6 +121,7 @@ def solve(
     interactive: Annotated[bool, typer.Option(help="Show disagreeing clusters and let you pick")] = False,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     test_writer: Annotated[str | None, typer.Option(help=TEST_WRITER_HELP)] = None,
+    judge: Annotated[str | None, typer.Option(help=JUDGE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
     repo: Annotated[Path | None, typer.Option(help="Repository mode: the repository root (with --target)")] = None,
     target: Annotated[
@@ -138,7 +140,7 @@ def solve(
             raise UsageError("pass a problem file, or --repo DIR with --target FILE::NAME (repository mode)")
         config = solve_config(
             "solve", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
-            samples, seed, submissions, repair_tokens, knobs, test_writer,
+            samples, seed, submissions, repair_tokens, knobs, test_writer, judge,
         )  # fmt: skip
         if repo is not None and target is not None:
             from codesift.cli.repo_map import solve_in_repo_command
