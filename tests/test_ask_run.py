@@ -92,3 +92,22 @@ def test_retry_prompt_shows_the_program_and_its_error(tmp_path, executor, table)
     assert "df['price'].sum()" in prompt.messages[2][1]
     assert "KeyError" in prompt.messages[3][1] and "corrected program" in prompt.messages[3][1]
     assert prompt.prefill.endswith("df = pd.read_csv('sales.csv')\n")
+
+
+def test_answer_lines_written_as_statements_are_printed_and_the_attempt_shows_what_ran(tmp_path, executor, table):
+    """The shapes the 1.5B model wrote on DABench (answer line as a statement, inside print, two on a line)."""
+    question = make_question("Mean amount per region?", format="@north[mean] @south[mean]")
+    bodies = [
+        "m = df.groupby('region')['amount'].mean()\n@north[round(m['North'], 1)]\n@south[m['South']]\n",
+        "m = df.groupby('region')['amount'].mean()\nprint(@north[m['North']]) \n@south[m.loc['South']]\n",
+        "m = df.groupby('region')['amount'].mean()\n@north[m['North']] @south[m['South']]\n",
+        "@north[@m['North']]\n",  # not Python once read as a value either: runs as written, fails as before
+    ]
+    with Store(tmp_path / "s.sqlite") as store:
+        attempts = run_candidates(
+            [candidate(b, seed=i) for i, b in enumerate(bodies)], question, table, executor, store
+        )
+    assert [a.values for a in attempts[:3]] == [{"north": "15.0", "south": "40.0"}] * 3
+    assert all(a.status == "answered" and 'print("@north[", ' in a.candidate.code for a in attempts[:3])
+    assert attempts[3].status == "error" and "SyntaxError" in attempts[3].error
+    assert attempts[3].candidate.code == HEAD + bodies[3]

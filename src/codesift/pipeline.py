@@ -72,21 +72,13 @@ def code_policies(config: GrammarSettings) -> tuple[Policy, ...]:
     )
 
 
-def _parses(code: str) -> bool:
-    try:
-        syntax.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
 def filter_groups(
     problem: Problem, groups: Sequence[ProgramGroup], results: dict[str, dict[str, Execution]]
 ) -> tuple[list[ProgramGroup], list[Failure]]:
     """Groups passing every visible example, and the first failure of each of the others."""
     passing, failures = [], []
     for g in groups:
-        if not _parses(g.code):
+        if not syntax.parses(g.code):
             continue
         failed = next(
             ((t, results[g.program][t.key]) for t in problem.examples if results[g.program][t.key].status != "passed"),
@@ -108,7 +100,7 @@ def best_effort(
     submissions say how many examples they pass, so the user sees the shortfall. Programs passing no
     example at all are not worth the model-written tests and probes that ranking them would cost.
     """
-    runnable = [g for g in groups if _parses(g.code)]
+    runnable = [g for g in groups if syntax.parses(g.code)]
     scored = [(sum(results[g.program][t.key].status == "passed" for t in problem.examples), g) for g in runnable]
     best = max((n for n, _ in scored), default=0)
     return ([g for n, g in scored if n == best] if best else []), best

@@ -27,3 +27,12 @@ def parse(source: str, mode: Literal["exec", "eval"] = "exec") -> ast.Module | a
 def literal_eval(source: str) -> Any:
     """`ast.literal_eval` of source text, parsed under the lock (the evaluation itself touches no shared state)."""
     return ast.literal_eval(parse(source.strip(), mode="eval"))
+
+
+def parses(source: str) -> bool:
+    """Whether `source` is a Python program (a null byte counts as not)."""
+    try:
+        parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return True

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 from pydantic import Field
 
+from codesift.ask.answer_lines import print_answer_lines
 from codesift.ask.answers import answer_key, answer_lines, parse_answers
 from codesift.ask.question import Question
 from codesift.ask.table import Table
@@ -180,7 +181,9 @@ def run_candidates(
     executor: Mapper,
     cache: ExecutionCache | None,
 ) -> list[Attempt]:
-    """Run each distinct program once (duplicates share the verdict, and count as votes)."""
-    groups = {c.code: ProgramGroup(code=wrap(c.code, table), candidates=(c,)) for c in candidates}
+    """Run each distinct program once (duplicates share the verdict, and count as votes); answer lines written as
+    statements are printed instead (`answer_lines`), and each attempt's candidate holds the code that ran."""
+    ran = [c.model_copy(update={"code": print_answer_lines(c.code)}) for c in candidates]
+    groups = {c.code: ProgramGroup(code=wrap(c.code, table), candidates=(c,)) for c in ran}
     results = run_all(list(groups.values()), [RUN], executor, cache)
-    return [outcome(c, question, results[groups[c.code].program][RUN.key]) for c in candidates]
+    return [outcome(c, question, results[groups[c.code].program][RUN.key]) for c in ran]
