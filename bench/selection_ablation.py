@@ -321,6 +321,12 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
             f"adaptive sampling: {fmean(r['adaptive samples'] for r in rows):.1f} samples per problem on average, "
             f"{spent:.0f} of {full:.0f} completion tokens ({100 * (1 - spent / max(full, 1)):.0f}% saved)"
         )
+    judged = [r for r in rows if "judge calls" in r]
+    if judged:
+        print(
+            f"judge: {sum(r['judge calls'] > 0 for r in judged)} of {len(judged)} problems had a distinguishing input "
+            f"between their two best clusters; {sum(r['judge tokens'] for r in judged):.0f} tokens in all"
+        )
     repaired = [r for r in rows if "repair tokens" in r]
     if repaired:
         rep = sum(r["repair tokens"] for r in repaired)
