@@ -90,8 +90,17 @@ def test_a_run_with_a_bank_resumes_on_another_machine_from_it_and_samples_only_w
         calls = replay.calls
         third = run_bench("mine.jsonl", tasks, tmp_path / "third", config, executor=ex,
                           backend_for=lambda p: replay, bank=bank)  # fmt: skip
-    assert replay.calls == calls
+        assert replay.calls == calls
+        # a run with other settings reuses what its own calls would draw: fewer samples, another ranking knob
+        fewer = config.model_copy(update={"samples": 4, "submissions": 1})
+        run_bench("mine.jsonl", tasks, tmp_path / "fewer", fewer, executor=ex, backend_for=lambda p: replay,
+                  bank=bank)  # fmt: skip
+        assert replay.calls == calls
+        # and resumes as itself: its run dir holds its own settings, not the bank's
+        run_bench("mine.jsonl", tasks, tmp_path / "fewer", fewer, executor=ex, backend_for=lambda p: replay,
+                  bank=bank)  # fmt: skip
     same = [p.model_dump(exclude={"seconds", "executions"}) for p in third.problems]  # time and cache hits vary
     assert same == [p.model_dump(exclude={"seconds", "executions"}) for p in second.problems]
-    other = config.model_copy(update={"samples": 4})
-    assert {p.name for p in bank.iterdir()} == {banked.name} != {bank_path(bank, "mine.jsonl", other.model_dump())}
+    own = bank_path(bank, "mine.jsonl", fewer.model_dump(mode="json"))
+    # its own file holds every sample its store held: the 8 it used and the 8 more it loaded
+    assert {p.name for p in bank.iterdir()} == {banked.name, own.name} and len(read_bank(own)[1]) == 16

@@ -71,6 +71,14 @@ def bank_path(out_dir: Path, benchmark: str, settings: dict[str, Any]) -> Path:
     return out_dir / f"{bank_name(benchmark, settings)}.jsonl.gz"
 
 
+def banks_for(out_dir: Path, benchmark: str, settings: dict[str, Any]) -> list[Path]:
+    """Every bank file of this benchmark and model, whatever its other settings: a run reuses only the samples
+    its own calls would draw (same `call_key` and seed), so a bank made with another sample count, ranking or
+    codesift version gives what it can and nothing else."""
+    stem = bank_name(benchmark, settings).rsplit("-n", 1)[0]
+    return sorted(out_dir.glob(f"{stem}-n*.jsonl.gz"))
+
+
 def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Path) -> Path:
     """Write the run's samples (in task order, then policy, then seed) and written tests; returns the file."""
     spec = store.settings("bench")

@@ -148,19 +148,21 @@ def run_bench(
 ) -> RunResults:
     """Solve and grade every task, resuming whatever the run dir already holds.
 
-    With a `bank` folder the run also resumes from the bank file of its exact settings (another machine's samples
-    and written tests, so nothing banked is drawn again) and rewrites that file after every newly solved problem:
-    a run killed with its machine loses at most the problem it was on.
+    With a `bank` folder the run also resumes from the bank files of its benchmark and model (`banks_for`: another
+    machine's samples and written tests; only what this run would draw itself is reused) and rewrites its own
+    bank file after every newly solved problem: a run killed with its machine loses at most the problem it was on.
     """
-    from codesift.bench.bank import bank_path, bank_store, export_bank
+    from codesift.bench.bank import bank_store, banks_for, export_bank
 
     events = events or ignore
     settings = config.model_dump(mode="json")
+    spec = {"benchmark": benchmark, "config": settings}
     with open_run_dir(run_dir) as store:
-        check_run(store, {"benchmark": benchmark, "config": settings}, run_dir)
-        banked = bank_path(bank, benchmark, settings) if bank else None
-        if banked is not None and banked.is_file():
-            bank_store([banked], tasks, store)
+        check_run(store, spec, run_dir)
+        banked = banks_for(bank, benchmark, settings) if bank else []
+        if banked:
+            bank_store(banked, tasks, store)
+            store.set_settings("bench", spec)  # the run's own settings, not the banks'
 
         def step(task: Task) -> ProblemResult:
             answer = store.answer(task.id)
