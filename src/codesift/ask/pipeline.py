@@ -41,6 +41,10 @@ class AskConfig(BaseModel):
     # Rounds of retry-with-error, and how many failing programs (likeliest first) each round feeds back.
     retries: int = Field(default=1, ge=0)
     retry_width: int = Field(default=4, ge=1)
+    # When to retry: "failures" (None, the default) whenever some program failed; "no-answer" only when no program
+    # produced a well-formed answer, the questions the answer vote cannot settle at all (a retry costs a new prompt
+    # per program, as much as a batch of samples).
+    retry_when: Literal["failures", "no-answer"] | None = None
     # Per-run wall limit of the sandbox (the executor enforces it; the feedback quotes it).
     timeout: float = Field(default=20.0, gt=0)
     # Grammar-constrained decoding, as `codesift solve`: "structured" lets the answer formatter write the answer
@@ -169,7 +173,7 @@ def ask(
     fed_back, fresh = 0, attempts
     for round_ in range(1, config.retries + 1):
         failing = _failing(fresh, config.retry_width)
-        if not failing:
+        if not failing or (config.retry_when == "no-answer" and any(a.answered for a in attempts)):
             break
         with stages.stage("retry", len(failing)) as stage:
             fixed = _retry(problem, table, question, failing, round_, config, store, backend_for)

@@ -110,6 +110,7 @@ def bench(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
     retries: Annotated[int, typer.Option(min=0, help="dabench: rounds of feeding a failing program's error back")] = 1,
+    retry_when: Annotated[str, typer.Option(help="dabench: retry on failures or only on no-answer")] = "failures",
     every: Annotated[int, typer.Option(min=1, help="dabench: every K-th question (a fixed subset)")] = 1,
     timeout: Annotated[float, typer.Option(min=1.0, help="dabench: seconds per program run")] = 20.0,
     context: Annotated[str, typer.Option(help="repo: the context packing, in-file or repo-map")] = "repo-map",
@@ -162,7 +163,7 @@ def bench(
                 raise UsageError("--test-writer/--judge: dabench ranks answers by agreement, not clusters; drop them")
 
         bench_dabench(data, model, samples, temperature, seed, max_tokens, retries, problems, every, limit, run_dir,
-                      sandbox, timeout, as_json, grammar)  # fmt: skip
+                      sandbox, timeout, as_json, grammar, retry_when)  # fmt: skip
         return
 
     with user_errors():
