@@ -12,6 +12,7 @@ majority - greedy is over the questions both runs finished. The failure counts s
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 from codesift.bench.metrics import bootstrap, paired_difference
 
 LEVELS = ("easy", "medium", "hard")
+EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt))(?::\s*(.*))?$")
 
 
 def load(path: str) -> list[dict[str, Any]]:
@@ -83,9 +85,10 @@ def errors(run_dir: str) -> None:
     for (output,) in db.execute("SELECT output FROM executions"):
         _, sep, error = output.partition(MARK + "error\n")
         if sep:
-            last = error.strip().splitlines()[-1] if error.strip() else "?"
-            kind = last.split(":")[0]
-            kinds[f"{kind} ({last.split(': ', 1)[1][:40]})" if kind == "ModuleNotFoundError" else kind] += 1
+            # the exception line: the last one naming an exception type (a long message may wrap over lines)
+            found = [m for line in error.splitlines() if (m := EXCEPTION.match(line))]
+            kind, message = (found[-1].group(1), found[-1].group(2)) if found else ("?", "")
+            kinds[f"{kind} ({message[:40]})" if kind == "ModuleNotFoundError" else kind] += 1
     print(", ".join(f"{n} {k}" for k, n in kinds.most_common()))
 
 
