@@ -74,18 +74,18 @@ def test_the_largest_answer_cluster_wins_with_its_evidence(tmp_path, replay, tab
 
 
 def test_retry_when_no_answer_skips_the_retries_once_some_program_answered(tmp_path, replay, table, executor):
-    """The same recorded samples: by default their failures are fed back; on "no-answer" the three programs that
-    answered are enough, and no retry is asked of the model."""
+    """The same recorded samples: on "failures" their failures are fed back; on "no-answer" (the default) the three
+    programs that answered are enough, and no retry is asked of the model."""
     with Store(tmp_path / "run.sqlite") as store:
         calls = replay.calls
-        default, _ = ask(table, make_question(QUESTION), config(replay), executor=executor, store=store,
+        on_failures = config(replay).model_copy(update={"retry_when": "failures"})
+        default, _ = ask(table, make_question(QUESTION), on_failures, executor=executor, store=store,
                          backend_for=lambda p: replay)  # fmt: skip
         assert default.errors_fed_back > 0 and "retry" in default.timings
         assert any(len(prompt.messages) == 4 for prompt, _ in replay.log[calls:])
     with Store(tmp_path / "other.sqlite") as store:
         calls = replay.calls
-        on_no_answer = config(replay).model_copy(update={"retry_when": "no-answer"})
-        answer, attempts = ask(table, make_question(QUESTION), on_no_answer, executor=executor, store=store,
+        answer, attempts = ask(table, make_question(QUESTION), config(replay), executor=executor, store=store,
                                backend_for=lambda p: replay)  # fmt: skip
     assert answer.errors_fed_back == 0 and len(attempts) == 8 and answer.answered > 0
     assert "retry" not in answer.timings

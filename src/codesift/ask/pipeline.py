@@ -41,10 +41,11 @@ class AskConfig(BaseModel):
     # Rounds of retry-with-error, and how many failing programs (likeliest first) each round feeds back.
     retries: int = Field(default=1, ge=0)
     retry_width: int = Field(default=4, ge=1)
-    # When to retry: "failures" (None, the default) whenever some program failed; "no-answer" only when no program
-    # produced a well-formed answer, the questions the answer vote cannot settle at all (a retry costs a new prompt
-    # per program, as much as a batch of samples).
-    retry_when: Literal["failures", "no-answer"] | None = None
+    # When to retry: "no-answer" (default) only when no program produced a well-formed answer, the questions the
+    # answer vote cannot settle at all; "failures" whenever some program failed. A retry costs a new prompt per
+    # program, about as much as a batch of samples; on DABench the no-answer rule lifted the 1.5B's answer-majority
+    # by 2 of 43 questions at +31 s per question (docs/RESULTS.md).
+    retry_when: Literal["failures", "no-answer"] = "no-answer"
     # Per-run wall limit of the sandbox (the executor enforces it; the feedback quotes it).
     timeout: float = Field(default=20.0, gt=0)
     # Grammar-constrained decoding, as `codesift solve`: "structured" lets the answer formatter write the answer

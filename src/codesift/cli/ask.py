@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the CLI imports pandas-heavy modules only when `ask` runs
     from codesift.ask import AskAnswer
 
 
-RETRY_WHEN_HELP = "failures (retry whenever a program failed) or no-answer (only when no program answered)"
+RETRY_WHEN_HELP = "no-answer (retry only when no program answered; default) or failures (whenever a program failed)"
 ASK_GRAMMAR_HELP = (
     "Constrained decoding: off, structured (the answer formatter writes the @name[value] lines a program that ran "
     "left out; default) or python (also the code)"
@@ -135,7 +135,7 @@ def ask(
     temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
     max_tokens: Annotated[int, typer.Option(min=16)] = 512,
     retries: Annotated[int, typer.Option(min=0, help="Rounds of feeding a failing program's error back")] = 1,
-    retry_when: Annotated[str, typer.Option(help=RETRY_WHEN_HELP)] = "failures",
+    retry_when: Annotated[str, typer.Option(help=RETRY_WHEN_HELP)] = "no-answer",
     answer_format: Annotated[
         str | None, typer.Option("--format", help="Answer format, e.g. '@mean_fare\\[value] rounded to 2 decimals'")
     ] = None,
@@ -164,7 +164,7 @@ def ask(
             "ask",
             policies=policies_from_flags(None, model, temperature, "plain", backend, base_url, max_tokens, api),
             samples=samples, seed=seed, retries=retries, timeout=timeout, grammar=grammar,
-            retry_when=None if retry_when == "failures" else retry_when,
+            retry_when=retry_when,
         )  # fmt: skip
         check_models(config.policies)
         if output is not None and output.exists() and not output.is_dir():
@@ -211,7 +211,7 @@ def print_dabench(run: Any, run_dir: Path) -> None:
 def bench_dabench(
     data: Path | None, model: str, samples: int, temperature: float, seed: int, max_tokens: int, retries: int,
     problems: str | None, every: int, limit: int | None, run_dir: Path | None, sandbox: str, timeout: float,
-    as_json: bool, grammar: str = "structured", retry_when: str = "failures",
+    as_json: bool, grammar: str = "structured", retry_when: str = "no-answer",
 ) -> None:  # fmt: skip
     """`codesift bench dabench`: the DABench questions through `ask`, scored by the official rules."""
     from codesift.ask import AskConfig
@@ -224,7 +224,7 @@ def bench_dabench(
             AskConfig, "bench",
             policies=policies_from_flags(None, model, temperature, "plain", "embedded", None, max_tokens),
             samples=samples, seed=seed, retries=retries, timeout=timeout, grammar=grammar,
-            retry_when=None if retry_when == "failures" else retry_when,
+            retry_when=retry_when,
         )  # fmt: skip
         check_models(config.policies)
         run_dir = run_dir or Path("runs") / f"dabench-{Path(model).stem}-n{samples}-t{temperature:g}-r{retries}"

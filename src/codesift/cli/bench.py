@@ -110,7 +110,9 @@ def bench(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
     retries: Annotated[int, typer.Option(min=0, help="dabench: rounds of feeding a failing program's error back")] = 1,
-    retry_when: Annotated[str, typer.Option(help="dabench: retry on failures or only on no-answer")] = "failures",
+    retry_when: Annotated[str, typer.Option(help="dabench: retry only on no-answer (default) or on failures")] = (
+        "no-answer"
+    ),
     every: Annotated[int, typer.Option(min=1, help="dabench: every K-th question (a fixed subset)")] = 1,
     timeout: Annotated[float, typer.Option(min=1.0, help="dabench: seconds per program run")] = 20.0,
     context: Annotated[str, typer.Option(help="repo: the context packing, in-file or repo-map")] = "repo-map",
