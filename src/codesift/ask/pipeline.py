@@ -44,7 +44,7 @@ class AskConfig(BaseModel):
     # When to retry: "no-answer" (default) only when no program produced a well-formed answer, the questions the
     # answer vote cannot settle at all; "failures" whenever some program failed. A retry costs a new prompt per
     # program, about as much as a batch of samples; on DABench the no-answer rule lifted the 1.5B's answer-majority
-    # by 2 of 43 questions at +31 s per question (docs/RESULTS.md).
+    # by 2 of 43 questions at +20 s per question (docs/RESULTS.md).
     retry_when: Literal["failures", "no-answer"] = "no-answer"
     # Per-run wall limit of the sandbox (the executor enforces it; the feedback quotes it).
     timeout: float = Field(default=20.0, gt=0)
