@@ -12,16 +12,22 @@ from codesift.execute import make_executor
 from codesift.pipeline import SolveConfig, written_tests_key
 from codesift.problems import load_problem
 from codesift.prompt import build_prompt
-from codesift.records import Policy, Test, WrittenTests
+from codesift.records import Policy, Problem, Test, WrittenTests
 from codesift.store import Store
 
 
-def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
+def _recorded_run() -> tuple[ReplayBackend, list[Problem], list[Task], Policy, SolveConfig]:
+    """Two example problems, 8 recorded real samples each, no model-written tests."""
     replay = ReplayBackend()
     problems = [load_problem(f"examples/{name}") for name in ("digit_sum.py", "running_max.py")]
     tasks = [Task(problem=p, hidden=p.examples) for p in problems]
     policy = Policy(name="recorded", model=replay.model, temperature=0.8, max_tokens=384)
     config = SolveConfig(policies=(policy,), samples=8, test_writers=0)
+    return replay, problems, tasks, policy, config
+
+
+def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
+    replay, _, tasks, policy, config = _recorded_run()
     run_dir = tmp_path / "run"
     with make_executor(workers=2) as ex:
         run_bench("mine.jsonl", tasks, run_dir, config, executor=ex, backend_for=lambda p: replay)
@@ -69,11 +75,7 @@ def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
 
 
 def test_a_run_with_a_bank_resumes_on_another_machine_from_it_and_samples_only_what_is_missing(tmp_path):
-    replay = ReplayBackend()
-    problems = [load_problem(f"examples/{name}") for name in ("digit_sum.py", "running_max.py")]
-    tasks = [Task(problem=p, hidden=p.examples) for p in problems]
-    policy = Policy(name="recorded", model=replay.model, temperature=0.8, max_tokens=384)
-    config = SolveConfig(policies=(policy,), samples=8, test_writers=0)
+    replay, problems, tasks, _, config = _recorded_run()
     bank = tmp_path / "bank"
     with make_executor(workers=2) as ex:
         # the first machine finished one problem before it vanished with its run dir; the bank survives
