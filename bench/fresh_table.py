@@ -10,6 +10,7 @@ sampled runs (the unbiased pass@k of each problem's n samples, averaged: how man
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from statistics import fmean
 from codesift.bench.grade import ProblemResult
 from codesift.bench.metrics import bootstrap_interval, pass_at_k, pass_ks
 from codesift.bench.run import read_results
-from codesift.bench.tasks import load_tasks
+from codesift.bench.tasks import BenchDataError, load_tasks
 
 Rows = Sequence[ProblemResult]
 
@@ -96,4 +97,9 @@ def main(run_dirs: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("run_dirs", nargs="+", help="`codesift bench fresh` run dirs (each with its results.json)")
+    try:
+        sys.exit(main(ap.parse_args().run_dirs))
+    except BenchDataError as e:
+        sys.exit(f"error: {e}")
