@@ -75,6 +75,26 @@ def test_stdio_probes_keep_the_first_line_when_redrawn() -> None:
     assert "4\n1 2 3\n" in list(mutated_inputs(STDIO))
 
 
+ROBOT = Problem(
+    id="fresh/robot",
+    style="stdio",
+    prompt="Count the squares a robot visits.",
+    examples=(Test(kind="stdio", input="URDL\n", output="4 0\n"),),
+)
+
+
+def test_stdio_probes_edit_a_lone_word_line() -> None:
+    # A one-line command string has no numbers to nudge and no header: every probe used to be the example
+    # itself (shuffles of URDL all return to the start, so they could not separate counting the start square).
+    mutated = list(mutated_inputs(ROBOT))
+    assert {"\n", "URD\n", "RDL\n", "URDLL\n", "LDRU\n"} <= set(mutated)
+    rng = random.Random(0)
+    drawn = [next(typed_inputs(ROBOT, rng)) for _ in range(30)]
+    assert all(set(d.strip()) <= set("URDL") and d.endswith("\n") and d.strip() for d in drawn)
+    assert len({len(d) for d in drawn}) > 2 and len(set(drawn)) > 20
+    assert len(probe_tests(ROBOT, limit=30)) == 30
+
+
 def test_probe_set_is_distinct_capped_and_skips_examples() -> None:
     probes = probe_tests(MBPP, model_inputs=["'hello', 'l'", "'banana', 'a'"], limit=12)
     inputs = [p.input for p in probes]

@@ -201,6 +201,11 @@ def typed_inputs(problem: Problem, rng: random.Random) -> Iterator[str]:
 # --- stdio problems: token edits that keep the layout ---------------------------------------------
 
 
+def _has_header(lines: list[str]) -> bool:
+    """A first line of integers above more lines is a count header (n, or n m): edits keep it."""
+    return len(lines) > 1 and all(_INT.match(t) for t in lines[0].split())
+
+
 def _stdio_mutations(text: str) -> Iterator[str]:
     lines = text.rstrip("\n").split("\n")
     positions = [(r, c) for r, line in enumerate(lines) for c, tok in enumerate(line.split()) if _INT.match(tok)]
@@ -218,20 +223,41 @@ def _stdio_mutations(text: str) -> Iterator[str]:
         if len(toks) > 1 and r > 0:
             yield "\n".join([*lines[:r], " ".join(toks[::-1]), *lines[r + 1 :]]) + "\n"
             break
+    yield from _word_mutations(lines)
+
+
+def _word_mutations(lines: list[str]) -> Iterator[str]:
+    """String tokens shortened, grown and reversed, and an empty input for a one-line one: words such as a
+    command string have no numbers to nudge, and examples often return to a symmetric state (``URDL``)."""
+    if len(lines) == 1:
+        yield "\n"
+    first = 1 if _has_header(lines) else 0
+    words = [(r, c) for r in range(first, len(lines)) for c, tok in enumerate(lines[r].split()) if not _INT.match(tok)]
+    for r, c in words[:4]:
+        tok = lines[r].split()[c]
+        for edit in (tok[:-1], tok[1:], tok + tok[-1], tok[::-1]):
+            if edit and edit != tok:
+                toks = lines[r].split()
+                toks[c] = edit
+                yield "\n".join([*lines[:r], " ".join(toks), *lines[r + 1 :]]) + "\n"
 
 
 def _stdio_random(text: str, rng: random.Random) -> str:
-    """Same layout; every token after the first line re-drawn like itself (counts stay valid)."""
+    """Same layout; every token re-drawn like itself, the count header kept (so counts stay valid). Words are
+    drawn from their own letters with replacement, so ``URDL`` can become ``UURD``; without a header they may
+    also change length."""
     lines = text.rstrip("\n").split("\n")
-    out = [lines[0]]
-    for line in lines[1:]:
+    header = _has_header(lines)
+    out = lines[:1] if header else []
+    for line in lines[len(out) :]:
         toks = []
         for tok in line.split():
             if _INT.match(tok):
                 v = int(tok)
                 toks.append(str(rng.randint(-2 * abs(v) if v < 0 else 0, max(2 * abs(v), 10))))
             else:
-                toks.append("".join(rng.sample(tok, len(tok))))
+                size = len(tok) if header else rng.randint(1, len(tok) + 3)
+                toks.append("".join(rng.choice(tok) for _ in range(size)))
         out.append(" ".join(toks))
     return "\n".join(out) + "\n"
 
