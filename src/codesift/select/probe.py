@@ -206,6 +206,11 @@ def _has_header(lines: list[str]) -> bool:
     return len(lines) > 1 and all(_INT.match(t) for t in lines[0].split())
 
 
+def _with_line(lines: list[str], r: int, line: str) -> str:
+    """The input with line ``r`` replaced."""
+    return "\n".join([*lines[:r], line, *lines[r + 1 :]]) + "\n"
+
+
 def _stdio_mutations(text: str) -> Iterator[str]:
     lines = text.rstrip("\n").split("\n")
     positions = [(r, c) for r, line in enumerate(lines) for c, tok in enumerate(line.split()) if _INT.match(tok)]
@@ -213,7 +218,7 @@ def _stdio_mutations(text: str) -> Iterator[str]:
         for delta in (1, -1):
             toks = lines[r].split()
             toks[c] = str(int(toks[c]) + delta)
-            yield "\n".join([*lines[:r], " ".join(toks), *lines[r + 1 :]]) + "\n"
+            yield _with_line(lines, r, " ".join(toks))
     body = lines[1:]
     if len(body) > 1:
         yield "\n".join([lines[0], *body[::-1]]) + "\n"
@@ -221,7 +226,7 @@ def _stdio_mutations(text: str) -> Iterator[str]:
     for r, line in enumerate(lines):
         toks = line.split()
         if len(toks) > 1 and r > 0:
-            yield "\n".join([*lines[:r], " ".join(toks[::-1]), *lines[r + 1 :]]) + "\n"
+            yield _with_line(lines, r, " ".join(toks[::-1]))
             break
     yield from _word_mutations(lines)
 
@@ -239,7 +244,7 @@ def _word_mutations(lines: list[str]) -> Iterator[str]:
             if edit and edit != tok:
                 toks = lines[r].split()
                 toks[c] = edit
-                yield "\n".join([*lines[:r], " ".join(toks), *lines[r + 1 :]]) + "\n"
+                yield _with_line(lines, r, " ".join(toks))
 
 
 def _stdio_random(text: str, rng: random.Random) -> str:
