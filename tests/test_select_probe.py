@@ -95,6 +95,16 @@ def test_stdio_probes_edit_a_lone_word_line() -> None:
     assert len(probe_tests(ROBOT, limit=30)) == 30
 
 
+def test_word_lines_get_case_and_whitespace_edits() -> None:
+    # One vote per line, names compared without case or surrounding spaces: readers that strip, lower-case
+    # or skip blank lines differ only on such inputs, which token edits alone never make.
+    votes = Problem(id="s/votes", style="stdio", prompt="", examples=(Test(kind="stdio", input="Ana\nbo\nANA\n"),))
+    mutated = list(mutated_inputs(votes))
+    assert "Ana\n  ANA \n\nbo\nANA\n" in mutated and "aNA\nbo\nANA\n" in mutated
+    counted = list(mutated_inputs(STDIO))  # a count header: no line is added, so the count stays right
+    assert all(len(m.splitlines()) <= 2 for m in counted)
+
+
 def test_probe_set_is_distinct_capped_and_skips_examples() -> None:
     probes = probe_tests(MBPP, model_inputs=["'hello', 'l'", "'banana', 'a'"], limit=12)
     inputs = [p.input for p in probes]

@@ -20,6 +20,7 @@ from codesift.select.cluster import cluster, separating, signatures
 from codesift.select.probe import probe_tests
 from codesift.select.rank import rank
 from codesift.select.rank import submissions as make_submissions
+from codesift.select.stress import fast_first
 from codesift.select.types import Cluster, SelectConfig, Selection
 from codesift.select.written import write_tests
 
@@ -68,6 +69,8 @@ def select(
     outputs = [sigs[members[0].program] for members in buckets]
     passes = [[results[members[0].program][t.key].status == "passed" for t in codet] for members in buckets]
     ranked = rank(buckets, outputs, passes, config)
+    if config.stress is not None:
+        ranked = fast_first(ranked, problem, config.stress, executor, cache, count=submissions)
     split = separating([c.outputs for c in ranked[:10]]) if probes else []
     return Selection(
         submissions=tuple(make_submissions(ranked, submissions, on_examples, len(problem.examples))),

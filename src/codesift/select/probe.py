@@ -17,7 +17,7 @@ from typing import Any
 from codesift import syntax
 from codesift.records import Problem, Test, TestKind
 
-_INT = re.compile(r"^-?\d+$")
+INT = re.compile(r"^-?\d+$")
 
 
 # --- function problems: argument lists --------------------------------------------------------------
@@ -201,9 +201,9 @@ def typed_inputs(problem: Problem, rng: random.Random) -> Iterator[str]:
 # --- stdio problems: token edits that keep the layout ---------------------------------------------
 
 
-def _has_header(lines: list[str]) -> bool:
+def has_header(lines: list[str]) -> bool:
     """A first line of integers above more lines is a count header (n, or n m): edits keep it."""
-    return len(lines) > 1 and all(_INT.match(t) for t in lines[0].split())
+    return len(lines) > 1 and all(INT.match(t) for t in lines[0].split())
 
 
 def _with_line(lines: list[str], r: int, line: str) -> str:
@@ -213,7 +213,7 @@ def _with_line(lines: list[str], r: int, line: str) -> str:
 
 def _stdio_mutations(text: str) -> Iterator[str]:
     lines = text.rstrip("\n").split("\n")
-    positions = [(r, c) for r, line in enumerate(lines) for c, tok in enumerate(line.split()) if _INT.match(tok)]
+    positions = [(r, c) for r, line in enumerate(lines) for c, tok in enumerate(line.split()) if INT.match(tok)]
     for r, c in positions[:8] + positions[-4:]:
         for delta in (1, -1):
             toks = lines[r].split()
@@ -232,15 +232,20 @@ def _stdio_mutations(text: str) -> Iterator[str]:
 
 
 def _word_mutations(lines: list[str]) -> Iterator[str]:
-    """String tokens shortened, grown and reversed, and an empty input for a one-line one: words such as a
-    command string have no numbers to nudge, and examples often return to a symmetric state (``URDL``)."""
+    """String tokens shortened, grown, reversed and re-cased, and an empty input for a one-line one: words such
+    as a command string have no numbers to nudge, and examples often return to a symmetric state (``URDL``).
+    Without a count header, a word line is also repeated with spaces around it and a blank line after it,
+    as in function problems' ``value + " "``: line-oriented readers differ exactly there."""
     if len(lines) == 1:
         yield "\n"
-    first = 1 if _has_header(lines) else 0
-    words = [(r, c) for r in range(first, len(lines)) for c, tok in enumerate(lines[r].split()) if not _INT.match(tok)]
+    first = 1 if has_header(lines) else 0
+    words = [(r, c) for r in range(first, len(lines)) for c, tok in enumerate(lines[r].split()) if not INT.match(tok)]
+    if words and not first:
+        r = words[0][0]
+        yield "\n".join([*lines[: r + 1], f"  {lines[r].upper()} ", "", *lines[r + 1 :]]) + "\n"
     for r, c in words[:4]:
         tok = lines[r].split()[c]
-        for edit in (tok[:-1], tok[1:], tok + tok[-1], tok[::-1]):
+        for edit in (tok[:-1], tok[1:], tok + tok[-1], tok[::-1], tok.swapcase()):
             if edit and edit != tok:
                 toks = lines[r].split()
                 toks[c] = edit
@@ -252,12 +257,12 @@ def _stdio_random(text: str, rng: random.Random) -> str:
     drawn from their own letters with replacement, so ``URDL`` can become ``UURD``; without a header they may
     also change length."""
     lines = text.rstrip("\n").split("\n")
-    header = _has_header(lines)
+    header = has_header(lines)
     out = lines[:1] if header else []
     for line in lines[len(out) :]:
         toks = []
         for tok in line.split():
-            if _INT.match(tok):
+            if INT.match(tok):
                 v = int(tok)
                 toks.append(str(rng.randint(-2 * abs(v) if v < 0 else 0, max(2 * abs(v), 10))))
             else:

@@ -35,6 +35,10 @@ class SelectConfig(BaseModel):
 
     Both new knobs default to None (not "samples" / "none") so that runs recorded before them still resume
     (`store.differences` reads None as absent). Both are off until full-set numbers support them.
+
+    ``stress`` (None: off) is the size of a scaled-up input (`stress.stress_tests`) that the programs of the
+    first clusters to be submitted must finish within the time limit: the first that does stands for its
+    cluster. It changes which program represents a behaviour, never which behaviour is chosen.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -53,6 +57,7 @@ class SelectConfig(BaseModel):
     agreement_power: float | None = Field(default=None, gt=0)
     votes: Literal["samples", "programs"] | None = None
     test_weights: Literal["consensus"] | None = None
+    stress: int | None = Field(default=None, ge=1)
     seed: int = 0
 
 
