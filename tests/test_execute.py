@@ -193,6 +193,20 @@ print(*out)
     assert e.status == "passed", (e.error, e.output)
 
 
+def test_a_write_to_a_closed_socket_raises_as_in_any_python_program(ex: Executor) -> None:
+    code = """import socket
+def f():
+    x, y = socket.socketpair()
+    x.close()
+    try:
+        y.sendall(b"1" * 100000)
+    except OSError as e:
+        return type(e).__name__
+"""
+    [e] = ex.run(code, [call("", "'BrokenPipeError'")])
+    assert e.status == "passed", (e.status, e.error, e.output)
+
+
 def test_literal_parser_accepts_values_only() -> None:
     assert literal("[1, (2.5, -3), {'a': {1}}, set(), float('inf'), 1-2j]") == [
         1, (2.5, -3), {"a": {1}}, set(), float("inf"), 1 - 2j,

@@ -160,7 +160,9 @@ class Zygote:
                 os.dup2(fd, i + 500)
             for i in range(5):
                 os.dup2(i + 500, i)
-            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            # As every Python program starts: a write to a closed pipe or socket raises BrokenPipeError instead
+            # of killing the program (boltons' own socket tests expect the error; SIG_DFL failed them).
+            signal.signal(signal.SIGPIPE, signal.SIG_IGN)
             confine.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # should the zygote itself be killed
             os.chdir(self.cwd)
             self.sandbox.enter(self.tmp)
