@@ -1,6 +1,8 @@
 """Where selection loses on a stored `codesift bench` run: counts per cause, then one line per lost problem.
 
     python bench/fresh_diagnose.py /work/runs/fresh/n8-1.5b [--benchmark fresh]
+    python bench/fresh_diagnose.py --bank bank/fresh-qwen2.5-coder-1.5b-n20-*.jsonl.gz --cache runs/diag.sqlite \
+        [--select stress=20000]        # from the committed bank alone, today's code, optional selection knobs
 
 Replays the run's own selection (same pool, probes, model-written tests and knobs, all cached in its
 store; no model call; the tests are read under the key solve stored them under, and a store that lacks
@@ -28,9 +30,11 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from codesift.bench.bank import bank_store
 from codesift.bench.grade import grade_programs
 from codesift.bench.run import STORE, read_results
 from codesift.bench.tasks import Task, load_tasks
+from codesift.cli.common import select_from_flags
 from codesift.errors import CodesiftError
 from codesift.execute import make_executor
 from codesift.execute.cached import Mapper, run_all
@@ -127,25 +131,48 @@ def replay_run(run_dir: Path, tasks: Sequence[Task], ex: Mapper) -> list[dict[st
     return rows
 
 
+def replay_bank(
+    banks: Sequence[Path], tasks: Sequence[Task], ex: Mapper, cache: str, select: Sequence[str]
+) -> list[dict[str, object]]:
+    """The same facts from sample-bank files alone (run dirs do not outlive their machine): the banked run's
+    settings, with ``select`` (`--select KEY=VALUE`) over its selection knobs, on every task the banks hold."""
+    with bank_store(banks, tasks, Store(cache)) as store:
+        config = SolveConfig.model_validate((store.settings("bench") or {}).get("config", {}))
+        if select:
+            config = config.model_copy(update={"select": select_from_flags(select, config.select)})
+        return [facts for task in tasks if (facts := diagnose(task, config, store, ex)) is not None]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("run_dir", type=Path)
+    ap.add_argument("run_dir", type=Path, nargs="?", help="a graded run dir (or give --bank)")
+    ap.add_argument("--bank", action="append", default=[], type=Path, help="sample-bank file(s) instead of a run")
+    ap.add_argument("--cache", default=":memory:", help="SQLite file caching executions of a --bank replay")
+    ap.add_argument("--select", action="append", default=[], help="with --bank: a selection knob KEY=VALUE")
     ap.add_argument("--benchmark", default="fresh")
     args = ap.parse_args(argv)
+    if (args.run_dir is None) == (not args.bank):
+        ap.error("give a run dir or --bank FILE, not both")
     try:
         with make_executor() as ex:
-            rows = replay_run(args.run_dir, load_tasks(args.benchmark), ex)
+            tasks = load_tasks(args.benchmark)
+            if args.bank:
+                rows = replay_bank(args.bank, tasks, ex, args.cache, args.select)
+            else:
+                rows = replay_run(args.run_dir, tasks, ex)
     except CodesiftError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     solvable = [r for r in rows if r["right_samples"]]
     lost = [r for r in solvable if not r["selected"]]
     causes = Counter(str(r["cause"]) for r in lost)
-    print(f"{args.run_dir.name}: {len(rows)} problems, {len(solvable)} solvable, {len(lost)} solvable but lost")
+    name = args.run_dir.name if args.run_dir else ", ".join(b.name for b in args.bank)
+    print(f"{name}: {len(rows)} problems, {len(solvable)} solvable, {len(lost)} solvable but lost")
     for cause in CAUSES:
         print(f"  {cause:16} {causes.get(cause, 0)}")
-    differ = sum(not r["replayed"] for r in rows)
-    print(f"replayed submissions differ from the run's own (program, order or scores): {differ}")
+    if args.run_dir:
+        differ = sum(not r["replayed"] for r in rows)
+        print(f"replayed submissions differ from the run's own (program, order or scores): {differ}")
     print(f"solvable with exactly one right sample: {sum(r['right_samples'] == 1 for r in solvable)}")
     print(f"  ... of them selected: {sum(r['right_samples'] == 1 and bool(r['selected']) for r in solvable)}")
     split = [r for r in solvable if r["all_pass_examples"] and int(str(r["pool_clusters"])) > 1]

@@ -18,6 +18,7 @@ from types import ModuleType
 import pytest
 from replay import ReplayBackend
 
+from codesift.bench.bank import export_bank
 from codesift.bench.run import STORE, run_bench
 from codesift.bench.tasks import Task
 from codesift.execute import Executor, make_executor
@@ -108,3 +109,17 @@ def test_a_store_without_the_written_tests_the_run_used_is_refused_in_one_line(r
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1
     assert f"{tasks[1].id} was ranked with model-written tests, but the store holds none" in err
+
+
+def test_the_bank_alone_gives_the_same_facts_and_takes_selection_knobs(run, ex, tmp_path):
+    run_dir, tasks, _ = run
+    script = _script()
+    with Store(run_dir / STORE) as store:
+        bank = export_bank(store, "mbpp-sanitized", tasks, tmp_path)
+    from_run = script.replay_run(run_dir, tasks, ex)
+    from_bank = script.replay_bank([bank], tasks, ex, ":memory:", [])
+    assert [{k: v for k, v in r.items() if k != "replayed"} for r in from_run] == [
+        {k: v for k, v in r.items() if k != "replayed"} for r in from_bank
+    ]
+    unclustered = script.replay_bank([bank], tasks, ex, ":memory:", ["cluster=false"])
+    assert [r["pool_clusters"] for r in unclustered] != [r["pool_clusters"] for r in from_bank]

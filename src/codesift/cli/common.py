@@ -132,9 +132,9 @@ def check_backend(backend: str) -> None:
         raise UsageError(f"unknown backend {backend!r}; use embedded or openai")
 
 
-def select_from_flags(pairs: Sequence[str]) -> SelectConfig:
-    """`--select KEY=VALUE` (repeatable) over the default `SelectConfig`; values are JSON (``none`` for null)
-    or a bare word for the knobs that take one (``votes=programs``)."""
+def select_from_flags(pairs: Sequence[str], base: SelectConfig | None = None) -> SelectConfig:
+    """`--select KEY=VALUE` (repeatable) over ``base`` (default: the default `SelectConfig`); values are JSON
+    (``none`` for null) or a bare word for the knobs that take one (``votes=programs``)."""
     fields: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
@@ -148,7 +148,7 @@ def select_from_flags(pairs: Sequence[str]) -> SelectConfig:
         except json.JSONDecodeError:
             fields[key] = raw  # a word (votes=programs): the knob's type says whether it takes one
     try:
-        return SelectConfig(**fields)
+        return SelectConfig(**{**(base.model_dump() if base else {}), **fields})
     except ValidationError as e:
         first = e.errors()[0]
         raise UsageError(f"--select {first['loc'][0]}: {first['msg']} (got {first.get('input')!r})") from None
