@@ -1,7 +1,9 @@
 """The sample bank: a bench run's completions survive as a compressed file and replay as the same run."""
 
 import gzip
+import importlib.util
 import json
+from pathlib import Path
 
 from replay import ReplayBackend
 
@@ -106,3 +108,19 @@ def test_a_run_with_a_bank_resumes_on_another_machine_from_it_and_samples_only_w
     own = bank_path(bank, "mine.jsonl", fewer.model_dump(mode="json"))
     # its own file holds every sample its store held: the 8 it used and the 8 more it loaded
     assert {p.name for p in bank.iterdir()} == {banked.name, own.name} and len(read_bank(own)[1]) == 16
+
+
+def test_bank_summary_counts_a_committed_bank_and_refuses_a_bad_file(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("bank_summary", root / "bench" / "bank_summary.py")
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    bank = root / "bank" / "fresh-qwen2.5-coder-0.5b-n20-t0.8-a32ddf81.jsonl.gz"
+    assert script.main([str(bank)]) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert row.startswith(f"| `{bank.name}` | 60 | 1200 | 162,823 |"), row
+    bad = tmp_path / "x.jsonl.gz"
+    bad.write_bytes(b"not gzip")
+    assert script.main([str(bad)]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
