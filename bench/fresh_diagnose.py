@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from codesift.bench.bank import bank_store
+from codesift.bench.bank import bank_store, run_config
 from codesift.bench.grade import grade_programs
 from codesift.bench.run import STORE, read_results
 from codesift.bench.tasks import Task, load_tasks
@@ -137,7 +137,7 @@ def replay_bank(
     """The same facts from sample-bank files alone (run dirs do not outlive their machine): the banked run's
     settings, with ``select`` (`--select KEY=VALUE`) over its selection knobs, on every task the banks hold."""
     with bank_store(banks, tasks, Store(cache)) as store:
-        config = SolveConfig.model_validate((store.settings("bench") or {}).get("config", {}))
+        config = run_config(banks[-1], (store.settings("bench") or {}).get("config", {}))
         if select:
             config = config.model_copy(update={"select": select_from_flags(select, config.select)})
         return [facts for task in tasks if (facts := diagnose(task, config, store, ex)) is not None]

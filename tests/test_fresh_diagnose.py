@@ -7,6 +7,7 @@ verbatim; the sandbox is real. The writer's answers were drawn unconstrained, so
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import sqlite3
@@ -123,3 +124,18 @@ def test_the_bank_alone_gives_the_same_facts_and_takes_selection_knobs(run, ex, 
     ]
     unclustered = script.replay_bank([bank], tasks, ex, ":memory:", ["cluster=false"])
     assert [r["pool_clusters"] for r in unclustered] != [r["pool_clusters"] for r in from_bank]
+
+
+def test_a_bank_from_before_the_grammar_knob_replays_with_its_unconstrained_tests(run, ex, tmp_path):
+    run_dir, tasks, _ = run  # the run wrote its tests with grammar="off", as every run before the knob did
+    with Store(run_dir / STORE) as store:
+        bank = export_bank(store, "mbpp-sanitized", tasks, tmp_path)
+    with gzip.open(bank, "rt") as fh:
+        header, *rest = fh.read().splitlines()
+    settings = json.loads(header)
+    del settings["settings"]["grammar"]
+    old = tmp_path / "old.jsonl.gz"
+    with gzip.open(old, "wt") as fh:
+        fh.write("\n".join([json.dumps(settings), *rest]) + "\n")
+    rows = _script().replay_bank([old], tasks, ex, ":memory:", [])
+    assert [r["id"] for r in rows] == [t.id for t in tasks] and all(r["written"] for r in rows)

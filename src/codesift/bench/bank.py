@@ -137,14 +137,14 @@ def bank_store(paths: Iterable[Path], tasks: Sequence[Task], store: Store | None
         settings = header.settings
         store.set_settings("bench", {"benchmark": header.benchmark, "config": settings})
         store.add_candidates(_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id)
-        config = _run_config(path, settings)
+        config = run_config(path, settings)
         for problem_id, tests in written.items():
             if problem_id in by_id:
                 store.add_written_tests(problem_id, written_tests_key(by_id[problem_id].problem, config), tests)
     return store
 
 
-def _run_config(path: Path, settings: dict[str, Any]) -> SolveConfig:
+def run_config(path: Path, settings: dict[str, Any]) -> SolveConfig:
     """The banked run's settings, so its tests are stored where solve looks for them (`written_tests_key`); a run
     from before the grammar knob wrote its tests unconstrained, as ``grammar="off"`` does."""
     try:

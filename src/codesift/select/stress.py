@@ -42,6 +42,11 @@ def _like(tokens: Sequence[str], rng: random.Random) -> str:
     return rng.choice(tokens)
 
 
+def _grown_line(tokens: Sequence[str], size: int, rng: random.Random) -> str:
+    """A line of ``size`` tokens drawn like ``tokens`` (`_like`)."""
+    return " ".join(_like(tokens, rng) for _ in range(size))
+
+
 def _stdio_stress(text: str, size: int, rng: random.Random) -> str | None:
     """The example with its counted part grown to ``size``: a header's count of body lines or of a line's
     tokens is raised to match; without a header, lines are drawn again to ``size`` lines, and a one-line
@@ -56,7 +61,7 @@ def _stdio_stress(text: str, size: int, rng: random.Random) -> str | None:
         if len(toks) == 1:
             grown = _grown(toks[0], size, rng)
             return f"{grown}\n" if grown != toks[0] else None
-        return " ".join(_like(toks, rng) for _ in range(size)) + "\n"
+        return _grown_line(toks, size, rng) + "\n"
     header, body = lines[0].split(), lines[1:]
     counts = [i for i, t in enumerate(header) if int(t) == len(body)]
     if counts and len(body) > 1:
@@ -68,8 +73,7 @@ def _stdio_stress(text: str, size: int, rng: random.Random) -> str | None:
     for i, t in enumerate(header):
         if any(len(body[r].split()) == int(t) for r in rows):
             header[i] = str(size)
-    body = [" ".join(_like(line.split(), rng) for _ in range(size)) if r in rows else line
-            for r, line in enumerate(body)]  # fmt: skip
+    body = [_grown_line(line.split(), size, rng) if r in rows else line for r, line in enumerate(body)]
     return "\n".join([" ".join(header), *body]) + "\n"
 
 
