@@ -230,6 +230,25 @@ def test_test_writer_flag_gives_the_tests_to_another_model_without_the_adapter(t
     assert config.policies == plain.policies and writer.temperature == 0.8
 
 
+def test_test_writers_flag_reaches_the_config():
+    """`--test-writers 0` (sampling training data needs only hidden-test verdicts) turns model-written tests off."""
+    from codesift.cli.common import solve_config
+
+    flags = (None, "qwen2.5-coder-0.5b", 0.8, "plain", "embedded", None, 512, "completion", None,
+             "structured", 4, 0, 1, 0, None, None, None)  # fmt: skip
+    assert solve_config("bench", *flags).test_writers == 1
+    assert solve_config("bench", *flags, 0).test_writers == 0
+
+
+@pytest.mark.parametrize("command", ["solve", "bench"])
+def test_negative_test_writers_is_a_clear_error(tmp_path, command):
+    target = DIGIT_SUM if command == "solve" else "humaneval"
+    where = "--store" if command == "solve" else "--run-dir"
+    result = codesift(command, target, *FAST, "--test-writers", "-1", where, str(tmp_path / "out"))
+    assert result.returncode == 2 and "--test-writers" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("command", ["solve", "bench"])
 @pytest.mark.parametrize("role", ["--test-writer", "--judge"])
 def test_an_unknown_model_for_a_role_is_a_clear_error(tmp_path, command, role):

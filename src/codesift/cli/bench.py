@@ -17,6 +17,7 @@ from codesift.cli.common import (
     JUDGE_HELP,
     SELECT_HELP,
     TEST_WRITER_HELP,
+    TEST_WRITERS_HELP,
     check_backend,
     check_models,
     err,
@@ -86,6 +87,7 @@ def bench(
     repair_tokens: Annotated[int, typer.Option(min=0, help="Token budget per problem for repairing samples")] = 0,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     test_writer: Annotated[str | None, typer.Option(help=TEST_WRITER_HELP)] = None,
+    test_writers: Annotated[int, typer.Option(min=0, help=TEST_WRITERS_HELP)] = 1,
     judge: Annotated[str | None, typer.Option(help=JUDGE_HELP)] = None,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first K problems")] = None,
@@ -187,7 +189,7 @@ def bench(
 
                 config = solve_config(
                     "bench", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
-                    samples, seed, submissions, repair_tokens, knobs, test_writer, judge,
+                    samples, seed, submissions, repair_tokens, knobs, test_writer, judge, test_writers,
                 )  # fmt: skip
                 check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:

@@ -31,6 +31,7 @@ GRAMMAR_HELP = (
     "code)"
 )
 TEST_WRITER_HELP = "Another model writes the tests that rank clusters (e.g. qwen2.5-coder-1.5b for 0.5B samples)"
+TEST_WRITERS_HELP = "Seeds of model-written tests per problem; 0: none (faster, e.g. sampling training data)"
 JUDGE_HELP = "This model judges the two best clusters on an input where they differ (S*-style; off by default)"
 SELECT_HELP = (
     "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, votes=programs, "
@@ -182,7 +183,7 @@ def solve_config(
     command: str, policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
     base_url: str | None, max_tokens: int, api: str, lora: Path | None, grammar: str, samples: int, seed: int,
     submissions: int, repair_tokens: int, knobs: Sequence[str] | None, test_writer: str | None = None,
-    judge: str | None = None,
+    judge: str | None = None, test_writers: int = 1,
 ) -> SolveConfig:  # fmt: skip
     """The `SolveConfig` that `solve` and `bench` build from the same flags.
 
@@ -193,7 +194,7 @@ def solve_config(
     policies = policies_from_flags(policies_file, model, temperature, prompt, backend, base_url, max_tokens, api, lora)
     return settings(
         SolveConfig, command, policies=policies, samples=samples, seed=seed, submissions=submissions,
-        repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()),
+        repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()), test_writers=test_writers,
         test_writer=role_policy(policies[0], "tests", test_writer), judge=role_policy(policies[0], "judge", judge),
     )  # fmt: skip
 

@@ -20,6 +20,7 @@ from codesift.cli.common import (
     JUDGE_HELP,
     SELECT_HELP,
     TEST_WRITER_HELP,
+    TEST_WRITERS_HELP,
     answer_counts,
     check_backend,
     check_models,
@@ -121,6 +122,7 @@ def solve(
     interactive: Annotated[bool, typer.Option(help="Show disagreeing clusters and let you pick")] = False,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     test_writer: Annotated[str | None, typer.Option(help=TEST_WRITER_HELP)] = None,
+    test_writers: Annotated[int, typer.Option(min=0, help=TEST_WRITERS_HELP)] = 1,
     judge: Annotated[str | None, typer.Option(help=JUDGE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
     repo: Annotated[Path | None, typer.Option(help="Repository mode: the repository root (with --target)")] = None,
@@ -140,7 +142,7 @@ def solve(
             raise UsageError("pass a problem file, or --repo DIR with --target FILE::NAME (repository mode)")
         config = solve_config(
             "solve", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
-            samples, seed, submissions, repair_tokens, knobs, test_writer, judge,
+            samples, seed, submissions, repair_tokens, knobs, test_writer, judge, test_writers,
         )  # fmt: skip
         if repo is not None and target is not None:
             from codesift.cli.repo_map import solve_in_repo_command
