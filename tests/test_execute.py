@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,6 +147,42 @@ def test_a_test_that_kills_the_child_costs_one_verdict_not_the_rest(ex: Executor
     tests = [call("1", "1"), call("0", "0"), call("2", "2"), call("3", "4")]
     assert [e.status for e in ex.run(code, tests)] == ["passed", "timeout", "passed", "failed"]
     assert [e.status for e in ex.run(code, tests, stop_on_failure=True)] == ["passed", "timeout"]
+
+
+def _pause_running_child(seconds: float, found: list[int]) -> None:
+    """SIGSTOP the sandbox child that is running a program for `seconds`, as a loaded machine would starve it."""
+    end = time.monotonic() + 10
+    while time.monotonic() < end and not found:
+        for comm in Path("/proc").glob("[0-9]*/comm"):
+            with contextlib.suppress(OSError):
+                if comm.read_text().strip() == "codesift-run":
+                    found.append(int(comm.parent.name))
+                    break
+        time.sleep(0.002)
+    if found:
+        os.kill(found[0], signal.SIGSTOP)
+        time.sleep(seconds)
+        os.kill(found[0], signal.SIGCONT)
+
+
+def test_the_time_limit_counts_cpu_seconds_so_waiting_for_a_core_is_not_a_timeout(ex: Executor) -> None:
+    """0.4 s of CPU, stopped for 1.5 s of wall time mid-run: within its 1-s limit (a wall clock said timeout)."""
+    code = "import time\ndef f():\n    t = time.process_time()\n"
+    code += "    while time.process_time() - t < 0.4:\n        pass\n    return 1\n"
+    found: list[int] = []
+    pauser = threading.Thread(target=_pause_running_child, args=(1.5, found))
+    pauser.start()
+    started = time.monotonic()
+    got = statuses(ex, code, [call("", "1")])
+    pauser.join()
+    assert found and time.monotonic() - started > 1.5
+    assert got == [("passed", None)]
+
+
+def test_a_program_that_sleeps_past_its_limit_times_out_at_the_wall_cap(ex: Executor) -> None:
+    started = time.monotonic()
+    assert statuses(ex, "import time\ntime.sleep(60)\n", [stdio("")]) == [("timeout", None)]
+    assert 2.5 < time.monotonic() - started < 10  # 3 x the 1-s limit, not the 60 s it asked for
 
 
 def test_stop_on_failure_ends_the_list_at_the_first_failure(ex: Executor) -> None:

@@ -13,8 +13,9 @@ Profiles (`profiles`) share this executor and all its isolation; one executor se
     ex.run(test_code, tests, overlay=[("pkg/mod.py", new_source)])  # this run sees the new mod.py;
         # the repository stays read-only and its files untouched; Job(..., overlay=...) for map()
 
-Statuses: passed, failed, error, syntax, timeout (the wall limit, or the CPU time derived from it),
-memory (MemoryError, or the kernel's OOM killer), output-limit, killed (a signal nobody asked for).
+Statuses: passed, failed, error, syntax, timeout (the per-test limit in CPU seconds, a wall cap of 3x it,
+or the run's CPU rlimit), memory (MemoryError, or the kernel's OOM killer), output-limit, killed (a signal
+nobody asked for).
 """
 
 from codesift.execute.executor import Executor, Job, Limits, SandboxError, make_executor

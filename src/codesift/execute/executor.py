@@ -58,12 +58,15 @@ from codesift.records import Execution, Status, Test, digest
 log = logging.getLogger(__name__)
 ZYGOTE = Path(__file__).with_name("zygote.py")
 READY, SETUP_FAILED = b"+", 70  # as in harness.py / zygote.py, which cannot import codesift
+# A test's limit is CPU seconds; in wall time it may take this many times the limit while it waits for a core
+# (`zygote.TestClock`), so that verdicts do not depend on what else the machine is running.
+WALL_SLACK = 3.0
 SANDBOX_MODES = ("auto", "strict", "bubblewrap", "limits")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-test wall time and per-child resource limits."""
+    """Per-test time (CPU seconds, `WALL_SLACK` x it in wall time) and per-child resource limits."""
 
     timeout: float = 3.0
     memory: int = 4 << 30  # RLIMIT_AS counts virtual memory: generous
@@ -380,11 +383,12 @@ class Executor:
             "stop": job.stop_on_failure,
             "nonce": nonce,
             "timeout": self.limits.timeout,
+            "wall_slack": WALL_SLACK,
             "stdin": tests[0].input.encode() if tests[0].kind == "stdio" else None,
             "paths": self._config["paths"],
             "overlay": files,
         }
-        reply = z.spawn(req, self.limits.timeout * (len(tests) + 1) + 30.0)
+        reply = z.spawn(req, WALL_SLACK * self.limits.timeout * (len(tests) + 1) + 30.0)
         if reply is None:
             return _Spawn([], -1, False, False, b"", b"", 0.0, lost=True)
         results: bytes = reply["results"]
