@@ -149,34 +149,69 @@ def test_a_test_that_kills_the_child_costs_one_verdict_not_the_rest(ex: Executor
     assert [e.status for e in ex.run(code, tests, stop_on_failure=True)] == ["passed", "timeout"]
 
 
-def _pause_running_child(seconds: float, found: list[int]) -> None:
-    """SIGSTOP the sandbox child that is running a program for `seconds`, as a loaded machine would starve it."""
+def _running_child() -> int:
+    """The pid of the sandbox child that is running a program (it renames itself), or 0 after 10 s."""
     end = time.monotonic() + 10
-    while time.monotonic() < end and not found:
+    while time.monotonic() < end:
         for comm in Path("/proc").glob("[0-9]*/comm"):
             with contextlib.suppress(OSError):
                 if comm.read_text().strip() == "codesift-run":
-                    found.append(int(comm.parent.name))
-                    break
+                    return int(comm.parent.name)
         time.sleep(0.002)
-    if found:
-        os.kill(found[0], signal.SIGSTOP)
-        time.sleep(seconds)
-        os.kill(found[0], signal.SIGCONT)
+    return 0
+
+
+def _crowd(pid: int, hogs: list[subprocess.Popen[bytes]]) -> None:
+    """Pin `pid` to one core and start 4 busy loops there (8 s), as on a machine busy with a sampling model."""
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(pid, {core})
+    loop = f"import os, time\nos.sched_setaffinity(0, {{{core}}})\nt = time.time()\nwhile time.time() - t < 8: pass"
+    hogs += [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(4)]
+
+
+def _kill(hogs: list[subprocess.Popen[bytes]]) -> None:
+    for hog in hogs:
+        hog.kill()
+        hog.wait()
 
 
 def test_the_time_limit_counts_cpu_seconds_so_waiting_for_a_core_is_not_a_timeout(ex: Executor) -> None:
-    """0.4 s of CPU, stopped for 1.5 s of wall time mid-run: within its 1-s limit (a wall clock said timeout)."""
+    """0.7 s of CPU on a crowded core takes well over its 1-s limit in wall time, and passes (a wall clock said
+    timeout). The sandbox child has a cgroup of its own, so it still gets about half of the core."""
     code = "import time\ndef f():\n    t = time.process_time()\n"
-    code += "    while time.process_time() - t < 0.4:\n        pass\n    return 1\n"
-    found: list[int] = []
-    pauser = threading.Thread(target=_pause_running_child, args=(1.5, found))
-    pauser.start()
+    code += "    while time.process_time() - t < 0.7:\n        pass\n    return 1\n"
+    hogs: list[subprocess.Popen[bytes]] = []
+    crowd = threading.Thread(target=lambda: (pid := _running_child()) and _crowd(pid, hogs))
+    crowd.start()
     started = time.monotonic()
-    got = statuses(ex, code, [call("", "1")])
-    pauser.join()
-    assert found and time.monotonic() - started > 1.5
+    try:
+        got = statuses(ex, code, [call("", "1")])
+        took = time.monotonic() - started
+    finally:
+        crowd.join()
+        _kill(hogs)
+    assert hogs and took > 1.2, took
     assert got == [("passed", None)]
+
+
+def test_time_spent_waiting_for_a_core_does_not_count_towards_the_wall_cap() -> None:
+    """The cap (slack x limit) is on wall time *not* spent queued: a crowded busy loop (a fifth of a core) runs
+    past the 1.5-s cap until it has used its 1 s of CPU; then the clock says stop."""
+    from codesift.execute.zygote import TestClock, cpu_seconds
+
+    hogs: list[subprocess.Popen[bytes]] = []
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        _crowd(busy.pid, hogs)
+        clock = TestClock(busy.pid, limit=1.0, slack=1.5)
+        while (left := clock.left()) > 0:
+            time.sleep(left)
+        took, used = time.monotonic() - clock.started, cpu_seconds(busy.pid) - clock.cpu_start
+    finally:
+        busy.kill()
+        busy.wait()
+        _kill(hogs)
+    assert took > 2.5 and used >= 1.0, (took, used)
 
 
 def test_a_program_that_sleeps_past_its_limit_times_out_at_the_wall_cap(ex: Executor) -> None:

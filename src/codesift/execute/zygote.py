@@ -203,7 +203,8 @@ class Zygote:
         for fd in (pidfd, out_r, err_r, res_r):
             poll.register(fd, select.POLLIN)
         bufs: dict[int, bytearray] = {out_r: bytearray(), err_r: bytearray(), res_r: bytearray()}
-        test = TestClock(pid, timeout + 0.2, float(req["wall_slack"]))  # the first test also defines the program
+        slack = float(req["wall_slack"])
+        test = TestClock(pid, timeout + 0.2, slack)  # the first test also pays for defining the program
         timed_out = over = exited = False
         open_fds = {out_r, err_r, res_r}
         while not exited:
@@ -225,7 +226,7 @@ class Zygote:
                     done = chunk.count(b"\n")
                     if done:
                         resets = max(0, resets - done)
-                        test = TestClock(pid, timeout, test.slack)
+                        test = TestClock(pid, timeout, slack)
                 if len(bufs[fd]) > (cap if fd != res_r else 64 * cap):
                     over = True
                     exited = True
@@ -288,28 +289,38 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-class TestClock:
-    """One test's time limit, counted in the child's CPU seconds, with `slack` × the limit as a wall cap.
+def queued_seconds(pid: int) -> float:
+    """Seconds the process has spent runnable but waiting for a core (schedstat's run_delay; 0.0 if unknown)."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as fh:
+            return int(fh.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
-    A wall-clock limit alone made verdicts depend on machine load: beside a sampling model a program that
-    needs 2 s of CPU under a 3-s limit got 1.3 cores' worth of nothing and timed out on one run, passed on the
-    next. The wall cap still ends programs that sleep or block without using CPU.
+
+class TestClock:
+    """One test's time limit, in the child's CPU seconds; and a cap of `slack` × the limit on the rest of its
+    wall time that was not spent waiting for a core (sleeping, blocking).
+
+    A wall-clock limit made verdicts depend on machine load: beside a sampling model, a program needing 2 s of
+    CPU under a 3-s limit timed out on one run and passed on the next. The cap still ends programs that sleep.
     """
 
     def __init__(self, pid: int, limit: float, slack: float) -> None:
-        self.pid, self.limit, self.slack = pid, limit, slack
-        self.started, self.cpu_start = time.monotonic(), cpu_seconds(pid)
+        self.pid, self.limit, self.cap = pid, limit, slack * limit
+        self.started, self.cpu_start, self.queued_start = time.monotonic(), cpu_seconds(pid), queued_seconds(pid)
         self.deadline = self.started + limit
 
     def left(self) -> float:
-        """Seconds to wait before looking again; <= 0 once the test has used its limit (CPU or wall cap)."""
+        """Seconds to wait before looking again; <= 0 once the test has used its limit or its cap."""
         now = time.monotonic()
         if now < self.deadline:
             return self.deadline - now
         used = cpu_seconds(self.pid) - self.cpu_start
-        if used >= self.limit or now - self.started >= self.slack * self.limit:
+        unqueued = now - self.started - (queued_seconds(self.pid) - self.queued_start)
+        if used >= self.limit or unqueued >= self.cap:
             return 0.0
-        self.deadline = min(now + max(self.limit - used, 0.05), self.started + self.slack * self.limit)
+        self.deadline = now + max(min(self.limit - used, self.cap - unqueued), 0.05)
         return self.deadline - now
 
 
