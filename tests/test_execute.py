@@ -221,6 +221,23 @@ def test_a_program_that_sleeps_past_its_limit_times_out_at_the_wall_cap(ex: Exec
     assert 2.5 < time.monotonic() - started < 10  # 3 x the 1-s limit, not the 60 s it asked for
 
 
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="a kernel without autogroup scheduling")
+def test_a_niced_caller_s_programs_run_niced_in_their_own_session() -> None:
+    """The child's setsid makes a new autogroup (nice 0 by default, sharing the CPU evenly with a model job);
+    it takes the caller's niceness instead."""
+    script = (
+        "import os\nos.nice(7)\nfrom codesift.execute import make_executor\nfrom codesift.records import Test\n"
+        "with make_executor(workers=1) as ex:\n"
+        "    got = ex.run(\"print(open('/proc/self/autogroup').read())\", [Test(kind='stdio', input='')])\n"
+        "print(os.getpriority(os.PRIO_PROCESS, 0), got[0].status, got[0].output)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    niceness, status, group, word, group_niceness = done.stdout.split()  # "7 passed /autogroup-N nice 7"
+    assert int(niceness) == min(os.getpriority(os.PRIO_PROCESS, 0) + 7, 19), done.stderr
+    assert status == "passed" and group.startswith("/autogroup-") and word == "nice"
+    assert group_niceness == niceness
+
+
 def test_stop_on_failure_ends_the_list_at_the_first_failure(ex: Executor) -> None:
     tests = [
         Test(kind="assert", input="assert add(1, 1) == 2"),

@@ -157,6 +157,10 @@ class Zygote:
     def _child(self, req_r: int, out_w: int, err_w: int, res_w: int) -> NoReturn:
         try:
             os.setsid()
+            # A new session is a new autogroup, and the scheduler shares the CPU evenly between autogroups whatever
+            # their processes' niceness: carry the zygote's over, so that `nice codesift ...` stays in the background.
+            with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as fh:
+                fh.write(str(os.getpriority(os.PRIO_PROCESS, 0)))
             for i, fd in enumerate((self.devnull, out_w, err_w, res_w, req_r)):
                 os.dup2(fd, i + 500)
             for i in range(5):
