@@ -21,6 +21,8 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
                              "no model-written probes": the same without the model's inputs (no extra model call)
   size + CodeT (default)     clusters scored by size + CodeT agreement (model-written asserts passed)
   ... + logprob              plus mean token logprob at weight 0.5 (the default until session 3)
+  ..., ties by logprob       equal score and samples: the cluster with the higher mean logprob first
+                             (`SelectConfig.ties`), instead of the shorter program
   support ...                size replaced by soft agreement with every cluster (`SelectConfig.agreement_power`)
   programs ...               size counts a cluster's distinct programs, not its samples (`SelectConfig.votes`)
   ... + weighted CodeT       each model-written test weighted by the clusters' consensus on it
@@ -141,6 +143,7 @@ def evaluate(
         "size + logprob": ranked(pool, SelectConfig(w_codet=0, w_logprob=LOGPROB)),
         "size + CodeT + logprob": ranked(pool, SelectConfig(w_logprob=LOGPROB)),
         "size + CodeT (default ranking)": ranked(pool, SelectConfig()),
+        "size + CodeT, ties by logprob": ranked(pool, SelectConfig(ties="logprob")),
         "support": ranked(pool, SelectConfig(w_codet=0, agreement_power=power)),
         "support + CodeT": ranked(pool, SelectConfig(agreement_power=power)),
         "support + CodeT + logprob": ranked(pool, SelectConfig(w_logprob=LOGPROB, agreement_power=power)),
@@ -160,6 +163,7 @@ def evaluate(
     started = time.perf_counter()  # probes and model tests are cached by now: this times the stress runs
     row["size + CodeT + speed check"] = ranked(pool, SelectConfig(stress=SIZE))
     row["speed-check seconds"] = time.perf_counter() - started
+    row["size + CodeT + speed check, ties by logprob"] = ranked(pool, SelectConfig(stress=SIZE, ties="logprob"))
     if judging is not None:
         ranked_default = select(task.problem, pool, executor=ex, model_tests=written, cache=store)
         judged, calls = judging(task.problem, ranked_default, store, ex)

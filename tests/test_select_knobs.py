@@ -24,15 +24,30 @@ from codesift.select.rank import consensus_weights, rank, weight_of
 RECORD, TASK, CANDIDATES = load("select_mbpp_594.json")
 
 
-def handmade(code: str, votes: int) -> ProgramGroup:
+def handmade(code: str, votes: int, logprob: float | None = -0.2) -> ProgramGroup:
     return ProgramGroup(
         code=code,
         candidates=tuple(
             Candidate(problem_id="p", policy="t", seed=s, completion=code, code=code, prompt_tokens=90,
-                      completion_tokens=60, mean_logprob=-0.2, seconds=1.0)
+                      completion_tokens=60, mean_logprob=logprob, seconds=1.0)
             for s in range(votes)
         ),
     )  # fmt: skip
+
+
+def test_ties_by_logprob_put_the_surer_cluster_first_only_among_exact_ties() -> None:
+    short_unsure = handmade("def f(x):\n    return 0\n", 1, logprob=-0.9)
+    long_sure = handmade("def f(x):\n    y = x\n    return y\n", 1, logprob=-0.1)
+    no_logprob = handmade("def f(x):\n    return x + 2\n", 1, logprob=None)
+    bigger_unsure = handmade("def f(x):\n    return 3\n", 2, logprob=-2.0)
+    buckets = [[short_unsure], [long_sure], [no_logprob]]
+    outputs, passes = [("=0",), ("=1",), ("=2",)], [[True], [True], [True]]
+    assert [c.outputs[0] for c in rank(buckets, outputs, passes, SelectConfig())] == ["=0", "=2", "=1"]  # shorter
+    by_logprob = rank(buckets, outputs, passes, SelectConfig(ties="logprob"))
+    assert [c.outputs[0] for c in by_logprob] == ["=1", "=0", "=2"]  # surer first; none known: last
+    # A larger cluster still wins: logprob only breaks exact ties of score and samples.
+    bigger = rank([*buckets, [bigger_unsure]], [*outputs, ("=3",)], [*passes, [True]], SelectConfig(ties="logprob"))
+    assert bigger[0].outputs[0] == "=3"
 
 
 # Clusters R (right, 5 samples), W (wrong, 3), A (2) and B (1): A and B are right programs that differ from R on

@@ -103,7 +103,8 @@ def rank(
         [
             Cluster(groups=tuple(g), outputs=outs, tests_passed=sum(row), scores=score(g, sum(row), config, s, w))
             for g, outs, row, s, w in zip(buckets, outputs, passes, support, weighted, strict=True)
-        ]
+        ],
+        config.ties,
     )
 
 
@@ -112,9 +113,17 @@ def weight_of(weights: Sequence[float], row: Sequence[bool]) -> float:
     return sum(w for w, ok in zip(weights, row, strict=True) if ok)
 
 
-def order(clusters: Sequence[Cluster]) -> list[Cluster]:
-    """Best first; ties go to more samples, then the shorter best program (deterministic)."""
-    return sorted(clusters, key=lambda c: (-c.score, -c.samples, len(c.groups[0].code), c.groups[0].program))
+def order(clusters: Sequence[Cluster], ties: str | None = None) -> list[Cluster]:
+    """Best first; ties go to more samples, then (``ties="logprob"``) to the samples the model was surer of,
+    then to the shorter best program (deterministic)."""
+
+    def doubt(c: Cluster) -> float:
+        if ties != "logprob":
+            return 0.0
+        lps = [x.mean_logprob for g in c.groups for x in g.candidates if x.mean_logprob is not None]
+        return -sum(lps) / len(lps) if lps else math.inf  # no logprobs (some HTTP servers): after any with
+
+    return sorted(clusters, key=lambda c: (-c.score, -c.samples, doubt(c), len(c.groups[0].code), c.groups[0].program))
 
 
 def submissions(clusters: Sequence[Cluster], k: int, passed: int = 0, examples: int = 0) -> list[Submission]:

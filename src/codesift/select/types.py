@@ -39,6 +39,11 @@ class SelectConfig(BaseModel):
     ``stress`` (None: off) is the size of a scaled-up input (`stress.stress_tests`) that the programs of the
     first clusters to be submitted must finish within the time limit: the first that does stands for its
     cluster. It changes which program represents a behaviour, never which behaviour is chosen.
+
+    ``ties`` decides between clusters of equal score and equal samples: None, the shorter best program (an
+    arbitrary but deterministic rule); ``"logprob"``, the cluster whose samples have the higher mean token
+    log-probability (the model's own confidence, a classic ranking signal), then the shorter program. On scattered
+    samples such ties are common (one sample each, equal model tests passed).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -58,6 +63,7 @@ class SelectConfig(BaseModel):
     votes: Literal["samples", "programs"] | None = None
     test_weights: Literal["consensus"] | None = None
     stress: int | None = Field(default=None, ge=1)
+    ties: Literal["logprob"] | None = None
     seed: int = 0
 
 
