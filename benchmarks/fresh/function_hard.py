@@ -577,7 +577,7 @@ def close_inversions(nums, d):
             args([5, 4, 3, 2, 1], 100),
             args([1, 5, 2, 4, 3], 3),
             args([r.randint(0, 9) for _ in range(40)], 5),
-            args([r.randint(-(10**9), 10**9) for _ in range(15000)], 15000),
+            args([r.randint(-(10**9), 10**9) for _ in range(30000)], 30000),
             args([r.randint(0, 1000) for _ in range(15000)], 2000),
         ],
     )
