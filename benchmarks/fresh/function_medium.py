@@ -588,8 +588,8 @@ PROBLEMS.append(
             args([[0, 0, 9], [0, 9, 0], [9, 0, 0]]),
             args([[r.randint(0, 1) for _ in range(6)] for _ in range(5)]),
             args([[r.randint(0, 2) for _ in range(20)] for _ in range(20)]),
-            args([[(i - j) % 3 for j in range(300)] for i in range(300)]),
-            args([[(i + j) % 2 for j in range(250)] for i in range(200)]),
+            args([[(i - j) % 3 for j in range(120)] for i in range(120)]),
+            args([[(i + j) % 2 for j in range(100)] for i in range(90)]),
         ],
     )
 )
