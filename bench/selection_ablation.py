@@ -19,7 +19,8 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
   filter, most common        the passing program sampled most often (the baseline to beat)
   largest cluster            behaviour clusters on probe inputs (mutations, typed, model-written), the biggest wins;
                              "no model-written probes": the same without the model's inputs (no extra model call)
-  size + CodeT (default)     clusters scored by size + CodeT agreement (model-written asserts passed)
+  size + CodeT               clusters scored by size + CodeT agreement (model-written asserts passed); every row
+                             but "default" has the speed check and logprob ties off unless its name says so
   ... + logprob              plus mean token logprob at weight 0.5 (the default until session 3)
   ..., ties by logprob       equal score and samples: the cluster with the higher mean logprob first
                              (`SelectConfig.ties`), instead of the shorter program
@@ -27,8 +28,9 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
   programs ...               size counts a cluster's distinct programs, not its samples (`SelectConfig.votes`)
   ... + weighted CodeT       each model-written test weighted by the clusters' consensus on it
                              (`SelectConfig.test_weights`); the CodeT term counts the weights of the tests passed
-  ... + speed check          the default, then in each submitted cluster the first program that finishes a
-                             scaled-up example in time stands for it (`SelectConfig.stress`)
+  ... + speed check          in each submitted cluster the first program that finishes a scaled-up example in
+                             time stands for it (`SelectConfig.stress`)
+  default                    `SelectConfig()`: size + CodeT + speed check, ties by logprob (since session 10)
   half n, default ranking    the same on the first n/2 samples only
   half n + repair            ... plus repairs of failing samples, budget = tokens of the other n/2
   n (= half n + more samples) default ranking on all n samples: the equal-token alternative to repair
@@ -61,13 +63,13 @@ from codesift.prompt import build_prompt
 from codesift.records import Candidate, Completion, Policy, Problem, Test
 from codesift.select import SelectConfig, Selection, select
 from codesift.select.judge import judge
-from codesift.select.stress import SIZE
-from codesift.select.types import Cluster
+from codesift.select.types import STRESS_SIZE, Cluster
 from codesift.store import Store
 
 Judging = Callable[[Problem, Selection, Store, Mapper], tuple[Selection, tuple[Completion, ...]]]
 LOGPROB = 0.5  # the weight logprob had as a default until session 3
 BASELINE = "filter, most common"
+DEFAULT = "default: size + CodeT + speed check, ties by logprob"
 CHUNK, LEAD_MIN, LEAD_RATIO = 4, 4, 2.0  # adaptive sampling's stopping rule (see `adaptive`)
 
 
@@ -132,7 +134,12 @@ def evaluate(
         top = sorted(gs, key=lambda g: -g.votes)[:k]  # `group` keeps sampling order among ties
         return float(any(correct[g.program] for g in top))
 
-    size_only = SelectConfig(w_codet=0)
+    plain = SelectConfig(stress=None, ties=None)  # the ranking before session 10; rows vary it one knob at a time
+
+    def knobs(**changed: object) -> SelectConfig:
+        return SelectConfig(**{**plain.model_dump(), **changed})
+
+    size_only = knobs(w_codet=0)
     clusters = select(task.problem, pool, executor=ex, config=size_only, model_tests=written, cache=store).clusters
     row = {
         "raw pass@1": expected(groups),
@@ -140,17 +147,17 @@ def evaluate(
         BASELINE: most_common(pool),
         "largest cluster, no model-written probes": ranked(pool, size_only, ()),
         "largest cluster": ranked(pool, size_only),
-        "size + logprob": ranked(pool, SelectConfig(w_codet=0, w_logprob=LOGPROB)),
-        "size + CodeT + logprob": ranked(pool, SelectConfig(w_logprob=LOGPROB)),
-        "size + CodeT (default ranking)": ranked(pool, SelectConfig()),
-        "size + CodeT, ties by logprob": ranked(pool, SelectConfig(ties="logprob")),
-        "support": ranked(pool, SelectConfig(w_codet=0, agreement_power=power)),
-        "support + CodeT": ranked(pool, SelectConfig(agreement_power=power)),
-        "support + CodeT + logprob": ranked(pool, SelectConfig(w_logprob=LOGPROB, agreement_power=power)),
-        "programs": ranked(pool, SelectConfig(w_codet=0, votes="programs")),
-        "programs + CodeT": ranked(pool, SelectConfig(votes="programs")),
-        "size + weighted CodeT": ranked(pool, SelectConfig(test_weights="consensus")),
-        "programs + weighted CodeT": ranked(pool, SelectConfig(votes="programs", test_weights="consensus")),
+        "size + logprob": ranked(pool, knobs(w_codet=0, w_logprob=LOGPROB)),
+        "size + CodeT + logprob": ranked(pool, knobs(w_logprob=LOGPROB)),
+        "size + CodeT": ranked(pool, plain),
+        "size + CodeT, ties by logprob": ranked(pool, knobs(ties="logprob")),
+        "support": ranked(pool, knobs(w_codet=0, agreement_power=power)),
+        "support + CodeT": ranked(pool, knobs(agreement_power=power)),
+        "support + CodeT + logprob": ranked(pool, knobs(w_logprob=LOGPROB, agreement_power=power)),
+        "programs": ranked(pool, knobs(w_codet=0, votes="programs")),
+        "programs + CodeT": ranked(pool, knobs(votes="programs")),
+        "size + weighted CodeT": ranked(pool, knobs(test_weights="consensus")),
+        "programs + weighted CodeT": ranked(pool, knobs(votes="programs", test_weights="consensus")),
         "10@n, filter, 10 most common": most_common_k(pool, 10),
         "10@n, default ranking (one per cluster)": ranked(pool, SelectConfig(), k=10),
         "oracle@n": float(any(correct.values())),
@@ -161,9 +168,9 @@ def evaluate(
         **adaptive(cands, clusters, correct),
     }
     started = time.perf_counter()  # probes and model tests are cached by now: this times the stress runs
-    row["size + CodeT + speed check"] = ranked(pool, SelectConfig(stress=SIZE))
+    row["size + CodeT + speed check"] = ranked(pool, knobs(stress=STRESS_SIZE))
     row["speed-check seconds"] = time.perf_counter() - started
-    row["size + CodeT + speed check, ties by logprob"] = ranked(pool, SelectConfig(stress=SIZE, ties="logprob"))
+    row[DEFAULT] = ranked(pool, SelectConfig())
     if judging is not None:
         ranked_default = select(task.problem, pool, executor=ex, model_tests=written, cache=store)
         judged, calls = judging(task.problem, ranked_default, store, ex)
@@ -282,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     out.write(json.dumps({"id": pid, **row}) + "\n")
                     out.flush()
                     print(
-                        f"[{i}/{len(ids)}] {pid}: default={row['size + CodeT (default ranking)']:.0f} "
+                        f"[{i}/{len(ids)}] {pid}: default={row[DEFAULT]:.0f} "
                         f"oracle={row['oracle@n']:.0f}",
                         file=sys.stderr,
                     )

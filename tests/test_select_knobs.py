@@ -42,7 +42,8 @@ def test_ties_by_logprob_put_the_surer_cluster_first_only_among_exact_ties() -> 
     bigger_unsure = handmade("def f(x):\n    return 3\n", 2, logprob=-2.0)
     buckets = [[short_unsure], [long_sure], [no_logprob]]
     outputs, passes = [("=0",), ("=1",), ("=2",)], [[True], [True], [True]]
-    assert [c.outputs[0] for c in rank(buckets, outputs, passes, SelectConfig())] == ["=0", "=2", "=1"]  # shorter
+    shorter = rank(buckets, outputs, passes, SelectConfig(ties=None))
+    assert [c.outputs[0] for c in shorter] == ["=0", "=2", "=1"]
     by_logprob = rank(buckets, outputs, passes, SelectConfig(ties="logprob"))
     assert [c.outputs[0] for c in by_logprob] == ["=1", "=0", "=2"]  # surer first; none known: last
     # A larger cluster still wins: logprob only breaks exact ties of score and samples.
@@ -141,11 +142,12 @@ def written() -> tuple[Test, ...]:
 
 def test_sample_votes_and_program_votes_rank_a_real_pool_differently(ex: Executor) -> None:
     passing = pool(TASK, CANDIDATES, ex)
-    by_samples = select(TASK.problem, passing, executor=ex, config=SelectConfig(w_codet=0))
-    by_programs = select(TASK.problem, passing, executor=ex, config=SelectConfig(w_codet=0, votes="programs"))
+    plain = SelectConfig(w_codet=0, ties=None)
+    by_samples = select(TASK.problem, passing, executor=ex, config=plain)
+    by_programs = select(TASK.problem, passing, executor=ex, config=plain.model_copy(update={"votes": "programs"}))
     top = by_samples.clusters[0]
-    # Sample votes: three clusters of 2 samples tie, and the tie-break puts first the pair that is one program
-    # written twice (the two RENAMED samples).
+    # Sample votes: three clusters of 2 samples tie, and the shorter-program tie-break puts first the pair that is
+    # one program written twice (the two RENAMED samples).
     assert top.samples == 2 and len(top.groups) == 2 and forms(top.groups) == 1
     assert {canonical(g.code) for g in top.groups} == {canonical(RENAMED[0])}
     assert top.scores.programs is None

@@ -78,7 +78,7 @@ def quick() -> Iterator[Executor]:
 
 def test_the_speed_check_puts_a_fast_program_first_without_changing_the_cluster(quick: Executor) -> None:
     groups = [group(SLOW_PAIRS, 3), group(FAST_PAIRS, 1)]
-    plain = select(PAIRS, groups, executor=quick, config=SelectConfig(w_codet=0))
+    plain = select(PAIRS, groups, executor=quick, config=SelectConfig(w_codet=0, stress=None))
     assert len(plain.clusters) == 1 and plain.submissions[0].code == SLOW_PAIRS
     checked = select(PAIRS, groups, executor=quick, config=SelectConfig(w_codet=0, stress=20_000))
     assert len(checked.clusters) == 1 and checked.submissions[0].code == FAST_PAIRS

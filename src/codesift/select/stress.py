@@ -18,7 +18,6 @@ from codesift.select.probe import INT, args_source, example_args, has_header
 from codesift.select.types import Cluster
 
 SLOW = frozenset({"timeout", "memory"})
-SIZE = 20_000  # elements: an O(n²) loop in Python needs minutes, O(n log n) a fraction of a second
 # Each slow program costs a whole time limit, so the check is bounded: the programs of a cluster are tried
 # two at a time (the default executor's workers), at most `MEMBERS` of them, in the first `CLUSTERS` clusters.
 # A large cluster can hold many quadratic programs before its first fast one (8 of 10 on one fresh problem).
