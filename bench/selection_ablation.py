@@ -289,8 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     out.write(json.dumps({"id": pid, **row}) + "\n")
                     out.flush()
                     print(
-                        f"[{i}/{len(ids)}] {pid}: default={row[DEFAULT]:.0f} "
-                        f"oracle={row['oracle@n']:.0f}",
+                        f"[{i}/{len(ids)}] {pid}: default={row[DEFAULT]:.0f} oracle={row['oracle@n']:.0f}",
                         file=sys.stderr,
                     )
     close()
