@@ -22,8 +22,11 @@ from codesift.select import SelectConfig
 from codesift.store import Store
 
 # Probes call the entry point with generated arguments, which means nothing for a method or a function that
-# needs the repository's objects; clusters in repo mode are the distinct programs, ranked by votes.
-REPO_SELECT = SelectConfig(mutations=False, typed=False, model_inputs=False, max_probes=0, w_codet=0.0)
+# needs the repository's objects; clusters in repo mode are the distinct programs, ranked by votes. The speed
+# check and logprob ties (defaults since session 10) were measured on function and stdio problems only: off here.
+REPO_SELECT = SelectConfig(
+    mutations=False, typed=False, model_inputs=False, max_probes=0, w_codet=0.0, stress=None, ties=None
+)
 
 
 class SplicingMapper:
