@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 from codesift.extract import ProgramGroup
 from codesift.records import Scores, Submission
@@ -33,13 +34,18 @@ def score(
     own = votes(groups, config)
     count = own if support is None else support
     passed = tests_passed if weighted is None else weighted
-    lps = [c.mean_logprob for g in groups for c in g.candidates if c.mean_logprob is not None]
-    size, logprob, codet = math.log(max(count, 1)), sum(lps) / len(lps) if lps else 0.0, math.log1p(passed)
+    size, logprob, codet = math.log(max(count, 1)), mean_logprob(groups) or 0.0, math.log1p(passed)
     return Scores(
         size=size, logprob=logprob, codet=codet, samples=samples, tests_passed=tests_passed, support=support,
         programs=own if config.votes == "programs" else None, tests_weighted=weighted,
         total=config.w_size * size + config.w_logprob * logprob + config.w_codet * codet,
     )  # fmt: skip
+
+
+def mean_logprob(groups: Sequence[ProgramGroup]) -> float | None:
+    """The mean token logprob of a cluster's samples; None when the backend gave none (some HTTP servers)."""
+    lps = [c.mean_logprob for g in groups for c in g.candidates if c.mean_logprob is not None]
+    return sum(lps) / len(lps) if lps else None
 
 
 def consensus_weights(
@@ -113,15 +119,15 @@ def weight_of(weights: Sequence[float], row: Sequence[bool]) -> float:
     return sum(w for w, ok in zip(weights, row, strict=True) if ok)
 
 
-def order(clusters: Sequence[Cluster], ties: str | None = None) -> list[Cluster]:
-    """Best first; ties go to more samples, then (``ties="logprob"``) to the samples the model was surer of,
-    then to the shorter best program (deterministic)."""
+def order(clusters: Sequence[Cluster], ties: Literal["logprob"] | None = None) -> list[Cluster]:
+    """Best first; ties go to more samples, then (``ties="logprob"``) to the samples the model was surer of
+    (clusters without logprobs after those with), then to the shorter best program (deterministic)."""
 
     def doubt(c: Cluster) -> float:
         if ties != "logprob":
             return 0.0
-        lps = [x.mean_logprob for g in c.groups for x in g.candidates if x.mean_logprob is not None]
-        return -sum(lps) / len(lps) if lps else math.inf  # no logprobs (some HTTP servers): after any with
+        lp = mean_logprob(c.groups)
+        return math.inf if lp is None else -lp
 
     return sorted(clusters, key=lambda c: (-c.score, -c.samples, doubt(c), len(c.groups[0].code), c.groups[0].program))
 
