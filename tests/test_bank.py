@@ -97,17 +97,39 @@ def test_a_run_with_a_bank_resumes_on_another_machine_from_it_and_samples_only_w
         assert replay.calls == calls
         # a run with other settings reuses what its own calls would draw: fewer samples, another ranking knob
         fewer = config.model_copy(update={"samples": 4, "submissions": 1})
-        run_bench("mine.jsonl", tasks, tmp_path / "fewer", fewer, executor=ex, backend_for=lambda p: replay,
-                  bank=bank)  # fmt: skip
+        small = run_bench("mine.jsonl", tasks, tmp_path / "fewer", fewer, executor=ex, backend_for=lambda p: replay,
+                          bank=bank)  # fmt: skip
         assert replay.calls == calls
+        assert small.summary.samples == 8 and all(p.samples == 4 for p in small.problems)  # graded its own 4 each
         # and resumes as itself: its run dir holds its own settings, not the bank's
         run_bench("mine.jsonl", tasks, tmp_path / "fewer", fewer, executor=ex, backend_for=lambda p: replay,
                   bank=bank)  # fmt: skip
     same = [p.model_dump(exclude={"seconds", "executions"}) for p in third.problems]  # time and cache hits vary
     assert same == [p.model_dump(exclude={"seconds", "executions"}) for p in second.problems]
     own = bank_path(bank, "mine.jsonl", fewer.model_dump(mode="json"))
-    # its own file holds every sample its store held: the 8 it used and the 8 more it loaded
-    assert {p.name for p in bank.iterdir()} == {banked.name, own.name} and len(read_bank(own)[1]) == 16
+    # its own file holds the samples it drew (seeds 0-3 of each problem), not the bigger bank's extras
+    assert {p.name for p in bank.iterdir()} == {banked.name, own.name}
+    assert sorted((s.problem_id, s.seed) for s in read_bank(own)[1]) == sorted(
+        (t.id, seed) for t in tasks for seed in range(4)
+    )
+
+
+def test_a_run_of_another_policy_loads_nothing_foreign_from_its_models_banks(tmp_path):
+    """A bank file of the same model (found by `banks_for`) with another policy, e.g. an adapter or another
+    temperature: the run samples everything itself and exports only its own policy."""
+    replay, _, tasks, policy, config = _recorded_run()
+    bank = tmp_path / "bank"
+    with make_executor(workers=2) as ex:
+        run_bench("mine.jsonl", tasks[:1], tmp_path / "first", config, executor=ex, backend_for=lambda p: replay,
+                  bank=bank)  # fmt: skip
+        other = policy.model_copy(update={"name": "recorded-cooler", "temperature": 0.5})
+        cooler = config.model_copy(update={"policies": (other,), "samples": 2})
+        calls = replay.calls
+        result = run_bench("mine.jsonl", tasks[:1], tmp_path / "cooler", cooler, executor=ex,
+                           backend_for=lambda p: replay, bank=bank)  # fmt: skip
+    assert replay.calls > calls and result.summary.samples == 2
+    own = bank_path(bank, "mine.jsonl", cooler.model_dump(mode="json"))
+    assert [s.policy.name for s in read_bank(own)[1]] == ["recorded-cooler"] * 2
 
 
 def test_bank_summary_counts_a_committed_bank_and_refuses_a_bad_file(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]

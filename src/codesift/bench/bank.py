@@ -23,9 +23,10 @@ from pydantic import ValidationError
 
 from codesift.bench.tasks import BenchDataError, Task
 from codesift.extract import extract_code
-from codesift.pipeline import SolveConfig, written_tests_key
+from codesift.pipeline import SolveConfig, code_policies, written_tests_key
+from codesift.policies import plan
 from codesift.prompt import build_prompt
-from codesift.records import Candidate, Policy, Record, WrittenTests, call_key, digest
+from codesift.records import Candidate, Policy, Problem, Record, WrittenTests, call_key, digest
 from codesift.store import Store
 
 FORMAT = 1
@@ -85,7 +86,7 @@ def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Pa
     if spec is None or "config" not in spec:
         raise BenchDataError(f"{store.path} is not a `codesift bench` run store (no settings recorded)")
     settings = spec["config"]
-    policies = {p["name"]: Policy.model_validate(p) for p in settings["policies"]}
+    policies = {p.name: p for p in code_policies(SolveConfig.model_validate(settings))}
     lines: list[Record] = [BankHeader(benchmark=benchmark, settings=settings)]
     for task in tasks:
         samples = sorted(
@@ -128,20 +129,39 @@ def read_bank(path: Path) -> tuple[BankHeader, list[BankSample], dict[str, Writt
     return header, samples, written
 
 
-def bank_store(paths: Iterable[Path], tasks: Sequence[Task], store: Store | None = None) -> Store:
-    """A run store holding the banks' samples (code re-extracted now) and written tests, as `bench` would leave it."""
+def bank_store(
+    paths: Iterable[Path], tasks: Sequence[Task], store: Store | None = None, *, only: SolveConfig | None = None
+) -> Store:
+    """A run store holding the banks' samples (code re-extracted now) and written tests, as `bench` would leave it.
+
+    With `only`, just what a run with those settings draws itself (its planned calls and seeds, its own written
+    tests): a run grades and re-exports the samples it drew, never a bigger or foreign bank's extras."""
     store = store or Store()
     by_id = {t.id: t for t in tasks}
+    planned = {t.id: planned_calls(t.problem, only) for t in tasks} if only else None
     for path in paths:
         header, samples, written = read_bank(path)
         settings = header.settings
         store.set_settings("bench", {"benchmark": header.benchmark, "config": settings})
-        store.add_candidates(_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id)
+        candidates = (_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id)
+        store.add_candidates(c for c in candidates if planned is None or (c.key, c.seed) in planned[c.problem_id])
         config = run_config(path, settings)
         for problem_id, tests in written.items():
-            if problem_id in by_id:
-                store.add_written_tests(problem_id, written_tests_key(by_id[problem_id].problem, config), tests)
+            if problem_id not in by_id:
+                continue
+            key = written_tests_key(by_id[problem_id].problem, config)
+            if only is None or key == written_tests_key(by_id[problem_id].problem, only):
+                store.add_written_tests(problem_id, key, tests)
     return store
+
+
+def planned_calls(problem: Problem, config: SolveConfig) -> set[tuple[str, int]]:
+    """The (`call_key`, seed) of every sample solve draws for `problem` under `config`."""
+    return {
+        (call_key(build_prompt(problem, policy.prompt), policy), seed)
+        for policy, seeds in plan(code_policies(config), config.samples, config.seed)
+        for seed in seeds
+    }
 
 
 def run_config(path: Path, settings: dict[str, Any]) -> SolveConfig:

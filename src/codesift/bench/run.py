@@ -161,7 +161,7 @@ def run_bench(
         check_run(store, spec, run_dir)
         banked = banks_for(bank, benchmark, settings) if bank else []
         if banked:
-            bank_store(banked, tasks, store)
+            bank_store(banked, tasks, store, only=config)
             store.set_settings("bench", spec)  # the run's own settings, not the banks'
 
         def step(task: Task) -> ProblemResult:
