@@ -21,6 +21,7 @@ from codesift.execute import make_executor
 from codesift.execute.cached import run_all
 from codesift.execute.executor import Executor
 from codesift.extract import ProgramGroup
+from codesift.records import Test
 from codesift.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,13 +50,14 @@ def test_shape() -> None:
     assert styles["function"] * 3 >= 2 * len(tasks) - 3 and styles["stdio"] * 3 >= len(tasks) - 3
     levels = Counter(t.problem.metadata["level"] for t in tasks)
     assert set(levels) == {"easy", "medium", "hard"} and max(levels.values()) - min(levels.values()) <= 3
-    for t in tasks:
-        assert 10 <= len(t.hidden) <= 20, t.id
+    for t, rec in zip(tasks, fresh_records(), strict=True):
+        recorded = [Test.model_validate(h) for h in rec["hidden"]]  # graded with the visible examples
+        assert 10 <= len(recorded) <= 20 and set(t.hidden) == {*recorded, *t.problem.examples}, t.id
         assert t.reference and t.problem.examples, t.id
         assert (t.problem.entry_point is not None) == (t.problem.style == "function")
         assert set(t.problem.metadata) == {"benchmark", "level"}
         problem_text = t.problem.model_dump_json()
-        assert not any(h.output and len(h.output) > 20 and h.output in problem_text for h in t.hidden), t.id
+        assert not any(h.output and len(h.output) > 20 and h.output in problem_text for h in recorded), t.id
 
 
 def _sources() -> list[dict[str, Any]]:
@@ -134,3 +136,28 @@ def test_hidden_tests_include_large_inputs() -> None:
     ]
     assert len(large) >= len(tasks) * 2 // 3
     assert _task(tasks, "fresh/lamps_on").hidden[-1].input.startswith("30000,")
+
+
+# The 0.5B's sample 14 of fresh/next_rotation (bank/fresh-qwen2.5-coder-0.5b-n20-…): it returns the first
+# rotation to the right that is larger, not the smallest, so `next_rotation(1234)` gives 4123, not 2341; every
+# recorded hidden test happens to miss that, the statement's first example does not.
+FIRST_LARGER_ROTATION = """def next_rotation(n: int) -> int:
+    if n == 0:
+        return -1
+    digits = [int(digit) for digit in str(n)]
+    for i in range(len(digits)):
+        digits.insert(0, digits.pop())
+        rotated = int(''.join(map(str, digits)))
+        if rotated > n:
+            return rotated
+    return -1
+"""
+
+
+def test_a_program_that_contradicts_the_statement_s_examples_is_graded_wrong(executor: Executor) -> None:
+    task = _task(load_tasks("fresh"), "fresh/next_rotation")
+    assert set(task.problem.examples) <= set(task.hidden)
+    with Store(":memory:") as store:
+        grade = grade_programs(task, [FIRST_LARGER_ROTATION], executor, store)
+    (verdict,) = grade.values()
+    assert not verdict.passed and verdict.why and verdict.why.startswith("failed")

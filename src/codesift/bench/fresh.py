@@ -4,7 +4,8 @@ HumanEval and MBPP were published years before the embedded models were trained;
 because the model remembers. These problems were invented for this repository (sources and reference
 solutions in `benchmarks/fresh/`, built by `scripts/build_fresh.py` into `data/fresh.jsonl.gz`, which ships
 with the package). Each record: `id`, `level` (easy/medium/hard), `style`, `prompt`, `entry_point`,
-`examples` (how many visible examples the statement shows), `hidden` tests, `reference`.
+`examples` (how many visible examples the statement shows), `hidden` tests, `reference`. A task is graded on
+its visible examples and its hidden tests.
 
 The visible examples are read from the prompt by `codesift.problems`, exactly as a user's stub or
 statement would be, so the benchmark also measures the statement reader; `check_fresh` reports a
@@ -45,8 +46,10 @@ def fresh_task(rec: dict[str, Any]) -> Task:
     else:
         problem = stdio_problem(rec["id"], rec["prompt"])
     problem = problem.model_copy(update={"metadata": {"benchmark": "fresh", "level": rec["level"]}})
-    hidden = tuple(Test.model_validate(t) for t in rec["hidden"])
-    return Task(problem=problem, hidden=hidden, reference=rec["reference"])
+    # A program that contradicts the statement's own examples is wrong, whatever the other tests say; the
+    # recorded tests rarely repeat the examples, so the grader adds them (`check_fresh` checks they are right).
+    graded = {t.key: t for t in (*problem.examples, *(Test.model_validate(t) for t in rec["hidden"]))}
+    return Task(problem=problem, hidden=tuple(graded.values()), reference=rec["reference"])
 
 
 def load_fresh(path: Path = FRESH_DATA) -> list[Task]:
