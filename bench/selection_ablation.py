@@ -50,6 +50,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from statistics import fmean
+from typing import Any
+
+from adaptive_rules import CORRECT, RULE, TOKENS, TRACE, replay
 
 from codesift.bench.bank import bank_store
 from codesift.bench.grade import grade_programs
@@ -70,7 +73,6 @@ Judging = Callable[[Problem, Selection, Store, Mapper], tuple[Selection, tuple[C
 LOGPROB = 0.5  # the weight logprob had as a default until session 3
 BASELINE = "filter, most common"
 DEFAULT = "default: size + CodeT + speed check, ties by logprob"
-CHUNK, LEAD_MIN, LEAD_RATIO = 4, 4, 2.0  # adaptive sampling's stopping rule (see `adaptive`)
 
 
 def _pool(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> tuple[list[ProgramGroup], int]:
@@ -109,7 +111,7 @@ def evaluate(
     repaired: Sequence[Candidate] | None,
     power: float = 1.0,
     judging: Judging | None = None,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Every method's chance that its first submission is correct on this problem."""
     groups = group(cands)
     correct = _correct(task, groups, ex, store)
@@ -165,7 +167,7 @@ def evaluate(
         "sample tokens": float(sum(c.prompt_tokens + c.completion_tokens for c in cands)),
         "passing samples": float(passing),
         "clusters": float(len(clusters)),
-        **adaptive(cands, clusters, correct),
+        **adaptive(cands, clusters, pool, passing, correct),
     }
     started = time.perf_counter()  # probes and model tests are cached by now: this times the stress runs
     row["size + CodeT + speed check"] = ranked(pool, knobs(stress=STRESS_SIZE))
@@ -195,43 +197,41 @@ def evaluate(
     return row
 
 
-def adaptive(cands: Sequence[Candidate], clusters: Sequence[Cluster], correct: dict[str, bool]) -> dict[str, float]:
-    """Adaptive sampling, replayed: draw samples in chunks of `CHUNK` in seed order and stop once the leading
-    cluster is decisive (at least `LEAD_MIN` samples and at least `LEAD_RATIO` times the runner-up); submit the
-    leading cluster's most common program. The rule was fixed before it was run on any bank.
-
-    Cluster membership comes from clustering all n samples on the same probes: a program's behaviour on a
-    fixed probe set does not depend on which other samples were drawn.
-    """
-    cluster_of = {(c.policy, c.seed): i for i, cl in enumerate(clusters) for g in cl.groups for c in g.candidates}
-    drawn: list[Candidate] = []
-    counts: dict[int, int] = {}
-    for start in range(0, len(cands), CHUNK):
-        drawn += cands[start : start + CHUNK]
-        counts = {}
-        for c in drawn:
-            if (c.policy, c.seed) in cluster_of:
-                counts[cluster_of[c.policy, c.seed]] = counts.get(cluster_of[c.policy, c.seed], 0) + 1
-        ranked = [*sorted(counts.values(), reverse=True), 0]
-        if ranked[0] >= LEAD_MIN and ranked[0] >= LEAD_RATIO * ranked[1]:
-            break
-    solved = 0.0
-    if counts:
-        leader = clusters[min(counts, key=lambda i: (-counts[i], i))]
-        in_drawn = [g for g in leader.groups if any(c in drawn for c in g.candidates)]
-        best = max(in_drawn, key=lambda g: sum(c in drawn for c in g.candidates))
-        solved = float(correct[best.program])
+def adaptive(
+    cands: Sequence[Candidate],
+    clusters: Sequence[Cluster],
+    pool: Sequence[ProgramGroup],
+    passing: int,
+    correct: dict[str, bool],
+) -> dict[str, object]:
+    """Adaptive sampling under `adaptive_rules.RULE` (fixed before it was run on any bank), plus the trace that
+    replays any other rule (`bench/adaptive_rules.py`): each sample's cluster, its program's place there, and
+    whether it passes the visible examples."""
+    place = {
+        (c.policy, c.seed): (i, j)
+        for i, cl in enumerate(clusters)
+        for j, g in enumerate(cl.groups)
+        for c in g.candidates
+    }
+    passes = {(c.policy, c.seed) for g in pool for c in g.candidates} if passing else set()
+    trace = [[*place.get((c.policy, c.seed), (-1, 0)), int((c.policy, c.seed) in passes)] for c in cands]
+    right = [[correct[g.program] for g in cl.groups] for cl in clusters]
+    tokens = [c.completion_tokens for c in cands]
+    out = replay(RULE, trace, right, tokens)
     return {
-        "adaptive, largest cluster": solved,
-        "adaptive samples": float(len(drawn)),
-        "adaptive tokens": float(sum(c.completion_tokens for c in drawn)),
-        "all-n tokens": float(sum(c.completion_tokens for c in cands)),
+        "adaptive, largest cluster": out.solved,
+        "adaptive samples": float(out.samples),
+        "adaptive tokens": float(out.tokens),
+        "all-n tokens": float(sum(tokens)),
+        TRACE: trace,
+        CORRECT: right,
+        TOKENS: tokens,
     }
 
 
 def _evaluate_stored(
     task: Task, store: Store, ex: Mapper, n: int, variant: str, power: float, judging: Judging | None
-) -> dict[str, float]:
+) -> dict[str, Any]:
     cands = _re_extracted(task, [c for c in store.candidates(task.id) if c.origin == "sample"][:n], variant)
     repaired = store.repairs(task.id)
     return evaluate(task, cands, ex, store, _written(task, store), repaired, power, judging)
@@ -285,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ids = [pid for pid in tasks if sum(c.origin == "sample" for c in store.candidates(pid)) >= args.n]
                 for i, pid in enumerate(ids, 1):
                     row = _evaluate_stored(tasks[pid], store, ex, args.n, args.prompt, args.agreement_power, judging)
-                    rows.append(row)
+                    rows.append(_numbers(row))
                     out.write(json.dumps({"id": pid, **row}) + "\n")
                     out.flush()
                     print(

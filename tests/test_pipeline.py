@@ -3,6 +3,7 @@
 import pytest
 from replay import ReplayBackend
 
+from codesift.adaptive import StopRule
 from codesift.execute import make_executor
 from codesift.pipeline import SolveConfig, solve
 from codesift.problems import load_problem
@@ -152,3 +153,28 @@ def test_solve_reports_every_stage_on_the_event_stream(tmp_path, replay, executo
     assert "load model" not in [e.stage for e in again if isinstance(e, StageStarted)]
     assert not any(isinstance(e, CandidateSampled) for e in again)
     assert [e.done for e in again if isinstance(e, StageFinished) and e.stage == "sample"] == [8]
+
+
+def test_adaptive_sampling_stops_once_a_cluster_leads_and_draws_no_more(tmp_path, replay, executor):
+    problem = load_problem("examples/running_max.py")
+    config = _config(replay).model_copy(update={"adaptive": StopRule(chunk=2, lead=2, ratio=2.0)})
+    before = len(replay.log)
+    with Store(tmp_path / "run.sqlite") as store:
+        answer, selection = solve(problem, config, executor=executor, store=store, backend_for=lambda p: replay)
+    drawn = [seed for _, seeds in replay.log[before:] for seed in seeds]
+    assert answer.samples == len(drawn) < 8 and drawn == list(range(len(drawn)))
+    sizes = [*sorted((c.samples for c in selection.clusters), reverse=True), 0]
+    assert sizes[0] >= 2 and sizes[0] >= 2 * sizes[1]
+
+
+def test_an_adaptive_rule_that_never_settles_draws_every_chunk_and_answers_as_without_it(tmp_path, replay, executor):
+    problem = load_problem("examples/digit_sum.py")
+    never = _config(replay).model_copy(update={"adaptive": StopRule(chunk=3, lead=9)})
+    before = len(replay.log)
+    with Store(tmp_path / "adaptive.sqlite") as store:
+        adaptive, _ = solve(problem, never, executor=executor, store=store, backend_for=lambda p: replay)
+    assert [seeds for _, seeds in replay.log[before:]] == [(0, 1, 2), (3, 4, 5), (6, 7)]
+    with Store(tmp_path / "plain.sqlite") as store:
+        plain, _ = solve(problem, _config(replay), executor=executor, store=store, backend_for=lambda p: replay)
+    assert adaptive.samples == plain.samples == 8
+    assert [s.program for s in adaptive.submissions] == [s.program for s in plain.submissions]

@@ -1,6 +1,7 @@
 """solve: sample → extract → execute/filter on visible examples → (repair) → select → Answer.
 
-When nothing passes every visible example, selection runs on the programs that pass the most of them.
+When nothing passes every visible example, selection runs on the programs that pass the most of them. With an
+adaptive rule (`codesift.adaptive`), sample → filter → cluster repeats chunk by chunk until the clusters settle.
 
 Every stage is a function of its inputs and the store, so a killed solve re-run with the same store
 re-samples nothing and re-executes nothing.
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from codesift import syntax
+from codesift.adaptive import StopRule
 from codesift.backends import Backend
 from codesift.events import EventSink, Stages
 from codesift.execute.cached import Mapper, run_all
@@ -49,6 +51,16 @@ class SolveConfig(BaseModel):
     # Grammar-constrained decoding: "structured" constrains model-written tests to lines the parser keeps;
     # "python" also constrains sampled code to Python's lexical grammar (opt-in: see docs/RESULTS.md).
     grammar: Literal["off", "structured", "python"] = "structured"
+    # Adaptive sampling: draw `samples` chunk by chunk and stop once this rule finds the clusters settled. None: all.
+    adaptive: StopRule | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unused_adaptive(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Left out when off, so the settings of runs without it (run checks, bank file digests) stay as they were."""
+        data: dict[str, Any] = handler(self)
+        if self.adaptive is None:
+            data.pop("adaptive", None)
+        return data
 
 
 class GrammarSettings(Protocol):
@@ -152,6 +164,23 @@ def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: 
     return written
 
 
+def _written_for(
+    problem: Problem,
+    config: SolveConfig,
+    pool: Sequence[ProgramGroup],
+    store: Store,
+    backend_for: Callable[[Policy], Backend],
+    stages: Stages,
+) -> WrittenTests:
+    """The tests `pool` is ranked with: none when they are off or there is no choice (`asks_for_tests`)."""
+    if not asks_for_tests(config, pool):
+        return WrittenTests()
+    with stages.stage("write tests", config.test_writers) as stage:
+        written = written_tests(problem, config, store, backend_for(test_writer(config)))
+        stage.advance(config.test_writers)
+    return written
+
+
 def _repaired(
     problem: Problem, failures: list[Failure], config: SolveConfig, store: Store, backend: Backend, executor: Mapper
 ) -> list[Candidate]:
@@ -188,16 +217,29 @@ def solve(
             for policy in to_load:
                 backend_for(policy)  # opened once and kept by the caller's pool
                 stage.advance()
-    with stages.stage("sample", config.samples) as stage:
-        candidates = sample(
-            problem, code_policies(config), config.samples, seed=config.seed, store=store,
-            backend_for=backend_for, stage=stage,
-        )  # fmt: skip
-    groups = group(candidates)
-    with stages.stage("run examples", len(groups)) as stage:
-        results = run_all(groups, problem.examples, executor, store, problem.entry_point)
-        stage.advance(len(groups))
-    passing, failures = filter_groups(problem, groups, results)
+    rounds = config.adaptive.schedule(config.samples) if config.adaptive else [config.samples]
+    for drawn in rounds:
+        with stages.stage("sample", drawn) as stage:
+            candidates = sample(
+                problem, code_policies(config), drawn, seed=config.seed, store=store,
+                backend_for=backend_for, stage=stage,
+            )  # fmt: skip
+        groups = group(candidates)
+        with stages.stage("run examples", len(groups)) as stage:
+            results = run_all(groups, problem.examples, executor, store, problem.entry_point)
+            stage.advance(len(groups))
+        passing, failures = filter_groups(problem, groups, results)
+        if config.adaptive and drawn < config.samples:
+            pool, examples_passed = selection_pool(problem, passing, groups, results)
+            written = _written_for(problem, config, pool, store, backend_for, stages)
+            with stages.stage("select", len(pool)) as stage:
+                clusters = select(
+                    problem, pool, executor=executor, config=config.select, model_tests=written.tests,
+                    cache=store, examples_passed=examples_passed,
+                ).clusters  # fmt: skip
+                stage.advance(len(pool))
+            if config.adaptive.stops(drawn, [c.samples for c in clusters], sum(g.votes for g in passing)):
+                break
 
     if config.repair_tokens and failures:
         with stages.stage("repair", len(failures)) as stage:
@@ -209,11 +251,7 @@ def solve(
 
     pool, examples_passed = selection_pool(problem, passing, groups, results)
 
-    written = WrittenTests()
-    if asks_for_tests(config, pool):
-        with stages.stage("write tests", config.test_writers) as stage:
-            written = written_tests(problem, config, store, backend_for(test_writer(config)))
-            stage.advance(config.test_writers)
+    written = _written_for(problem, config, pool, store, backend_for, stages)
 
     with stages.stage("select", len(pool)) as stage:
         selection = select(

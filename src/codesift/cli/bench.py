@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from codesift.cli.common import (
+    ADAPTIVE_HELP,
     GRAMMAR_HELP,
     JUDGE_HELP,
     SELECT_HELP,
@@ -89,6 +90,7 @@ def bench(
     test_writer: Annotated[str | None, typer.Option(help=TEST_WRITER_HELP)] = None,
     test_writers: Annotated[int, typer.Option(min=0, help=TEST_WRITERS_HELP)] = 1,
     judge: Annotated[str | None, typer.Option(help=JUDGE_HELP)] = None,
+    adaptive: Annotated[bool, typer.Option(help=ADAPTIVE_HELP)] = False,
     submissions: Annotated[int, typer.Option(min=1, help="Submissions per problem (n of n@k)")] = 10,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first K problems")] = None,
     problems: Annotated[str | None, typer.Option(help="Only these ids (HumanEval/0 or 0), comma-separated")] = None,
@@ -189,7 +191,7 @@ def bench(
 
                 config = solve_config(
                     "bench", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
-                    samples, seed, submissions, repair_tokens, knobs, test_writer, judge, test_writers,
+                    samples, seed, submissions, repair_tokens, knobs, test_writer, judge, test_writers, adaptive,
                 )  # fmt: skip
                 check_models(config.policies)
                 with open_backends(executor, ray_address) as pool:

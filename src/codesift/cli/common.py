@@ -32,6 +32,7 @@ GRAMMAR_HELP = (
 )
 TEST_WRITER_HELP = "Another model writes the tests that rank clusters (e.g. qwen2.5-coder-1.5b for 0.5B samples)"
 TEST_WRITERS_HELP = "Seeds of model-written tests per problem; 0: none (faster, e.g. sampling training data)"
+ADAPTIVE_HELP = "Draw samples 8 at a time; stop once one cluster leads with ≥ 2 and ≥ 2× the runner-up's samples"
 JUDGE_HELP = "This model judges the two best clusters on an input where they differ (S*-style; off by default)"
 SELECT_HELP = (
     "Selection knob KEY=VALUE, repeatable (SelectConfig: w_logprob=0, agreement_power=1, votes=programs, "
@@ -183,12 +184,14 @@ def solve_config(
     command: str, policies_file: Path | None, model: str, temperature: float, prompt: str, backend: str,
     base_url: str | None, max_tokens: int, api: str, lora: Path | None, grammar: str, samples: int, seed: int,
     submissions: int, repair_tokens: int, knobs: Sequence[str] | None, test_writer: str | None = None,
-    judge: str | None = None, test_writers: int = 1,
+    judge: str | None = None, test_writers: int = 1, adaptive: bool = False,
 ) -> SolveConfig:  # fmt: skip
     """The `SolveConfig` that `solve` and `bench` build from the same flags.
 
-    ``test_writer`` and ``judge`` name other models for those roles (`role_policy`).
+    ``test_writer`` and ``judge`` name other models for those roles (`role_policy`); ``adaptive`` turns on the
+    default stopping rule (`codesift.adaptive.StopRule`).
     """
+    from codesift.adaptive import StopRule
     from codesift.pipeline import SolveConfig
 
     policies = policies_from_flags(policies_file, model, temperature, prompt, backend, base_url, max_tokens, api, lora)
@@ -196,6 +199,7 @@ def solve_config(
         SolveConfig, command, policies=policies, samples=samples, seed=seed, submissions=submissions,
         repair_tokens=repair_tokens, grammar=grammar, select=select_from_flags(knobs or ()), test_writers=test_writers,
         test_writer=role_policy(policies[0], "tests", test_writer), judge=role_policy(policies[0], "judge", judge),
+        adaptive=StopRule() if adaptive else None,
     )  # fmt: skip
 
 

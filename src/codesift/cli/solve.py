@@ -16,6 +16,7 @@ from rich.table import Table
 
 from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import (
+    ADAPTIVE_HELP,
     GRAMMAR_HELP,
     JUDGE_HELP,
     SELECT_HELP,
@@ -124,6 +125,7 @@ def solve(
     test_writer: Annotated[str | None, typer.Option(help=TEST_WRITER_HELP)] = None,
     test_writers: Annotated[int, typer.Option(min=0, help=TEST_WRITERS_HELP)] = 1,
     judge: Annotated[str | None, typer.Option(help=JUDGE_HELP)] = None,
+    adaptive: Annotated[bool, typer.Option(help=ADAPTIVE_HELP)] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object, nothing else on stdout")] = False,
     repo: Annotated[Path | None, typer.Option(help="Repository mode: the repository root (with --target)")] = None,
     target: Annotated[
@@ -142,7 +144,7 @@ def solve(
             raise UsageError("pass a problem file, or --repo DIR with --target FILE::NAME (repository mode)")
         config = solve_config(
             "solve", policies, model, temperature, prompt, backend, base_url, max_tokens, api, lora, grammar,
-            samples, seed, submissions, repair_tokens, knobs, test_writer, judge, test_writers,
+            samples, seed, submissions, repair_tokens, knobs, test_writer, judge, test_writers, adaptive,
         )  # fmt: skip
         if repo is not None and target is not None:
             from codesift.cli.repo_map import solve_in_repo_command

@@ -1,0 +1,54 @@
+"""bench/adaptive_rules.py replays a stopping rule on a problem's sample trace: when it stops and what it submits."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from codesift.adaptive import StopRule
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("adaptive_rules", ROOT / "bench" / "adaptive_rules.py")
+assert spec and spec.loader
+rules = importlib.util.module_from_spec(spec)
+sys.modules["adaptive_rules"] = rules  # dataclasses look their module up there
+spec.loader.exec_module(rules)
+
+# cluster 0 has two programs (place 0 wrong, place 1 right); cluster 1 one right program
+CORRECT = [[False, True], [True]]
+
+
+def test_a_decisive_lead_stops_at_the_first_chunk_and_submits_the_most_drawn_program() -> None:
+    trace = [[0, 1, 1], [0, 1, 1], [0, 0, 1], [0, 1, 1]] + [[1, 0, 1]] * 16
+    out = rules.replay(StopRule(chunk=4, lead=4, ratio=2.0), trace, CORRECT, [10] * 20)
+    assert (out.samples, out.tokens, out.solved) == (4, 40, 1.0)
+
+
+def test_without_a_decisive_lead_every_sample_is_drawn_and_ties_go_to_the_better_ranked_cluster() -> None:
+    trace = [[0, 0, 1], [1, 0, 1]] * 10
+    out = rules.replay(StopRule(chunk=4, lead=4, ratio=2.0), trace, CORRECT, list(range(20)))
+    assert (out.samples, out.tokens, out.solved) == (20, sum(range(20)), 0.0)
+
+
+@pytest.mark.parametrize(("give_up", "drawn", "drawn_late"), [(0, 20, 16), (8, 8, 8), (12, 12, 16)])
+def test_giving_up_stops_only_when_no_drawn_sample_passes_the_examples(
+    give_up: int, drawn: int, drawn_late: int
+) -> None:
+    failing = [[0, 0, 0], [1, 0, 0]] * 10  # best-effort clusters, nothing passes the examples
+    out = rules.replay(StopRule(chunk=4, lead=4, ratio=2.0, give_up=give_up), failing, CORRECT, [1] * 20)
+    assert out.samples == drawn
+    passing_late = failing[:10] + [[1, 0, 1]] * 10  # from sample 11 on, cluster 1 passes and pulls ahead
+    assert rules.replay(StopRule(give_up=give_up), passing_late, CORRECT, [1] * 20).samples == drawn_late
+
+
+def test_the_table_reports_tokens_saved_against_drawing_all_n() -> None:
+    row = {rules.TRACE: [[0, 1, 1]] * 8, rules.CORRECT: CORRECT, rules.TOKENS: [5] * 8}
+    text = rules.table([row], [StopRule(chunk=4, lead=4, ratio=2.0)])
+    assert "| 4.0 | 50% |" in text
+
+
+def test_a_rule_is_parsed_from_its_four_numbers() -> None:
+    assert rules.parse("2,3,3,12") == StopRule(chunk=2, lead=3, ratio=3.0, give_up=12)
