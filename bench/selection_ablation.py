@@ -31,6 +31,8 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
   ... + speed check          in each submitted cluster the first program that finishes a scaled-up example in
                              time stands for it (`SelectConfig.stress`)
   default                    `SelectConfig()`: size + CodeT + speed check, ties by logprob (since session 10)
+  default, adaptive          the default ranking on the samples `solve --adaptive` draws (`adaptive.StopRule()`,
+                             replayed on the trace); "adaptive, largest cluster" is session 5's rule
   half n, default ranking    the same on the first n/2 samples only
   half n + repair            ... plus repairs of failing samples, budget = tokens of the other n/2
   n (= half n + more samples) default ranking on all n samples: the equal-token alternative to repair
@@ -54,6 +56,7 @@ from typing import Any
 
 from adaptive_rules import CORRECT, RULE, TOKENS, TRACE, replay
 
+from codesift.adaptive import StopRule
 from codesift.bench.bank import bank_store
 from codesift.bench.grade import grade_programs
 from codesift.bench.metrics import bootstrap, paired_difference
@@ -73,6 +76,7 @@ Judging = Callable[[Problem, Selection, Store, Mapper], tuple[Selection, tuple[C
 LOGPROB = 0.5  # the weight logprob had as a default until session 3
 BASELINE = "filter, most common"
 DEFAULT = "default: size + CodeT + speed check, ties by logprob"
+LIVE = "default, adaptive (solve --adaptive)"
 
 
 def _pool(task: Task, groups: Sequence[ProgramGroup], ex: Mapper, store: Store) -> tuple[list[ProgramGroup], int]:
@@ -173,6 +177,10 @@ def evaluate(
     row["size + CodeT + speed check"] = ranked(pool, knobs(stress=STRESS_SIZE))
     row["speed-check seconds"] = time.perf_counter() - started
     row[DEFAULT] = ranked(pool, SelectConfig())
+    # What `solve --adaptive` answers: the default rule's stopping point, then the default ranking on those samples.
+    live = replay(StopRule(), row[TRACE], row[CORRECT], row[TOKENS])
+    row[LIVE] = ranked(_pool(task, group(cands[: live.samples]), ex, store)[0], SelectConfig())
+    row[f"{LIVE} tokens"] = float(live.tokens)
     if judging is not None:
         ranked_default = select(task.problem, pool, executor=ex, model_tests=written, cache=store)
         judged, calls = judging(task.problem, ranked_default, store, ex)
@@ -312,7 +320,15 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
         "|---|---|---|---|---|---|"
     )
     counts = (
-        {"samples", "sample tokens", "passing samples", "clusters", "adaptive samples", "adaptive tokens"}
+        {
+            "samples",
+            "sample tokens",
+            "passing samples",
+            "clusters",
+            "adaptive samples",
+            "adaptive tokens",
+            f"{LIVE} tokens",
+        }
         | {"all-n tokens", "judge calls", "judge tokens", "speed-check seconds"}
         | {f"{what} {unit}" for what in ("repair", "more-samples") for unit in ("tokens", "seconds")}
     )
@@ -338,6 +354,9 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
             f"adaptive sampling: {fmean(r['adaptive samples'] for r in rows):.1f} samples per problem on average, "
             f"{spent:.0f} of {full:.0f} completion tokens ({100 * (1 - spent / max(full, 1)):.0f}% saved)"
         )
+    if all(f"{LIVE} tokens" in r for r in rows):
+        spent, full = sum(r[f"{LIVE} tokens"] for r in rows), sum(r["all-n tokens"] for r in rows)
+        print(f"solve --adaptive ({StopRule()}): {100 * (1 - spent / max(full, 1)):.0f}% of completion tokens saved")
     checked = [r["speed-check seconds"] for r in rows if "speed-check seconds" in r]
     if checked:
         print(

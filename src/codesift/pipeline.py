@@ -238,6 +238,7 @@ def solve(
                     cache=store, examples_passed=examples_passed,
                 ).clusters  # fmt: skip
                 stage.advance(len(pool))
+            # the clusters the final selection will see too: probes depend on the problem, not on the samples
             if config.adaptive.stops(drawn, [c.samples for c in clusters], sum(g.votes for g in passing)):
                 break
 
