@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
@@ -328,13 +329,22 @@ class Service:
                 self._finish(job_id, "cancelled", None)
         return self.view(job_id)
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop taking work; running jobs stop at their next event and stay queued in the store."""
+    def close(self, timeout: float = 60.0) -> None:
+        """Stop taking work; running jobs stop at their next event and stay queued in the store.
+
+        The store closes only once every worker has stopped: a job inside a long model call reaches its next event
+        later, and it then writes its status back. A worker still busy after `timeout` keeps the store open (it is
+        a daemon thread: it ends with the process)."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
+        deadline = time.monotonic() + timeout
         for t in self._threads:
-            t.join(timeout)
+            t.join(max(0.0, deadline - time.monotonic()))
+        busy = [t.name for t in self._threads if t.is_alive()]
+        if busy:
+            log.warning("closing with %s still busy; the run store stays open for them", ", ".join(busy))
+            return
         for owned in self._owned:
             owned.close()
         self.store.close()
