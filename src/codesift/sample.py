@@ -67,7 +67,7 @@ def sample(
     seed: int,
     store: Store,
     backend_for: Callable[[Policy], Backend],
-    chunk: int = 16,
+    chunk: int = 20,
     stage: Stage | None = None,
     prompt_for: Callable[[Problem, str], Prompt] = build_prompt,
 ) -> list[Candidate]:
