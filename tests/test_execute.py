@@ -149,13 +149,25 @@ def test_a_test_that_kills_the_child_costs_one_verdict_not_the_rest(ex: Executor
     assert [e.status for e in ex.run(code, tests, stop_on_failure=True)] == ["passed", "timeout"]
 
 
+def _descends_from_this_test(pid: int) -> bool:
+    """Whether `pid` was forked, at any depth, by this test process (not by a codesift run beside the tests)."""
+    while pid > 1:
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        if pid == os.getpid():
+            return True
+    return False
+
+
 def _running_child() -> int:
-    """The pid of the sandbox child that is running a program (it renames itself), or 0 after 10 s."""
+    """The pid of this test's sandbox child running a program (it renames itself), or 0 after 10 s."""
     end = time.monotonic() + 10
     while time.monotonic() < end:
         for comm in Path("/proc").glob("[0-9]*/comm"):
-            with contextlib.suppress(OSError):
-                if comm.read_text().strip() == "codesift-run":
+            with contextlib.suppress(OSError, ValueError):
+                if comm.read_text().strip() == "codesift-run" and _descends_from_this_test(int(comm.parent.name)):
                     return int(comm.parent.name)
         time.sleep(0.002)
     return 0
