@@ -21,6 +21,27 @@ def test_arrow_example_lines_are_understood():
     assert [(t.input, t.output) for t in tests] == [("3", "6"), ("[1, 2]", "[2, 1]")]
 
 
+def test_example_lines_in_the_layouts_docstrings_use():
+    """HumanEval's docstrings alone show these: `==>`, a single `=`, `>>> f(x) == y` with no output line, a call
+    after prose (`for f(x) == y`), a bulleted line, a trailing comment as the arrow, a closing full stop."""
+    doc = """
+    f([3, 4, 5, 1, 2])==>True
+    * f([]) => []
+    f([1,2,4,3,5]) = 3
+    >>> f('a(b)') == 'x'
+    for f(7, 34) == 34
+    f(15)   # returns "db1111db"
+    f({"a": 1}) should return True.
+    f("x.txt") # => 'No' (the name should start with a letter)
+    f(n) = 1 + n / 2, if n is even.
+    g(1) == 2
+    """
+    assert [(t.input, t.output) for t in examples_from_docstring(doc, "f")] == [
+        ("[3, 4, 5, 1, 2]", "True"), ("[]", "[]"), ("[1, 2, 4, 3, 5]", "3"), ("'a(b)'", "'x'"), ("7, 34", "34"),
+        ("15", '"db1111db"'), ("{'a': 1}", "True"),
+    ]  # fmt: skip
+
+
 def test_statement_pairs_fenced_and_plain_blocks():
     text = "Intro\n\n## Input\n```\n1 2\n```\n## Output\n```\n3\n```\n\nInput\n4\n5\n\nOutput\n9\n\nNote\nx\n"
     tests = stdio_examples(text)
@@ -127,6 +148,7 @@ def test_doctests_around_a_call_are_checked_not_dropped():
     assert [(t.kind, t.input, t.output) for t in tests] == [
         ("assert", "assert (f(3) is None) == (True)", None),
         ("assert", "assert (round(f(2), 2)) == (0.5)", None),
+        ("call", "1", "[1]"),
         ("call", "0", "None"),
     ]
 

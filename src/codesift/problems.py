@@ -28,9 +28,8 @@ class ProblemError(CodesiftError, ValueError):
     """A problem file we cannot use; the message names the file and the fix."""
 
 
-_EXAMPLE_LINE = re.compile(
-    r"^\s*(?P<call>[A-Za-z_]\w*\(.*\))\s*(?:==|➞|=>|->|→|returns|should return)\s*(?P<want>.+?)\s*$"
-)
+# What sits between a call and its value on an example line: `==`, `==>`, `=`, arrows, `returns`, `# =>`, ...
+_SEPARATOR = re.compile(r"\s*(?:#\s*)?(?:==>|==|=>|=|➞|->|→|returns|should return)\s*")
 
 
 def _call_test(source: str, want: str, entry_point: str) -> Test | None:
@@ -70,7 +69,7 @@ def _assert_test(source: str, want: str, entry_point: str) -> Test | None:
 
 
 def examples_from_docstring(docstring: str, entry_point: str) -> tuple[Test, ...]:
-    """Doctest examples and `f(x) == y` / `f(x) ➞ y` lines that call the entry point."""
+    """Doctest examples, else example lines (`f(x) == y`, `f(x) ➞ y`, ...) that call the entry point."""
     tests: list[Test] = []
     try:
         doctests = doctest.DocTestParser().get_examples(docstring)
@@ -80,17 +79,34 @@ def examples_from_docstring(docstring: str, entry_point: str) -> tuple[Test, ...
         want = example.want.strip()
         if want:
             test = _call_test(example.source, want, entry_point) or _assert_test(example.source, want, entry_point)
-        else:  # doctest shows nothing for None (`>>> f(x) == y` with no output is a broken doctest: dropped)
-            test = _call_test(example.source, "None", entry_point)
+        else:  # `>>> f(x) == y` (the author's claim, written as a doctest), or a call showing nothing: None
+            test = _line_example(example.source, entry_point) or _call_test(example.source, "None", entry_point)
         if test is not None:
             tests.append(test)
     if not tests:
-        for line in docstring.splitlines():
-            match = _EXAMPLE_LINE.match(line)
-            test = match and _call_test(match["call"], match["want"], entry_point)
-            if test:
-                tests.append(test)
+        tests = [t for line in docstring.splitlines() if (t := _line_example(line, entry_point))]
     return tuple(dict.fromkeys(tests))
+
+
+def _line_example(line: str, entry_point: str) -> Test | None:
+    """`f(x) ==> y`, `>>> f(x) == y`, `for f(x) = y.`, `f(x)   # returns y`: the first call of the entry point on
+    the line (found by parsing, so brackets and strings inside it are no trouble), a separator, then the value
+    (a closing full stop dropped). Prose values (`=> true`, `= 1 + n / 2, if n is even`) fail to parse: None."""
+    for found in re.finditer(rf"(?<![\w.]){re.escape(entry_point)}\(", line):
+        for end in (i + 1 for i, ch in enumerate(line) if ch == ")" and i > found.start()):
+            separator = _SEPARATOR.match(line, end)
+            if separator and separator.end() > end and (call := _parses(line[found.start() : end])):
+                want = line[separator.end() :].strip().removesuffix(".")
+                return _call_test(call, want, entry_point) if want else None
+    return None
+
+
+def _parses(source: str) -> str | None:
+    try:
+        syntax.parse(source, mode="eval")
+    except SyntaxError:
+        return None
+    return source
 
 
 def function_problem(problem_id: str, stub: str, entry_point: str | None = None) -> Problem:
