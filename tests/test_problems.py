@@ -42,6 +42,30 @@ def test_example_lines_in_the_layouts_docstrings_use():
     ]  # fmt: skip
 
 
+def test_examples_that_name_the_arguments_follow_the_signature(tmp_path):
+    """`For s = ..., c = ... the result should be ...` and LeetCode's `Input:` / `Output:` pairs become calls with
+    the values in the signature's order; prose after the arguments is cut off; a name the signature lacks, or a
+    value that is not a literal, is no example."""
+    path = tmp_path / "f.py"
+    path.write_text('''def f(s, c):
+    """Example
+    For c = "ae", s = "abcde", the result should be ('bcd',False)
+    For s = "x", c = "", the sum will be 1 the output should be "x".
+    For s = t, c = "" the output should be 1
+    For n = 3 the output should be 1
+
+        Input: s = "ab", c = "b"
+        Output: "a"
+        Input: s = "ab"
+        Output: "b"
+    """
+''')
+    got = [(t.input, t.output) for t in load_problem(path).examples]
+    assert got == [("'abcde', 'ae'", "('bcd', False)"), ("'x', ''", "'x'"), ("'ab', 'b'", "'a'")]
+    path.write_text('def g(n):\n    """Input: 3\n    Output: (1, 2)\n    """\n')
+    assert [(t.input, t.output) for t in load_problem(path).examples] == [("3", "(1, 2)")]
+
+
 def test_statement_pairs_fenced_and_plain_blocks():
     text = "Intro\n\n## Input\n```\n1 2\n```\n## Output\n```\n3\n```\n\nInput\n4\n5\n\nOutput\n9\n\nNote\nx\n"
     tests = stdio_examples(text)

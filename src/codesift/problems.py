@@ -13,7 +13,7 @@ import itertools
 import json
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -68,8 +68,9 @@ def _assert_test(source: str, want: str, entry_point: str) -> Test | None:
     return Test(kind="assert", input=f"assert ({ast.unparse(expr)}) == ({ast.unparse(expected)})")
 
 
-def examples_from_docstring(docstring: str, entry_point: str) -> tuple[Test, ...]:
-    """Doctest examples, else example lines (`f(x) == y`, `f(x) ➞ y`, ...) that call the entry point."""
+def examples_from_docstring(docstring: str, entry_point: str, params: Sequence[str] = ()) -> tuple[Test, ...]:
+    """Doctest examples, else example lines (`f(x) == y`, `f(x) ➞ y`, ...) that call the entry point, else
+    examples that name the arguments (`For lst = [1, 2] the output should be 5`, `Input: n = 5` / `Output: 1`)."""
     tests: list[Test] = []
     try:
         doctests = doctest.DocTestParser().get_examples(docstring)
@@ -85,6 +86,8 @@ def examples_from_docstring(docstring: str, entry_point: str) -> tuple[Test, ...
             tests.append(test)
     if not tests:
         tests = [t for line in docstring.splitlines() if (t := _line_example(line, entry_point))]
+    if not tests and params:
+        tests = _named_examples(docstring, params)
     return tuple(dict.fromkeys(tests))
 
 
@@ -99,6 +102,50 @@ def _line_example(line: str, entry_point: str) -> Test | None:
                 want = line[separator.end() :].strip().removesuffix(".")
                 return _call_test(call, want, entry_point) if want else None
     return None
+
+
+_FOR_LINE = re.compile(r"^\s*For (?P<args>.+?)\s+the (?:output|result) should be (?P<want>.+?)\s*$")
+_INPUT_LINE = re.compile(r"^\s*Input:\s*(?P<args>.+?)\s*$")
+_OUTPUT_LINE = re.compile(r"^\s*Output:\s*(?P<want>.+?)\s*$")
+
+
+def _named_examples(docstring: str, params: Sequence[str]) -> list[Test]:
+    """`For a = 1, b = "x"[, prose] the output should be y` lines and `Input: a = 1` / `Output: y` pairs (the
+    LeetCode layout; a bare `Input: 3` for a function of one argument)."""
+    found: list[tuple[str, str]] = [(m["args"], m["want"]) for m in map(_FOR_LINE.match, docstring.splitlines()) if m]
+    lines = [line for line in docstring.splitlines() if line.strip()]
+    for line, after in itertools.pairwise(lines):
+        if (given := _INPUT_LINE.match(line)) and (shown := _OUTPUT_LINE.match(after)):
+            found.append((given["args"], shown["want"]))
+    tests = []
+    for args, want in found:
+        positional, value = _arguments(args, params), _parses(want.removesuffix("."))
+        if positional is not None and value is not None:
+            tests.append(Test(kind="call", input=positional, output=ast.unparse(syntax.parse(value, mode="eval"))))
+    return tests
+
+
+def _arguments(text: str, params: Sequence[str]) -> str | None:
+    """`a = 1, b = [2, 3]` (cut at the last comma where what precedes parses: trailing prose) → `1, [2, 3]` in the
+    signature's order, only when every parameter is named once and every value is a literal."""
+    cuts = [len(text)] + [i for i in range(len(text) - 1, 0, -1) if text[i] == ","]
+    for cut in cuts:
+        try:
+            call = syntax.parse(f"_({text[:cut]})", mode="eval").body
+        except SyntaxError:
+            continue
+        assert isinstance(call, ast.Call)
+        named = {k.arg: k.value for k in call.keywords}
+        if call.args and len(params) == 1 and not call.keywords and len(call.args) == 1:
+            named = {params[0]: call.args[0]}
+        if sorted(named, key=str) != sorted(params) or not all(_literal(v) for v in named.values()):
+            return None
+        return ", ".join(ast.unparse(named[p]) for p in params)
+    return None
+
+
+def _literal(node: ast.expr) -> bool:
+    return not any(isinstance(n, ast.Name | ast.Call) for n in ast.walk(node))
 
 
 def _parses(source: str) -> str | None:
@@ -120,13 +167,15 @@ def function_problem(problem_id: str, stub: str, entry_point: str | None = None)
         if not functions:
             raise ProblemError(f"{problem_id}: no top-level function to complete; add a `def name(...):` stub")
         entry_point = functions[-1].name
-    docstring = next((ast.get_docstring(f) or "" for f in functions if f.name == entry_point), "")
+    function = next((f for f in functions if f.name == entry_point), None)
+    docstring = (function and ast.get_docstring(function)) or ""
+    params = [a.arg for a in function.args.posonlyargs + function.args.args] if function else []
     return Problem(
         id=problem_id,
         prompt=stub,
         style="function",
         entry_point=entry_point,
-        examples=examples_from_docstring(docstring, entry_point),
+        examples=examples_from_docstring(docstring, entry_point, params),
     )
 
 
