@@ -11,7 +11,6 @@ import gzip
 import importlib.util
 import json
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from types import ModuleType
@@ -22,7 +21,7 @@ from replay import ReplayBackend
 from codesift.bench.bank import export_bank
 from codesift.bench.run import STORE, run_bench
 from codesift.bench.tasks import Task
-from codesift.execute import Executor, make_executor
+from codesift.execute import Executor
 from codesift.pipeline import SolveConfig, written_tests_key
 from codesift.prompt import build_prompt
 from codesift.records import Candidate, Completion, Policy
@@ -58,12 +57,6 @@ def _recorded() -> tuple[list[Task], Policy, ReplayBackend]:
         )  # fmt: skip
         tasks.append(task)
     return tasks, policy, replay
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 @pytest.fixture(scope="module")

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 from rich.console import Console
 from test_select import FIND, INDEX, LOOPS, REMOVE_OCC, REPLACE, group
 
-from codesift.execute import Executor, make_executor
+from codesift.execute import Executor
 from codesift.interactive import Session, run_interactive, show
 from codesift.records import Test
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 def session(ex: Executor) -> Session:

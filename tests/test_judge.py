@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-import pytest
 from replay import ReplayBackend
 
-from codesift.execute import Executor, make_executor
+from codesift.execute import Executor
 from codesift.extract import group
 from codesift.problems import load_problem
 from codesift.records import Policy, Test
@@ -31,12 +29,6 @@ def _script() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 def _judged(ex: Executor, recording: str, right_votes: int) -> tuple[list[str], list[str], int]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-import pytest
-
-from codesift.execute import Executor, Job, make_executor
+from codesift.execute import Executor, Job
 from codesift.extract import ProgramGroup
 from codesift.records import Candidate, Execution, Problem, Test
 from codesift.select import SelectConfig, select
@@ -106,12 +104,6 @@ class Counting:
         jobs = list(jobs)
         self.jobs += len(jobs)
         return self.ex.map(jobs)
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 def test_equivalent_programs_cluster_and_the_larger_cluster_wins(ex: Executor) -> None:

@@ -8,13 +8,11 @@ with a wrong cluster.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from recorded import load, pool
 
 from codesift.bench.grade import grade_programs
-from codesift.execute import Executor, make_executor
+from codesift.execute import Executor
 from codesift.extract import ProgramGroup
 from codesift.select import SelectConfig, select
 from codesift.select.rank import supports
@@ -27,12 +25,6 @@ def test_support_weights_other_clusters_by_the_share_of_probes_they_agree_on() -
     assert supports(outputs, [2, 1, 4], power=1.0) == [2.5, 2.0, 4.0]
     assert supports(outputs, [2, 1, 4], power=2.0) == [2.25, 1.5, 4.0]
     assert supports([(), ()], [3, 1], power=1.0) == [4.0, 4.0]  # no probes: nothing tells them apart
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 @pytest.fixture(scope="module")

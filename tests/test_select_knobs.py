@@ -7,14 +7,12 @@ at T = 0.8 and the model's own test-writing answer, replayed verbatim).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from recorded import DATA, load, pool
 from replay import ReplayBackend
 
 from codesift.bench.grade import grade_programs
-from codesift.execute import Executor, make_executor
+from codesift.execute import Executor
 from codesift.extract import ProgramGroup
 from codesift.records import Candidate, Policy, Test
 from codesift.select import SelectConfig, select, write_tests
@@ -126,12 +124,6 @@ def test_programs_equal_up_to_names_docstrings_and_hints_are_one_program() -> No
     assert canonical("def f(a, b):\n    return a - b\n") != canonical("def f(a, b):\n    return b - a\n")
     assert canonical("def f(:\n") == "def f(:"  # unparsable: compared as text
     assert forms([handmade(c, 1) for c in [*RENAMED, plain]]) == 2
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from replay import ReplayBackend
 
 from codesift.bench.grade import grade_programs
 from codesift.bench.tasks import Task
-from codesift.execute import Executor, make_executor
+from codesift.execute import Executor
 from codesift.execute.cached import run_all
 from codesift.extract import ProgramGroup, group
 from codesift.pipeline import filter_groups
@@ -30,12 +29,6 @@ RECORD = json.loads(DATA.read_text())
 TASK = Task.model_validate(RECORD["task"])
 POLICY = Policy.model_validate(RECORD["policy"])
 CANDIDATES = [Candidate.model_validate(c) for c in RECORD["candidates"]]
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +25,11 @@ from codesift.bench.grade import grade_programs
 from codesift.cli import app as cli_app
 from codesift.cli.serve import check_exposure
 from codesift.errors import CodesiftError, UsageError
-from codesift.execute import Executor, make_executor
+from codesift.execute import Executor
 from codesift.problems import load_problem, parse_problem
 from codesift.records import digest
 
 RUNNING_MAX = (EXAMPLES / "running_max.py").read_text()
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 def solve_body(problem: str = RUNNING_MAX, filename: str = "running_max.py", **fields: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -11,14 +10,8 @@ from browser import headless_chrome
 from serve_helpers import TASK_594, mbpp_594_record, right_choice, served
 
 from codesift.bench.grade import grade_programs
-from codesift.execute import Executor, make_executor
+from codesift.execute import Executor
 from codesift.records import digest
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 @pytest.mark.browser

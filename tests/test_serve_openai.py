@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import openai
@@ -11,17 +10,11 @@ import pytest
 from serve_helpers import EXAMPLES, served
 
 from codesift.backends.models import FAST_MODEL
-from codesift.execute import Executor, make_executor
+from codesift.execute import Executor
 from codesift.problems import load_problem
 
 STUB = (EXAMPLES / "running_max.py").read_text()
 ASK = f"Please complete this function:\n```python\n{STUB}```\nThanks!"
-
-
-@pytest.fixture(scope="module")
-def ex() -> Iterator[Executor]:
-    with make_executor(workers=2) as e:
-        yield e
 
 
 def program_in(content: str) -> str:
