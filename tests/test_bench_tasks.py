@@ -9,6 +9,7 @@ import pytest
 
 from codesift.bench.examples import apps_call_inputs, assert_example
 from codesift.bench.tasks import BenchDataError, data_dir, load_tasks, select
+from codesift.execute import Executor, Job
 
 
 def test_counts_and_styles() -> None:
@@ -32,6 +33,20 @@ def test_humaneval_conventions() -> None:
     assert hidden.kind == "assert" and hidden.input.rstrip().endswith("check(has_close_elements)")
     assert "check(" not in task.problem.model_dump_json()  # hidden tests are not in the Problem
     assert task.reference is not None and task.reference.startswith(task.problem.prompt)
+
+
+def test_humaneval_references_pass_the_examples_read_but_four_wrong_docstrings(ex: Executor) -> None:
+    """The parser's reading of every docstring, checked by the dataset's own solutions on the visible examples:
+    a misread example would reject every right program. The four it fails are the docstrings' own mistakes
+    (47: 15.0 for 8.0; 116: a numeric sort for a sort by ones; 130: the sequence's values, not the list; 148:
+    `("Venus")` for the tuple `("Venus",)`)."""
+    tasks = [t for t in load_tasks("humaneval") if t.problem.examples]
+    assert len(tasks) == 151 and sum(len(t.problem.examples) for t in tasks) == 419
+    jobs = [Job(code=t.reference or "", tests=t.problem.examples, entry_point=t.problem.entry_point) for t in tasks]
+    wrong = {job.code: any(e.status != "passed" for e in runs) for job, runs in ex.map(jobs)}
+    assert sorted(t.id for t in tasks if wrong[t.reference or ""]) == [
+        "HumanEval/116", "HumanEval/130", "HumanEval/148", "HumanEval/47",
+    ]  # fmt: skip
 
 
 def test_mbpp_conventions() -> None:
