@@ -57,7 +57,7 @@ from typing import Any
 from adaptive_rules import CORRECT, RULE, TOKENS, TRACE, replay
 
 from codesift.adaptive import StopRule
-from codesift.bench.bank import bank_store
+from codesift.bench.bank import bank_store, replayed_tests
 from codesift.bench.grade import grade_programs
 from codesift.bench.metrics import bootstrap, paired_difference
 from codesift.bench.tasks import Task, load_tasks
@@ -101,8 +101,7 @@ def _re_extracted(task: Task, cands: Sequence[Candidate], variant: str) -> list[
 
 
 def _written(task: Task, store: Store) -> tuple[Test, ...]:
-    """Model-written tests stored by scripts/sample_store.py or by `codesift bench`, whatever their settings."""
-    written = store.any_written_tests(task.id)
+    written = replayed_tests(store, task.problem)
     return written.tests if written else ()
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from replay import ReplayBackend
 
-from codesift.bench.bank import bank_path, bank_store, export_bank, read_bank
+from codesift.bench.bank import bank_path, bank_store, export_bank, read_bank, replayed_tests
 from codesift.bench.run import run_bench
 from codesift.bench.tasks import Task
 from codesift.execute import make_executor
@@ -74,6 +74,27 @@ def test_bank_round_trip_is_deterministic_and_replays_the_run(tmp_path):
     with make_executor(workers=2) as ex:
         rerun = run_bench("mine.jsonl", tasks, tmp_path / "banked", config, executor=ex, backend_for=lambda p: replay)
     assert replay.calls == calls and rerun.summary.samples == 16
+
+
+def test_a_replay_cache_shared_by_two_test_writers_serves_each_bank_its_own_tests(tmp_path):
+    """Replaying the 0.5B-written bank and then the 1.5B-written one through the same execution cache: each
+    replay ranks with its own bank's tests, not with whichever the cache stored first."""
+    replay, _, tasks, policy, config = _recorded_run()
+    with make_executor(workers=2) as ex:
+        run_bench("mine.jsonl", tasks[:1], tmp_path / "run", config, executor=ex, backend_for=lambda p: replay)
+    banks = {}
+    for model, value in (("small", "1"), ("large", "2")):
+        writing = config.model_copy(update={"test_writer": policy.model_copy(update={"model": model})})
+        own = WrittenTests(tests=(Test(kind="call", input="0", output=value),), completion_tokens=1)
+        with Store(tmp_path / "run" / "store.sqlite") as store:
+            store.set_settings("bench", {"benchmark": "mine.jsonl", "config": writing.model_dump(mode="json")})
+            store.add_written_tests(tasks[0].id, written_tests_key(tasks[0].problem, writing), own)
+            banks[model] = (export_bank(store, "mine.jsonl", tasks[:1], tmp_path / model), own)
+    cache = Store(tmp_path / "cache.sqlite")
+    for model in ("small", "large"):
+        path, own = banks[model]
+        assert replayed_tests(bank_store([path], tasks[:1], cache), tasks[0].problem) == own
+    assert cache.any_written_tests(tasks[0].id) == banks["small"][1]  # what the replay used to take for both
 
 
 def test_a_run_with_a_bank_resumes_on_another_machine_from_it_and_samples_only_what_is_missing(tmp_path):

@@ -93,7 +93,7 @@ def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Pa
             (c for c in store.candidates(task.id) if c.origin == "sample"), key=lambda c: (c.policy, c.seed)
         )
         lines += [_banked(c, policies[c.policy]) for c in samples]
-        written = store.any_written_tests(task.id)
+        written = replayed_tests(store, task.problem)
         if written is not None:
             lines.append(BankTests(problem_id=task.id, written=written))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -153,6 +153,18 @@ def bank_store(
             if only is None or key == written_tests_key(by_id[problem_id].problem, only):
                 store.add_written_tests(problem_id, key, tests)
     return store
+
+
+def replayed_tests(store: Store, problem: Problem) -> WrittenTests | None:
+    """The model-written tests a replay ranks with: those of the run (or last bank) the store holds, under its
+    settings' key, so one cache shared by replays of two test writers serves each its own; else whatever tests
+    the store has for the problem (run stores from before the keys)."""
+    spec = store.settings("bench")
+    if spec is not None and "config" in spec:
+        own = store.written_tests(problem.id, written_tests_key(problem, run_config(Path(store.path), spec["config"])))
+        if own is not None:
+            return own
+    return store.any_written_tests(problem.id)
 
 
 def planned_calls(problem: Problem, config: SolveConfig) -> set[tuple[str, int]]:
