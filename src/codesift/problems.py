@@ -98,7 +98,7 @@ def _line_example(line: str, entry_point: str) -> Test | None:
     for found in re.finditer(rf"(?<![\w.]){re.escape(entry_point)}\(", line):
         for end in (i + 1 for i, ch in enumerate(line) if ch == ")" and i > found.start()):
             separator = _SEPARATOR.match(line, end)
-            if separator and separator.end() > end and (call := _parses(line[found.start() : end])):
+            if separator and _parses(call := line[found.start() : end]) is not None:
                 want = line[separator.end() :].strip().removesuffix(".")
                 return _call_test(call, want, entry_point) if want else None
     return None
@@ -121,7 +121,7 @@ def _named_examples(docstring: str, params: Sequence[str]) -> list[Test]:
     for args, want in found:
         positional, value = _arguments(args, params), _parses(want.removesuffix("."))
         if positional is not None and value is not None:
-            tests.append(Test(kind="call", input=positional, output=ast.unparse(syntax.parse(value, mode="eval"))))
+            tests.append(Test(kind="call", input=positional, output=ast.unparse(value)))
     return tests
 
 
@@ -136,7 +136,7 @@ def _arguments(text: str, params: Sequence[str]) -> str | None:
             continue
         assert isinstance(call, ast.Call)
         named = {k.arg: k.value for k in call.keywords}
-        if call.args and len(params) == 1 and not call.keywords and len(call.args) == 1:
+        if len(params) == 1 and len(call.args) == 1 and not call.keywords:
             named = {params[0]: call.args[0]}
         if sorted(named, key=str) != sorted(params) or not all(_literal(v) for v in named.values()):
             return None
@@ -148,12 +148,11 @@ def _literal(node: ast.expr) -> bool:
     return not any(isinstance(n, ast.Name | ast.Call) for n in ast.walk(node))
 
 
-def _parses(source: str) -> str | None:
+def _parses(source: str) -> ast.expr | None:
     try:
-        syntax.parse(source, mode="eval")
+        return syntax.parse(source, mode="eval").body
     except SyntaxError:
         return None
-    return source
 
 
 def function_problem(problem_id: str, stub: str, entry_point: str | None = None) -> Problem:

@@ -86,14 +86,15 @@ def export_bank(store: Store, benchmark: str, tasks: Sequence[Task], out_dir: Pa
     if spec is None or "config" not in spec:
         raise BenchDataError(f"{store.path} is not a `codesift bench` run store (no settings recorded)")
     settings = spec["config"]
-    policies = {p.name: p for p in code_policies(SolveConfig.model_validate(settings))}
+    config = run_config(Path(store.path), settings)
+    policies = {p.name: p for p in code_policies(config)}
     lines: list[Record] = [BankHeader(benchmark=benchmark, settings=settings)]
     for task in tasks:
         samples = sorted(
             (c for c in store.candidates(task.id) if c.origin == "sample"), key=lambda c: (c.policy, c.seed)
         )
         lines += [_banked(c, policies[c.policy]) for c in samples]
-        written = replayed_tests(store, task.problem)
+        written = replayed_tests(store, task.problem, config)
         if written is not None:
             lines.append(BankTests(problem_id=task.id, written=written))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -155,16 +156,14 @@ def bank_store(
     return store
 
 
-def replayed_tests(store: Store, problem: Problem) -> WrittenTests | None:
-    """The model-written tests a replay ranks with: those of the run (or last bank) the store holds, under its
-    settings' key, so one cache shared by replays of two test writers serves each its own; else whatever tests
-    the store has for the problem (run stores from before the keys)."""
-    spec = store.settings("bench")
-    if spec is not None and "config" in spec:
-        own = store.written_tests(problem.id, written_tests_key(problem, run_config(Path(store.path), spec["config"])))
-        if own is not None:
-            return own
-    return store.any_written_tests(problem.id)
+def replayed_tests(store: Store, problem: Problem, config: SolveConfig | None = None) -> WrittenTests | None:
+    """The model-written tests a replay ranks with: those of the run (or last bank) the store holds, under the
+    key of its settings (`config`, else read from the store), so one cache shared by replays of two test writers
+    serves each its own; else whatever tests the store has for the problem (run stores from before the keys)."""
+    if config is None and (spec := store.settings("bench")) is not None and "config" in spec:
+        config = run_config(Path(store.path), spec["config"])
+    own = store.written_tests(problem.id, written_tests_key(problem, config)) if config is not None else None
+    return own or store.any_written_tests(problem.id)
 
 
 def planned_calls(problem: Problem, config: SolveConfig) -> set[tuple[str, int]]:
