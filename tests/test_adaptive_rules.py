@@ -44,6 +44,13 @@ def test_giving_up_stops_only_when_no_drawn_sample_passes_the_examples(
     assert rules.replay(StopRule(give_up=give_up), passing_late, CORRECT, [1] * 20).samples == drawn_late
 
 
+def test_a_decisive_leader_that_fails_the_examples_does_not_stop_sampling() -> None:
+    assert not StopRule().stops(8, [8], passing=0)
+    assert StopRule().stops(8, [8], passing=8)
+    best_effort = [[0, 0, 0]] * 20  # one behaviour, but no sample passes the visible examples
+    assert rules.replay(StopRule(chunk=4, lead=2, ratio=2.0), best_effort, CORRECT, [1] * 20).samples == 20
+
+
 def test_the_table_reports_tokens_saved_against_drawing_all_n() -> None:
     row = {rules.TRACE: [[0, 1, 1]] * 8, rules.CORRECT: CORRECT, rules.TOKENS: [5] * 8}
     text = rules.table([row], [StopRule(chunk=4, lead=4, ratio=2.0)])

@@ -27,9 +27,12 @@ class StopRule(BaseModel):
         return [*range(self.chunk, n, self.chunk), n]
 
     def stops(self, drawn: int, cluster_sizes: Sequence[int], passing: int) -> bool:
-        """Whether `drawn` samples are enough: a decisive leader, or (with `give_up`) nothing worth ranking."""
+        """Whether `drawn` samples are enough: a decisive leader among samples that pass the visible examples, or
+        (with `give_up`) nothing worth ranking. A leader of best-effort programs (none passing) is no reason to stop:
+        the next chunk may hold the first program that passes. This also makes the trace replay of
+        `bench/adaptive_rules.py`, which sees only the complete run's clusters, stop exactly where `solve` does."""
         ranked = [*sorted(cluster_sizes, reverse=True), 0]
-        decisive = ranked[0] >= self.lead and ranked[0] >= self.ratio * ranked[1]
+        decisive = passing > 0 and ranked[0] >= self.lead and ranked[0] >= self.ratio * ranked[1]
         return decisive or (self.give_up > 0 and drawn >= self.give_up and passing == 0)
 
     def __str__(self) -> str:
