@@ -5,6 +5,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
 from replay import ReplayBackend
 
 from codesift.bench.bank import bank_path, bank_store, export_bank, read_bank, replayed_tests
@@ -167,3 +168,31 @@ def test_bank_summary_counts_a_committed_bank_and_refuses_a_bad_file(capsys, tmp
     bad.write_bytes(b"not gzip")
     assert script.main([str(bad)]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_a_renamed_policy_reuses_the_bank_and_exports_its_samples_under_its_own_name(tmp_path):
+    """The call key leaves the policy's name out, so a run that only renamed its policy draws nothing anew; its
+    bank file names the run's own policy."""
+    replay, _, tasks, policy, config = _recorded_run()
+    bank = tmp_path / "bank"
+    with make_executor(workers=2) as ex:
+        run_bench("mine.jsonl", tasks[:1], tmp_path / "first", config, executor=ex, backend_for=lambda p: replay,
+                  bank=bank)  # fmt: skip
+        renamed = config.model_copy(update={"policies": (policy.model_copy(update={"name": "recorded-again"}),)})
+        calls = replay.calls
+        result = run_bench("mine.jsonl", tasks[:1], tmp_path / "renamed", renamed, executor=ex,
+                           backend_for=lambda p: replay, bank=bank)  # fmt: skip
+    assert replay.calls == calls and result.summary.samples == 8
+    own = bank_path(bank, "mine.jsonl", renamed.model_dump(mode="json"))
+    assert [s.policy.name for s in read_bank(own)[1]] == ["recorded-again"] * 8
+
+
+def test_a_damaged_bank_line_is_one_error_naming_the_file(tmp_path):
+    from codesift.bench.bank import FORMAT
+    from codesift.bench.tasks import BenchDataError
+
+    bad = tmp_path / "damaged.jsonl.gz"
+    header = {"kind": "header", "format": FORMAT, "benchmark": "mine.jsonl", "settings": {}}
+    bad.write_bytes(gzip.compress((json.dumps(header) + '\n{"kind": "sample", "problem_id": "x"}\n').encode()))
+    with pytest.raises(BenchDataError, match=r"damaged\.jsonl\.gz: a damaged sample bank \(ValidationError"):
+        read_bank(bad)

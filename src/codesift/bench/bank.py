@@ -120,13 +120,18 @@ def read_bank(path: Path) -> tuple[BankHeader, list[BankSample], dict[str, Writt
             rows = [json.loads(line) for line in fh if line.strip()]
     except (OSError, json.JSONDecodeError) as e:
         raise BenchDataError(f"{path}: not a readable sample bank ({e})") from None
-    if not rows or rows[0].get("kind") != "header" or rows[0].get("format") != FORMAT:
+    if not rows or not isinstance(rows[0], dict) or rows[0].get("kind") != "header" or rows[0].get("format") != FORMAT:
         raise BenchDataError(f"{path}: not a sample bank of format {FORMAT} (no header line)")
-    header = BankHeader.model_validate(rows[0])
-    samples = [BankSample.model_validate(r) for r in rows[1:] if r["kind"] == "sample"]
-    written = {
-        r["problem_id"]: WrittenTests.model_validate(r["written"]) for r in rows[1:] if r["kind"] == "written-tests"
-    }
+    try:
+        header = BankHeader.model_validate(rows[0])
+        samples = [BankSample.model_validate(r) for r in rows[1:] if r.get("kind") == "sample"]
+        written = {
+            r["problem_id"]: WrittenTests.model_validate(r["written"])
+            for r in rows[1:]
+            if r.get("kind") == "written-tests"
+        }
+    except (ValidationError, KeyError, TypeError, AttributeError) as e:
+        raise BenchDataError(f"{path}: a damaged sample bank ({type(e).__name__}: {str(e).splitlines()[0]})") from None
     return header, samples, written
 
 
@@ -144,8 +149,11 @@ def bank_store(
         header, samples, written = read_bank(path)
         settings = header.settings
         store.set_settings("bench", {"benchmark": header.benchmark, "config": settings})
-        candidates = (_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id)
-        store.add_candidates(c for c in candidates if planned is None or (c.key, c.seed) in planned[c.problem_id])
+        candidates = [_candidate(s, by_id[s.problem_id]) for s in samples if s.problem_id in by_id]
+        if planned is not None:  # the run's own calls, under the name of the run's policy that makes each
+            named = ((c, planned[c.problem_id].get((c.key, c.seed))) for c in candidates)
+            candidates = [c.model_copy(update={"policy": name}) for c, name in named if name is not None]
+        store.add_candidates(candidates)
         config = run_config(path, settings)
         for problem_id, tests in written.items():
             if problem_id not in by_id:
@@ -166,10 +174,11 @@ def replayed_tests(store: Store, problem: Problem, config: SolveConfig | None = 
     return own or store.any_written_tests(problem.id)
 
 
-def planned_calls(problem: Problem, config: SolveConfig) -> set[tuple[str, int]]:
-    """The (`call_key`, seed) of every sample solve draws for `problem` under `config`."""
+def planned_calls(problem: Problem, config: SolveConfig) -> dict[tuple[str, int], str]:
+    """The (`call_key`, seed) of every sample solve draws for `problem` under `config`, with its policy's name (the
+    key leaves names out, so a bank made under another name serves a renamed policy)."""
     return {
-        (call_key(build_prompt(problem, policy.prompt), policy), seed)
+        (call_key(build_prompt(problem, policy.prompt), policy), seed): policy.name
         for policy, seeds in plan(code_policies(config), config.samples, config.seed)
         for seed in seeds
     }
