@@ -81,6 +81,8 @@ def reviewer_score(llm: llama_cpp.Llama, problem: Problem, code: str) -> float:
         f'{strip_docstrings(code)}\n\n# A description of {what} above:\n"""\n'.encode(), add_bos=False
     )
     target = llm.tokenize(f'{description(problem)}\n"""'.encode(), add_bos=False)
+    if len(target) >= llm.n_ctx() - 8:
+        raise SystemExit(f"{problem.id}: the description alone ({len(target)} tokens) does not fit the context")
     tokens = (context + target)[-(llm.n_ctx() - 8) :]
     start = len(tokens) - len(target)
     llm.reset()

@@ -35,8 +35,8 @@ Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first
                              replayed on the trace); "adaptive, largest cluster" is session 5's rule
   half n, default ranking    the same on the first n/2 samples only
   half n + repair            ... plus repairs of failing samples, budget = tokens of the other n/2
-  n (= half n + more samples) default ranking on all n samples: the equal-token alternative to repair
-  size + CodeT + judge       with --judge MODEL: the default ranking, then that model judges the two best clusters
+                             (the equal-token alternative, all n samples, is the default row)
+  default + judge            with --judge MODEL: the default ranking, then that model judges the two best clusters
                              by predicting the result on their shortest distinguishing input (`select.judge`)
   oracle@n                   some sample is correct
 """
@@ -184,7 +184,7 @@ def evaluate(
         ranked_default = select(task.problem, pool, executor=ex, model_tests=written, cache=store)
         judged, calls = judging(task.problem, ranked_default, store, ex)
         first = judged.submissions[0].program if judged.submissions else None
-        row["size + CodeT + judge"] = float(first is not None and correct[first])
+        row["default + judge"] = float(first is not None and correct[first])
         row["judge calls"] = float(len(calls))
         row["judge tokens"] = float(sum(c.prompt_tokens + c.completion_tokens for c in calls))
     if repaired is not None:

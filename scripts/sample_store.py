@@ -29,12 +29,13 @@ from codesift.records import Candidate, Policy, Test
 from codesift.repair import repair
 from codesift.sample import sample
 from codesift.select import write_tests
-from codesift.select.written import written_key
+from codesift.select.written import tests_grammar, written_key
 from codesift.store import Store
 
 
 def written_tests(task: Task, store: Store, backend: EmbeddedBackend, policy: Policy) -> tuple[Test, ...]:
     seeds = (0, 1)
+    policy = policy.model_copy(update={"grammar": tests_grammar(task.problem)})  # as write_tests asks, so the key says
     key = written_key(task.problem, policy, seeds)
     written = store.written_tests(task.id, key)
     if written is None:

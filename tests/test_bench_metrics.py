@@ -13,8 +13,6 @@ from codesift.bench.metrics import (
     CostSummary,
     mean_pass_at_k,
     n_at_k,
-    n_at_k_subsampled,
-    oracle,
     pass_at_k,
     pass_ks,
     summarize,
@@ -57,22 +55,9 @@ def test_mean_pass_at_k_needs_k_samples_everywhere() -> None:
     assert mean_pass_at_k([(4, 1), (1, 0)], 2) is None
 
 
-def test_n_at_k_and_oracle() -> None:
+def test_n_at_k() -> None:
     assert n_at_k([False, True, False], 1) is False
     assert n_at_k([False, True, False], 2) is True
-    assert oracle([False, False, True]) is True
-    assert oracle([]) is False
-
-
-def test_n_at_k_subsampled_with_a_selector() -> None:
-    correct = [True] + [False] * 9
-
-    def take_lowest(indices):  # a selector that ranks sample 0 first whenever it is drawn
-        return sorted(indices)
-
-    # 1@k with this selector = probability sample 0 is among k draws = k/10
-    assert n_at_k_subsampled(correct, take_lowest, n=1, k=5, rounds=4000) == pytest.approx(0.5, abs=0.03)
-    assert n_at_k_subsampled(correct, take_lowest, n=1, k=10, rounds=10) == 1.0
 
 
 def test_pass_ks() -> None:
@@ -117,3 +102,13 @@ def test_paired_difference_counts_only_disagreements() -> None:
     assert diff.excludes_zero and abs(diff.mean - 0.25) < 1e-9
     one_problem = paired_difference([1.0] + [0.0] * 40, [0.0] * 41)
     assert not one_problem.excludes_zero  # one problem of 41 is noise
+
+
+def test_a_problem_a_policy_did_not_draw_leaves_its_pass_at_k_defined() -> None:
+    s = summarize(
+        [(4, 2), (0, 0), (4, 0)],
+        None,
+        CostSummary(problems=3, solved=1, prompt_tokens=0, completion_tokens=0, seconds=0, executions=0),
+    )
+    assert s.pass_at_k[1] == pytest.approx(0.25) and s.raw_pass_at_1 == pytest.approx(0.25)
+    assert s.oracle == pytest.approx(0.5) and s.problems == 3

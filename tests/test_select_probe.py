@@ -61,6 +61,8 @@ def test_mutations_edit_one_argument_and_stay_parseable() -> None:
 def test_typed_inputs_follow_the_signature_without_examples() -> None:
     bare = HE.model_copy(update={"examples": ()})
     assert signature_args(bare) == ([2.5, 2.5, 2.5, 2.5], 2.5)
+    tuples = bare.model_copy(update={"prompt": "def f(xs: tuple[int, ...], p: tuple[str, float]) -> int:\n    pass\n"})
+    assert signature_args(tuples.model_copy(update={"entry_point": "f"})) == ((5, 5, 5, 5), ("abcd", 2.5))
     rng = random.Random(1)
     drawn = [ast.literal_eval(f"({next(typed_inputs(bare, rng))},)") for _ in range(20)]
     assert all(isinstance(n, list) and isinstance(t, float) for n, t in drawn)

@@ -277,7 +277,7 @@ def solve(
         completion_tokens=sum(c.completion_tokens for c in calls),
         executions=store.execution_count() - executions_before,
         seconds=time.perf_counter() - started,
-        separating_inputs=tuple(selection.probes[i].input for i in selection.separating),
+        separating_inputs=selection.separating_inputs,
         timings=stages.seconds,
     )
     store.add_answer(answer)

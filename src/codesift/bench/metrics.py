@@ -40,43 +40,12 @@ def mean_pass_at_k(counts: Sequence[tuple[int, int]], k: int) -> float | None:
     return fmean(pass_at_k(n, c, k) for n, c in counts)
 
 
-def oracle(correct: Sequence[bool]) -> bool:
-    """oracle@n: some sample is correct, so a perfect selector would solve the problem.
-
-    For k < n the expected oracle@k over random subsets of k samples *is* pass@k.
-    """
-    return any(correct)
-
-
 def n_at_k(submitted: Sequence[bool], n: int) -> bool:
     """AlphaCode's n@k for one problem: one of the first `n` submissions (chosen from k samples) is correct.
 
-    The pipeline selects from all samples it drew, so here k = samples per problem. For smaller k
-    use `n_at_k_subsampled` with a selector that can be re-run on a subset.
+    The pipeline selects once, from all samples it drew, so here k = samples per problem.
     """
     return any(submitted[:n])
-
-
-def n_at_k_subsampled(
-    correct: Sequence[bool],
-    select: Callable[[Sequence[int]], Sequence[int]],
-    n: int,
-    k: int,
-    rounds: int = 100,
-    seed: int = 0,
-) -> float:
-    """Monte-Carlo n@k for k < samples: draw k sample indices, let `select` order them, check the first n.
-
-    `select` maps sample indices to submitted indices (best first); it must use no hidden information.
-    """
-    if k > len(correct):
-        raise ValueError(f"n@k needs k <= samples ({k} > {len(correct)})")
-    rng = random.Random(seed)
-    hits = 0
-    for _ in range(rounds):
-        chosen = rng.sample(range(len(correct)), k)
-        hits += any(correct[i] for i in list(select(chosen))[:n])
-    return hits / rounds
 
 
 class CostSummary(BaseModel):
@@ -132,16 +101,16 @@ def summarize(
     - selected pass@1 = share whose first submission is correct (1@k, k = samples drawn);
     - selection efficiency = selected / oracle: 1.0 means the selector never misses a solvable problem.
     """
-    solvable = [(n, c) for n, c in counts if n > 0]
-    raw = fmean(c / n for n, c in solvable) if solvable else None
-    orc = fmean(c > 0 for _, c in solvable) if solvable else None
+    drawn = [(n, c) for n, c in counts if n > 0]  # a policy that drew nothing for a problem is not scored on it
+    raw = fmean(c / n for n, c in drawn) if drawn else None
+    orc = fmean(c > 0 for _, c in drawn) if drawn else None
     selected = None
     n_at: dict[int, float] = {}
     if submitted:
         n_at = {m: fmean(n_at_k(s, m) for s in submitted) for m in (1, 5, 10)}
         selected = n_at[1]
-    min_n = min((n for n, _ in counts), default=0)
-    pk = {k: v for k in pass_ks(min_n) if (v := mean_pass_at_k(counts, k)) is not None}
+    min_n = min((n for n, _ in drawn), default=0)
+    pk = {k: v for k in pass_ks(min_n) if (v := mean_pass_at_k(drawn, k)) is not None}
     eff = selected / orc if selected is not None and orc else None
     return Summary(
         problems=len(counts),

@@ -135,7 +135,7 @@ _PROTOTYPES: dict[str, Any] = {"int": 5, "float": 2.5, "str": "abcd", "bool": Tr
 
 
 def _prototype(annotation: ast.expr | None) -> Any:
-    """A typical value for a type annotation (``list[int]`` → ``[5, 5, 5]``), or None if unknown."""
+    """A typical value for a type annotation (``list[int]`` → ``[5, 5, 5, 5]``), or None if unknown."""
     if annotation is None:
         return None
     if isinstance(annotation, ast.Name | ast.Attribute):
@@ -144,13 +144,16 @@ def _prototype(annotation: ast.expr | None) -> Any:
         outer = ast.unparse(annotation.value).lower().split(".")[-1]
         inner = annotation.slice
         elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        if outer == "tuple" and len(elts) == 2 and isinstance(elts[1], ast.Constant) and elts[1].value is Ellipsis:
+            item = _prototype(elts[0])  # tuple[X, ...]: any number of X
+            return None if item is None else (item,) * 4
         protos = [_prototype(e) for e in elts]
         if any(p is None for p in protos):
             return None
         if outer == "list":
             return [protos[0]] * 4
         if outer == "tuple":
-            return tuple(p for p in protos if p is not Ellipsis)
+            return tuple(protos)
         if outer == "dict" and len(protos) == 2:
             return {protos[0]: protos[1]}
     return None

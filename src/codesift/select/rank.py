@@ -76,15 +76,14 @@ def consensus_weights(
     return weights
 
 
-def supports(outputs: Sequence[tuple[str, ...]], samples: Sequence[int], power: float) -> list[float]:
+def supports(outputs: Sequence[tuple[str, ...]], votes: Sequence[int], power: float) -> list[float]:
     """Each cluster's votes plus every other cluster's, weighted by (share of probes agreed on)^power."""
 
     def agreement(a: tuple[str, ...], b: tuple[str, ...]) -> float:
         return sum(x == y for x, y in zip(a, b, strict=True)) / len(a) if a else 1.0
 
     return [
-        sum(n * agreement(mine, theirs) ** power for theirs, n in zip(outputs, samples, strict=True))
-        for mine in outputs
+        sum(n * agreement(mine, theirs) ** power for theirs, n in zip(outputs, votes, strict=True)) for mine in outputs
     ]
 
 

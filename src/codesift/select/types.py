@@ -26,8 +26,8 @@ class SelectConfig(BaseModel):
     Off by default: with p = 1 it lost problems on held-out data (docs/RESULTS.md, "Ranking defaults").
 
     ``votes`` is what a cluster's size counts: ``"samples"`` (None, the default), or ``"programs"``, its
-    *distinct* programs (`forms.canonical`: equal up to formatting, comments, docstrings, type hints and the
-    renaming of the program's own names), so one memorised misreading sampled ten times counts once while
+    *distinct* programs (`forms.canonical`: equal up to formatting, comments, docstrings, argument and return type
+    hints and the renaming of the program's own names), so one memorised misreading sampled ten times counts once while
     several different programs that agree count each. Ties in it go to more samples (`rank.order`).
 
     ``test_weights`` (None: every model-written test counts 1) = ``"consensus"`` weights each model-written

@@ -16,11 +16,11 @@ _SYSTEM = "You are an expert software tester. You write correct, varied test cas
 _BLOCK = re.compile(r"Input:\s*```[a-z]*\n(.*?)```\s*Output:\s*```[a-z]*\n(.*?)```", re.S)
 
 
-def tests_prompt(problem: Problem, count: int = TESTS_ASKED) -> Prompt:
-    """The chat prompt asking for ``count`` tests in a form we can parse without running anything."""
+def tests_prompt(problem: Problem) -> Prompt:
+    """The chat prompt asking for `TESTS_ASKED` tests in a form we can parse without running anything."""
     if problem.style == "stdio":
         user = (
-            f"{problem.prompt.strip()}\n\nWrite {count} new test cases for this problem, "
+            f"{problem.prompt.strip()}\n\nWrite {TESTS_ASKED} new test cases for this problem, "
             "small ones and edge cases. "
             "For each, write `Input:` followed by a ``` block with the exact stdin, then "
             "`Output:` followed by a "
@@ -29,7 +29,7 @@ def tests_prompt(problem: Problem, count: int = TESTS_ASKED) -> Prompt:
         return Prompt(messages=(("system", _SYSTEM), ("user", user)), prefill="Input:\n```\n", stop=("<|im_end|>",))
     entry = problem.entry_point or "solution"
     user = (
-        f"```python\n{problem.prompt.strip()}\n```\n\nWrite {count} assert statements that test "
+        f"```python\n{problem.prompt.strip()}\n```\n\nWrite {TESTS_ASKED} assert statements that test "
         f"`{entry}`, one per "
         f"line, each of the form `assert {entry}(<arguments>) == <expected result>` with literal values. "
         "Include edge cases."
@@ -57,9 +57,9 @@ def parse_stdio(text: str) -> list[Test]:
     ]
 
 
-def written_key(problem: Problem, policy: Policy, seeds: Sequence[int], count: int = 8) -> str:
+def written_key(problem: Problem, policy: Policy, seeds: Sequence[int]) -> str:
     """The store key of `write_tests`'s result: its prompt, the writer's sampling settings and the seeds."""
-    return digest(f"{call_key(tests_prompt(problem, count), policy)}:{list(seeds)}")
+    return digest(f"{call_key(tests_prompt(problem), policy)}:{list(seeds)}")
 
 
 def tests_grammar(problem: Problem) -> str:
@@ -75,12 +75,11 @@ def write_tests(
     policy: Policy,
     *,
     seeds: Sequence[int] = (0, 1),
-    count: int = 8,
     grammar: bool = True,
 ) -> WrittenTests:
     """Ask the model for tests (constrained by `tests_grammar` unless ``grammar`` is off); duplicates and
     tests equal to a visible example are dropped."""
-    prompt = tests_prompt(problem, count)
+    prompt = tests_prompt(problem)
     policy = policy.model_copy(update={"grammar": tests_grammar(problem) if grammar else None})
     completions = backend.complete(prompt, seeds, policy)
     visible = {(t.input, t.output) for t in problem.examples}
