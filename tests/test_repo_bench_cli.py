@@ -247,6 +247,18 @@ def test_user_mistakes_are_one_line(bench: Path, tmp_path: Path) -> None:
         args = ["bench", "repo", *files(bench), *extra]
         assert message in one_line_error(args), args
     assert "only for `codesift bench repo`" in one_line_error(["bench", "humaneval", "--context", "in-file"])
+    assert "--adaptive: not for `codesift bench repo`" in one_line_error(["bench", "repo", *files(bench), "--adaptive"])
+
+
+def test_flags_another_kind_of_run_would_ignore_are_refused() -> None:
+    assert "--retries, --every: only for `codesift bench dabench`" in one_line_error(
+        ["bench", "humaneval", "--retries", "3", "--every", "2"]
+    )
+    assert "--backend, --export-bank: not supported by `codesift bench dabench`" in one_line_error(
+        ["bench", "dabench", "--backend", "openai", "--export-bank", "bank"]
+    )
+    knob = ["bench", "dabench", "--select", "w_codet=0"]
+    assert "--select: dabench ranks answers by agreement" in one_line_error(knob)
 
 
 def test_sha256_mismatch_is_refused(bench: Path, tmp_path: Path) -> None:

@@ -53,3 +53,12 @@ def test_parsing_from_threads_at_different_stack_depths_never_raises(fast_thread
 
 def test_literal_eval_reads_text():
     assert syntax.literal_eval("  [1, (2, 'a')] ") == [1, (2, "a")]
+
+
+@pytest.mark.parametrize("depth", [3000, 6000])
+def test_deeply_nested_code_is_unparsable_not_a_crash(depth):
+    from codesift.extract import drop_top_level_tests, normalise
+
+    code = "def f():\n    return 1\n\nx = " + "-" * depth + "1\n"  # a couple of hundred tokens
+    assert not syntax.parses(code)
+    assert drop_top_level_tests(code, "f") == code and normalise(code) == code.strip()

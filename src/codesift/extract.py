@@ -41,7 +41,7 @@ def drop_top_level_tests(code: str, entry_point: str) -> str:
     """
     try:
         tree = syntax.parse(code)
-    except (SyntaxError, ValueError):
+    except syntax.PARSE_ERRORS:
         return code
     lines = code.splitlines(keepends=True)
     for node in reversed(tree.body):
@@ -57,7 +57,7 @@ def normalise(code: str) -> str:
     """Formatting and comments do not make a different program; unparsable code stays as it is."""
     try:
         return ast.unparse(syntax.parse(code))
-    except (SyntaxError, ValueError, RecursionError):
+    except syntax.PARSE_ERRORS:
         return code.strip()
 
 

@@ -211,7 +211,7 @@ def solve(
     stages = Stages(events)
     executions_before = store.execution_count()
 
-    to_load = unsampled(problem, config.policies, config.samples, seed=config.seed, store=store)
+    to_load = unsampled(problem, code_policies(config), config.samples, seed=config.seed, store=store)
     if to_load:
         with stages.stage("load model", len(to_load)) as stage:
             for policy in to_load:

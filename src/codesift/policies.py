@@ -51,6 +51,8 @@ def parse_policies(data: dict[str, Any], source: str = "policies") -> tuple[Poli
         raise PolicyError(f"{source}: [defaults] must be a table")
     policies = []
     for i, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise PolicyError(f"{source}: policy #{i} must be a [[policy]] table of settings, not {entry!r}")
         fields = {**defaults, **entry}
         fields.setdefault("name", f"policy{i}")
         label = f"{source}: policy #{i} ({fields['name']!r})"

@@ -330,7 +330,18 @@ def parse_problem(text: str, path: str | Path, task: str | None = None) -> Probl
             return readers[suffix](path.stem, text)
         except ProblemError as err:
             raise ProblemError(f"{path}{str(err).removeprefix(path.stem)}") from None
-    if suffix in (".jsonl", ".json"):
+    if suffix == ".json":  # one record, laid out as the user likes
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ProblemError(f"{path}: invalid JSON ({err.msg}, line {err.lineno}); one JSON object per .json file, "
+                               "or one per line in a .jsonl file") from None  # fmt: skip
+        if not isinstance(record, dict):
+            raise ProblemError(f"{path}: expected one JSON object (a task)")
+        if task is not None and task not in (record.get("task_id"), record.get("id")):
+            raise ProblemError(f"{path}: its task is not {task!r}; drop --task, or use a .jsonl file of tasks")
+        return problem_from_record(record, str(path))
+    if suffix == ".jsonl":
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
@@ -343,4 +354,6 @@ def parse_problem(text: str, path: str | Path, task: str | None = None) -> Probl
             if task is None or task in (record.get("task_id"), record.get("id")):
                 return problem_from_record(record, f"{path}:{number}")
         raise ProblemError(f"{path}: no record with task_id or id {task!r}")
-    raise ProblemError(f"{path}: unknown problem format {suffix!r}; use .py (stub), .md/.txt (statement) or .jsonl")
+    raise ProblemError(
+        f"{path}: unknown problem format {suffix!r}; use .py (stub), .md/.txt (statement), .json or .jsonl"
+    )

@@ -127,7 +127,7 @@ def repair(
         failures = explain(problem, failures, executor, store)
     seen: set[str] = set()
     queue = []
-    for f in sorted(failures, key=lambda f: -(f.candidate.mean_logprob or -1e9)):
+    for f in sorted(failures, key=lambda f: -(lp if (lp := f.candidate.mean_logprob) is not None else -1e9)):
         if f.candidate.program not in seen:
             seen.add(f.candidate.program)
             queue.append(f)

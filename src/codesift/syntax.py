@@ -13,6 +13,9 @@ import threading
 from typing import Any, Literal, overload
 
 _LOCK = threading.Lock()
+# What parsing untrusted text can raise: deep nesting ("x=" + "-" * 3000 + "1", some 200 tokens) overflows the parser's
+# recursion (RecursionError) or memory (MemoryError); a null byte is a ValueError.
+PARSE_ERRORS = (SyntaxError, ValueError, MemoryError, RecursionError)
 
 
 @overload
@@ -33,6 +36,6 @@ def parses(source: str) -> bool:
     """Whether `source` is a Python program (a null byte counts as not)."""
     try:
         parse(source)
-    except (SyntaxError, ValueError):
+    except PARSE_ERRORS:
         return False
     return True

@@ -44,7 +44,7 @@ def _print(name: str, expression: str) -> str | None:
     """The print statement an answer item stands for; None if its value is not Python."""
     try:
         values = syntax.parse(f"({expression},)", "eval").body
-    except (SyntaxError, ValueError):
+    except syntax.PARSE_ERRORS:
         return None
     if not isinstance(values, ast.Tuple):
         return None

@@ -28,17 +28,9 @@ def _call_args(source: str, entry_point: str) -> str | None:
     text = source.strip()
     values = [*call.args, *(k.value for k in call.keywords)]
     parts = [ast.get_source_segment(text, a) for a in (*call.args, *call.keywords)]
-    if any(p is None or not _is_value(ast.unparse(v)) for p, v in zip(parts, values, strict=True)):
+    if any(p is None or not _literal(ast.unparse(v))[0] for p, v in zip(parts, values, strict=True)):
         return None
     return ", ".join(p for p in parts if p is not None)
-
-
-def _is_value(source: str) -> bool:
-    try:
-        syntax.literal_eval(source)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def assert_example(assertion: str, entry_point: str, setup: str = "") -> Test:
@@ -66,12 +58,11 @@ def assert_example(assertion: str, entry_point: str, setup: str = "") -> Test:
 # --- APPS call-based problems: MapCoder stores each argument on its own line, strings unquoted ----------
 
 
-def parameters(starter_code: str) -> tuple[list[str], int]:
-    """Parameter names of the starter function and how many of them are required."""
+def parameters(starter_code: str) -> list[str]:
+    """Parameter names of the starter function."""
     tree = syntax.parse(starter_code.strip() + "\n        pass\n")
     fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
-    names = [a.arg for a in fn.args.args if a.arg != "self"]
-    return names, len(names) - len(fn.args.defaults)
+    return [a.arg for a in fn.args.args if a.arg != "self"]
 
 
 def _literal(text: str) -> tuple[bool, Any]:
@@ -109,7 +100,7 @@ def apps_call_inputs(starter_code: str, inputs: Sequence[str], context: Sequence
     are not literals stay strings (`getAllPrimeFactors("a")` among ints). Lines beyond the parameter
     count belong to the first string argument (it contained newlines).
     """
-    names, _ = parameters(starter_code)
+    names = parameters(starter_code)
     total = max(len(names), 1)
     values: dict[int, list[bool]] = {}
     for text in [*inputs, *context]:

@@ -91,8 +91,8 @@ def _retry_timeouts(
     cache: ExecutionCache | None,
     entry_point: str | None,
 ) -> None:
-    """Every hidden test that timed out runs once more, and the second verdict stands (in ``results`` and the
-    cache). A loaded machine (a model sampling beside the grader) times out programs that finish well within
+    """Every hidden or challenge test that timed out runs once more, and the second verdict stands (in ``results``
+    and the cache). A loaded machine (a model sampling beside the grader) times out programs that finish well within
     the limit when it is quiet, which made grades of large-input problems flap between runs. A second timeout
     is marked `TWICE`, so regrading from the cache does not pay for it again."""
     jobs = []

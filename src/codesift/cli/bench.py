@@ -67,6 +67,13 @@ def default_run_dir(name: str, model: str, samples: int, temperature: float, mod
     return Path("runs") / f"{stem}-{mode}-{Path(model).stem}-n{samples}-t{temperature:g}"
 
 
+def _refuse(given: dict[str, bool], why: str) -> None:
+    """Flags this kind of run would ignore are a mistake to say, not to swallow."""
+    if any(given.values()):
+        with user_errors():
+            raise UsageError(f"{', '.join(f for f, on in given.items() if on)}: {why}")
+
+
 def bench(
     name: Annotated[
         str, typer.Argument(help="humaneval, mbpp(-sanitized), apps, fresh, dabench, repo, or a .jsonl file")
@@ -141,6 +148,12 @@ def bench(
         "--per-package": per_package != 40, "--package": package is not None, "--recall": recall,
         "--table": bool(table),
     }  # fmt: skip
+    dabench_only = {
+        "--retries": retries != 1, "--retry-when": retry_when != "no-answer", "--every": every != 1,
+        "--timeout": timeout != 20.0,
+    }  # fmt: skip
+    if name != "dabench":
+        _refuse(dabench_only, "only for `codesift bench dabench`")
     if name == "repo":
         from codesift.cli.bench_repo import bench_repo
 
@@ -153,20 +166,26 @@ def bench(
             package=package, recall=recall, table=table or [],
             other={"--data": data is not None, "--grade": grade is not None, "--executor": executor != "local",
                    "--export-bank": export_bank is not None, "--test-writer": test_writer is not None,
-                   "--judge": judge is not None},
+                   "--judge": judge is not None, "--test-writers": test_writers != 1, "--adaptive": adaptive},
         )  # fmt: skip
         return
-    if any(repo_only.values()):
-        with user_errors():
-            flags = ", ".join(f for f, given in repo_only.items() if given)
-            raise UsageError(f"{flags}: only for `codesift bench repo`")
+    _refuse(repo_only, "only for `codesift bench repo`")
 
     if name == "dabench":
         from codesift.cli.ask import bench_dabench
 
-        if test_writer is not None or judge is not None:
-            with user_errors():
-                raise UsageError("--test-writer/--judge: dabench ranks answers by agreement, not clusters; drop them")
+        _refuse(
+            {"--test-writer": test_writer is not None, "--judge": judge is not None,
+             "--test-writers": test_writers != 1, "--select": bool(knobs), "--adaptive": adaptive},
+            "dabench ranks answers by agreement, not clusters; drop them",
+        )  # fmt: skip
+        _refuse(
+            {"--policies": policies is not None, "--backend": backend != "embedded", "--base-url": base_url is not None,
+             "--api": api != "completion", "--lora": lora is not None, "--prompt": prompt != "plain",
+             "--repair-tokens": repair_tokens != 0, "--submissions": submissions != 10, "--grade": grade is not None,
+             "--reference": reference, "--export-bank": export_bank is not None, "--executor": executor != "local"},
+            "not supported by `codesift bench dabench` (the embedded model, its own retries); drop them",
+        )  # fmt: skip
 
         bench_dabench(data, model, samples, temperature, seed, max_tokens, retries, problems, every, limit, run_dir,
                       sandbox, timeout, as_json, grammar, retry_when)  # fmt: skip

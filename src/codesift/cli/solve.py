@@ -97,7 +97,7 @@ def say_examples(problem: Problem, path: Path, quiet: bool) -> None:
 
 def solve(
     path: Annotated[
-        Path | None, typer.Argument(help="Problem: .py stub with doctests, .md/.txt statement, or .jsonl")
+        Path | None, typer.Argument(help="Problem: .py stub with doctests, .md/.txt statement, .json task, or .jsonl")
     ] = None,
     task: Annotated[str | None, typer.Option(help="Record of a .jsonl file (task_id or id)")] = None,
     model: Annotated[
@@ -119,7 +119,9 @@ def solve(
     sandbox: Annotated[str, typer.Option(help="auto, strict (refuse below full isolation) or limits")] = "auto",
     executor: Annotated[str, typer.Option(help="local or ray")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (executor ray)")] = None,
-    store: Annotated[Path | None, typer.Option(help="SQLite run store (default: .codesift/<problem>.sqlite)")] = None,
+    store: Annotated[
+        Path | None, typer.Option(help="SQLite run store (default: .codesift/<problem id>-<digest>.sqlite)")
+    ] = None,
     interactive: Annotated[bool, typer.Option(help="Show disagreeing clusters and let you pick")] = False,
     knobs: Annotated[list[str] | None, typer.Option("--select", help=SELECT_HELP)] = None,
     test_writer: Annotated[str | None, typer.Option(help=TEST_WRITER_HELP)] = None,

@@ -27,11 +27,11 @@ def literal(source: str) -> Any:
     """Evaluate a literal, plus ``float('inf')``, ``set()`` and ``frozenset({...})``; else NotLiteral."""
     try:
         tree = syntax.parse(source.strip(), mode="eval")
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as e:
+    except syntax.PARSE_ERRORS as e:
         raise NotLiteral(source) from e
     try:
         return _eval(tree.body)
-    except RecursionError as e:
+    except (RecursionError, TypeError) as e:  # TypeError: an unhashable member ({[1]}) or set(5)
         raise NotLiteral(source) from e
 
 

@@ -42,7 +42,7 @@ def _check(text: str) -> bool:
     body = text.split("```python\n", 1)[-1].split("```", 1)[0]
     try:
         syntax.parse(body)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except syntax.PARSE_ERRORS:
         return False
     return True
 

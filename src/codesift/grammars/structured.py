@@ -47,7 +47,7 @@ def _literal(node: ast.expr) -> bool:
 def _parse(text: str, mode: Literal["exec", "eval"] = "exec") -> ast.AST | None:
     try:
         return syntax.parse(text, mode=mode)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except syntax.PARSE_ERRORS:
         return None
 
 

@@ -139,7 +139,7 @@ def parse_file(rel: str, source: str) -> tuple[Definition, ...]:
     """Definitions of one file; a file that does not parse has none (the map skips it, as a linter would)."""
     try:
         tree = syntax.parse(source)
-    except (SyntaxError, ValueError):
+    except syntax.PARSE_ERRORS:
         return ()
     lines = source.splitlines(keepends=True)
     found: list[Definition] = []

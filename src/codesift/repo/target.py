@@ -120,7 +120,7 @@ def candidate_body(target: Target, code: str) -> str | None:
     indentation; None when the candidate does not define it."""
     try:
         tree = syntax.parse(code)
-    except (SyntaxError, ValueError):
+    except syntax.PARSE_ERRORS:
         return None
     funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == target.name]
     if not funcs:

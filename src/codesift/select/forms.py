@@ -26,7 +26,7 @@ def canonical(code: str) -> str:
     `extract.normalise`'s fallback, the stripped text)."""
     try:
         tree = syntax.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
+    except syntax.PARSE_ERRORS:
         return normalise(code)
     try:
         return ast.unparse(_Renamer(_bound(tree)).visit(_Undocumented().visit(tree)))

@@ -34,7 +34,15 @@ from codesift.events import Event, StageFinished
 from codesift.execute.cached import Mapper, run_all
 from codesift.extract import group
 from codesift.interactive import Session, show
-from codesift.pipeline import SolveConfig, asks_for_tests, filter_groups, selection_pool, solve, written_tests
+from codesift.pipeline import (
+    SolveConfig,
+    asks_for_tests,
+    filter_groups,
+    selection_pool,
+    solve,
+    test_writer,
+    written_tests,
+)
 from codesift.policies import parse_policies
 from codesift.problems import parse_problem
 from codesift.records import Answer, Completion, Policy, Problem, Record, digest
@@ -517,7 +525,7 @@ class Service:
         passing, _ = filter_groups(problem, groups, results)
         pool, _ = selection_pool(problem, passing, groups, results)
         written = (
-            written_tests(problem, config, self.store, self.backend_for(config.policies[0]))
+            written_tests(problem, config, self.store, self.backend_for(test_writer(config)))
             if asks_for_tests(config, pool)
             else None
         )
