@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from script_loader import load_script
 
 from codesift.adaptive import StopRule
 
-ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("adaptive_rules", ROOT / "bench" / "adaptive_rules.py")
-assert spec and spec.loader
-rules = importlib.util.module_from_spec(spec)
-sys.modules["adaptive_rules"] = rules  # dataclasses look their module up there
-spec.loader.exec_module(rules)
+rules = load_script("bench", "adaptive_rules")
 
 # cluster 0 has two programs (place 0 wrong, place 1 right); cluster 1 one right program
 CORRECT = [[False, True], [True]]

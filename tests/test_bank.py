@@ -1,12 +1,11 @@
 """The sample bank: a bench run's completions survive as a compressed file and replay as the same run."""
 
 import gzip
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 from replay import ReplayBackend
+from script_loader import ROOT, load_script
 
 from codesift.bench.bank import bank_path, bank_store, export_bank, read_bank, replayed_tests
 from codesift.bench.run import run_bench
@@ -155,12 +154,8 @@ def test_a_run_of_another_policy_loads_nothing_foreign_from_its_models_banks(tmp
 
 
 def test_bank_summary_counts_a_committed_bank_and_refuses_a_bad_file(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("bank_summary", root / "bench" / "bank_summary.py")
-    assert spec and spec.loader
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    bank = root / "bank" / "fresh-qwen2.5-coder-0.5b-n20-t0.8-a32ddf81.jsonl.gz"
+    script = load_script("bench", "bank_summary")
+    bank = ROOT / "bank" / "fresh-qwen2.5-coder-0.5b-n20-t0.8-a32ddf81.jsonl.gz"
     assert script.main([str(bank)]) == 0
     row = capsys.readouterr().out.splitlines()[-1]
     assert row.startswith(f"| `{bank.name}` | 60 | 1200 | 162,823 |"), row

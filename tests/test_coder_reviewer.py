@@ -3,18 +3,11 @@ rule re-ranks the scored clusters."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from script_loader import load_script
 
 from codesift.records import Problem
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))  # the script imports its sibling selection_ablation
-spec = importlib.util.spec_from_file_location("coder_reviewer", ROOT / "bench" / "coder_reviewer.py")
-assert spec and spec.loader
-reviewer = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(reviewer)
+reviewer = load_script("bench", "coder_reviewer")
 
 STUB = 'def add(a, b):\n    """Add two numbers.\n    >>> add(1, 2)\n    3\n    """\n'
 

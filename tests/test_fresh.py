@@ -3,7 +3,6 @@ visible example checks out in the real sandbox (the same check as `scripts/check
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from script_loader import load_script
 from typer.testing import CliRunner
 
 from codesift.bench.fresh import FreshCheck, check_fresh, fresh_records
@@ -61,11 +61,7 @@ def test_shape() -> None:
 
 
 def _sources() -> list[dict[str, Any]]:
-    spec = importlib.util.spec_from_file_location("build_fresh", ROOT / "scripts" / "build_fresh.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.specs()  # type: ignore[no-any-return]
+    return load_script("scripts", "build_fresh").specs()  # type: ignore[no-any-return]
 
 
 def test_data_is_built_from_the_sources() -> None:

@@ -8,7 +8,6 @@ verbatim; the sandbox is real. The writer's answers were drawn unconstrained, so
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import sqlite3
 from contextlib import closing
@@ -17,6 +16,7 @@ from types import ModuleType
 
 import pytest
 from replay import ReplayBackend
+from script_loader import load_script
 
 from codesift.bench.bank import export_bank
 from codesift.bench.run import STORE, run_bench
@@ -32,11 +32,7 @@ DATA = [ROOT / "tests" / "data" / f"select_mbpp_{n}.json" for n in (2, 594)]
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fresh_diagnose", ROOT / "bench" / "fresh_diagnose.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench", "fresh_diagnose")
 
 
 def _recorded() -> tuple[list[Task], Policy, ReplayBackend]:

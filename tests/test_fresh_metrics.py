@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from statistics import fmean
 
+from script_loader import load_script
+
 from codesift.bench.metrics import bootstrap_interval
 
 
@@ -31,15 +33,10 @@ def test_ratio_statistic_and_undefined_resamples() -> None:
 
 
 def test_oracle_at_k_runs_from_raw_pass_at_1_to_oracle_at_n() -> None:
-    import importlib.util
-    from pathlib import Path
 
     from codesift.bench.grade import ProblemResult
 
-    spec = importlib.util.spec_from_file_location("fresh_table", Path(__file__).parents[1] / "bench" / "fresh_table.py")
-    assert spec and spec.loader
-    table = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(table)
+    table = load_script("bench", "fresh_table")
     rows = [
         ProblemResult(id=str(i), samples=20, correct=c, policies={}, distinct=1) for i, c in enumerate([0, 1, 5, 20])
     ]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 from replay import ReplayBackend
+from script_loader import load_script
 
 from codesift.execute import Executor
 from codesift.extract import group
@@ -22,12 +22,7 @@ PROBLEM = load_problem("examples/running_max.py")
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "record_judge", Path(__file__).parents[1] / "scripts" / "record_judge.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("scripts", "record_judge")
     return module
 
 

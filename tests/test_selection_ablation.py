@@ -5,21 +5,14 @@ wrote in session 12 (docs/runs/select-fresh-1.5b-n20-ablation-s12.jsonl)."""
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from script_loader import ROOT, load_script
 
 from codesift.bench.bank import BankHeader, BankTests, read_bank
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))  # the script imports its sibling adaptive_rules
-spec = importlib.util.spec_from_file_location("selection_ablation", ROOT / "bench" / "selection_ablation.py")
-assert spec and spec.loader
-ablation = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(ablation)
+ablation = load_script("bench", "selection_ablation")
 
 BANK = ROOT / "bank" / "fresh-qwen2.5-coder-1.5b-n20-t0.8-4496082f.jsonl.gz"
 RECORDED = ROOT / "docs" / "runs" / "select-fresh-1.5b-n20-ablation-s12.jsonl"
