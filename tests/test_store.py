@@ -94,3 +94,11 @@ def test_a_write_that_fails_is_a_store_error_and_rolls_back(tmp_path):
         store._db.execute("PRAGMA query_only = OFF")
         store.add_candidates([_candidate(2)])  # the failed transaction was rolled back: the store still works
         assert [c.seed for c in store.candidates("p")] == [0, 2]
+
+
+def test_a_foreign_jobs_table_is_a_store_error_not_a_sqlite_traceback(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store._db.execute("CREATE TABLE jobs (something TEXT)")  # a table of that name that is not the service's
+        with pytest.raises(StoreError, match=f"run store {path}"):
+            store.jobs.get("job-1")

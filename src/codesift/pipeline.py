@@ -87,7 +87,8 @@ def code_policies(config: GrammarSettings) -> tuple[Policy, ...]:
 def filter_groups(
     problem: Problem, groups: Sequence[ProgramGroup], results: dict[str, dict[str, Execution]]
 ) -> tuple[list[ProgramGroup], list[Failure]]:
-    """Groups passing every visible example, and the first failure of each of the others."""
+    """Groups passing every visible example, and the first failure of each of the others that parse (a program
+    that does not parse is in neither list: it has no example run to learn from)."""
     passing, failures = [], []
     for g in groups:
         if not syntax.parses(g.code):

@@ -157,10 +157,6 @@ class WrittenTests(Record):
     completion_tokens: int = 0
     seconds: float = 0.0
 
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(t.input for t in self.tests))
-
 
 class Execution(Record):
     """The verdict of one program on one test."""

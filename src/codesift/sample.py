@@ -17,6 +17,8 @@ from codesift.prompt import build_prompt
 from codesift.records import Candidate, Completion, Policy, Problem, Prompt, call_key
 from codesift.store import Store
 
+CHUNK = 20  # samples per backend call; each call is stored before the next, so a killed run loses one chunk
+
 
 def to_candidate(problem: Problem, policy: Policy, prompt: Prompt, c: Completion, origin: str) -> Candidate:
     return Candidate(
@@ -67,7 +69,6 @@ def sample(
     seed: int,
     store: Store,
     backend_for: Callable[[Policy], Backend],
-    chunk: int = 20,
     stage: Stage | None = None,
     prompt_for: Callable[[Problem, str], Prompt] = build_prompt,
 ) -> list[Candidate]:
@@ -85,9 +86,9 @@ def sample(
             stage.advance(len(seeds) - len(missing))
         if missing:
             backend = backend_for(policy)
-            for start in range(0, len(missing), chunk):
+            for start in range(0, len(missing), CHUNK):
                 try:
-                    completions = backend.complete(prompt, missing[start : start + chunk], policy)
+                    completions = backend.complete(prompt, missing[start : start + CHUNK], policy)
                 except BackendError as e:
                     # Samples that arrived before the backend failed for good are kept, not redrawn.
                     arrived = getattr(e, "completions", ())

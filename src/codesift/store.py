@@ -11,9 +11,9 @@ The store is the one cache, so every key is derived from everything its stage de
   pins for the whole run dir);
 - records other packages define, each behind its own typed pair of methods (their `meta` keys are spelled
   here and nowhere else; the `meta` table has no public reader or writer, so no caller can spell a key that
-  nothing writes any more): a benchmark's graded result per problem (DABench), the repository index's parsed
-  files by parser version, file hash and path, and the `ask` formatter's completions by problem, `call_key` and
-  seed.
+  nothing writes any more): a benchmark's graded result per problem (DABench, repository mode), the repository
+  index's parsed files by parser version, file hash and path, the `ask` formatter's completions by problem,
+  `call_key` and seed, the pairwise judge's verdicts, which problems were repaired, and each run kind's settings.
 
 Every SQLite failure (disk full, permission denied, not a database, a newer schema) is a one-line
 `StoreError`, because the fix is the user's (free space, another --store or --run-dir).
@@ -374,4 +374,4 @@ class Store:
     @cached_property
     def jobs(self) -> JobTable:
         """The service's jobs and their event history (tables created on first use)."""
-        return JobTable(self._db, self._lock)
+        return JobTable(self._db, self._lock, self._errors)

@@ -12,6 +12,8 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, Literal
 
 from pydantic import Field
@@ -79,22 +81,25 @@ def _job(row: tuple[Any, ...]) -> StoredJob:
 
 
 class JobTable:
-    """Typed access to the job tables over the Store's connection and lock (every write autocommits)."""
+    """Typed access to the job tables over the Store's connection, lock and error mapping (`errors`: every SQLite
+    failure a one-line `StoreError`, as everywhere in the store); every write autocommits."""
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
-        self._db, self._lock = db, lock
-        with self._lock:
+    def __init__(
+        self, db: sqlite3.Connection, lock: threading.Lock, errors: Callable[[], AbstractContextManager[None]]
+    ) -> None:
+        self._db, self._lock, self._errors = db, lock, errors
+        with self._lock, self._errors():
             self._db.executescript(SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
             if "result" not in columns:  # a store written before `ask` jobs existed
                 self._db.execute("ALTER TABLE jobs ADD COLUMN result TEXT")
 
     def _exec(self, sql: str, args: tuple[object, ...]) -> None:
-        with self._lock:
+        with self._lock, self._errors():
             self._db.execute(sql, args)
 
     def _rows(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
+        with self._lock, self._errors():
             return self._db.execute(sql, args).fetchall()
 
     def add(self, job: StoredJob) -> None:

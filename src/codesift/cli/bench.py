@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from codesift.backends.models import DEFAULT_MODEL
 from codesift.cli.common import (
     ADAPTIVE_HELP,
     GRAMMAR_HELP,
@@ -79,7 +80,7 @@ def bench(
         str, typer.Argument(help="humaneval, mbpp(-sanitized), apps, fresh, dabench, repo, or a .jsonl file")
     ],
     model: Annotated[str, typer.Option(help="qwen2.5-coder-1.5b, qwen2.5-coder-0.5b, a .gguf path, ...")] = (
-        "qwen2.5-coder-1.5b"
+        DEFAULT_MODEL
     ),
     samples: Annotated[int, typer.Option(min=1, help="Samples per problem (1 + --temperature 0: greedy)")] = 10,
     temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,

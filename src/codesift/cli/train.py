@@ -9,15 +9,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from codesift.backends.models import FAST_MODEL
 from codesift.cli.common import settings, user_errors
 
 
 def train(
     data: Annotated[Path, typer.Argument(help="sft.jsonl written by `codesift export`")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Run folder: checkpoints, adapter/, adapter.gguf")],
-    model: Annotated[str, typer.Option(help="Embedded model (its GGUF is the base) or a .gguf path")] = (
-        "qwen2.5-coder-0.5b"
-    ),
+    model: Annotated[str, typer.Option(help="Embedded model (its GGUF is the base) or a .gguf path")] = (FAST_MODEL),
     base: Annotated[
         Path | None, typer.Option(help="A transformers model folder instead of --model (e.g. on a GPU node)")
     ] = None,

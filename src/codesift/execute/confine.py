@@ -597,7 +597,8 @@ def remove_tree(path: str) -> None:
 
 
 def cpu_limit(req: dict[str, Any]) -> int:
-    """The CPU seconds a run may use (SIGXCPU at this, SIGKILL a second later): its wall limit."""
+    """The CPU seconds a run may use (SIGXCPU at this, SIGKILL a second later): the per-test timeout times its
+    tests, plus one."""
     return int(float(req["timeout"]) * max(len(req["tests"]), 1)) + 1
 
 

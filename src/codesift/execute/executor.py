@@ -49,7 +49,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from codesift.execute.profiles import SOLVE, Profile, SandboxError
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
@@ -204,7 +204,6 @@ class Executor:
         self.limits = limits or Limits()
         if profile.memory is not None:
             self.limits = replace(self.limits, memory=profile.memory)
-        self.mode = sandbox
         self.profile = profile
         site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
         self._config = {
@@ -474,7 +473,7 @@ class Executor:
         return Execution(program=program, test=test.key, status=status, output=output, error=error, seconds=seconds)
 
 
-_STATUSES = {"passed", "failed", "error", "timeout", "memory", "syntax", "output-limit", "killed"}
+_STATUSES = set(get_args(Status))
 # Signals a program dies of by its own fault (error, named); any other signal killed it (killed).
 CRASHES = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT, signal.SIGSYS, signal.SIGTRAP}
 
