@@ -5,9 +5,9 @@ from replay import ReplayBackend
 
 from codesift.adaptive import StopRule
 from codesift.execute import make_executor
-from codesift.pipeline import SolveConfig, solve
+from codesift.pipeline import SolveConfig, solve, written_tests_key
 from codesift.problems import load_problem
-from codesift.records import Policy
+from codesift.records import Policy, Test, WrittenTests
 from codesift.store import Store
 
 EXAMPLES = ["digit_sum.py", "running_max.py", "sum_of_pairs.md"]
@@ -178,3 +178,23 @@ def test_an_adaptive_rule_that_never_settles_draws_every_chunk_and_answers_as_wi
         plain, _ = solve(problem, _config(replay), executor=executor, store=store, backend_for=lambda p: replay)
     assert adaptive.samples == plain.samples == 8
     assert [s.program for s in adaptive.submissions] == [s.program for s in plain.submissions]
+
+
+def test_a_rerun_with_stored_tests_opens_no_backend(tmp_path, replay, executor):
+    problem = load_problem("examples/running_max.py")
+    config = _config(replay).model_copy(update={"test_writers": 1})
+    opened: list[Policy] = []
+
+    def backend_for(policy: Policy) -> ReplayBackend:
+        opened.append(policy)
+        return replay
+
+    with Store(tmp_path / "run.sqlite") as store:
+        tests = WrittenTests(tests=(Test(kind="call", input="[1, 3, 2]", output="[1, 3, 3]"),))
+        store.add_written_tests(problem.id, written_tests_key(problem, config), tests)
+        solve(problem, config, executor=executor, store=store, backend_for=backend_for)
+        assert opened  # the first run samples
+        opened.clear()
+        _, selection = solve(problem, config, executor=executor, store=store, backend_for=backend_for)
+    assert sum(len(c.groups) for c in selection.clusters) > 1  # distinct programs: the tests were asked for
+    assert opened == []  # samples and tests stored: no model is loaded

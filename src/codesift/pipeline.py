@@ -153,13 +153,17 @@ def written_tests_key(problem: Problem, config: SolveConfig) -> str:
     return written_key(problem, *_test_writer(problem, config))
 
 
-def written_tests(problem: Problem, config: SolveConfig, store: Store, backend: Backend) -> WrittenTests:
-    """Model-written tests, stored under the writer's settings (grammar included) and seeds (`written_tests_key`)."""
+def written_tests(
+    problem: Problem, config: SolveConfig, store: Store, backend_for: Callable[[Policy], Backend]
+) -> WrittenTests:
+    """Model-written tests, stored under the writer's settings (grammar included) and seeds (`written_tests_key`);
+    the writer's backend is opened only when they are not stored (a rerun loads no model for them)."""
     key = written_tests_key(problem, config)
     cached = store.written_tests(problem.id, key)
     if cached is not None:
         return cached
     writer, seeds = _test_writer(problem, config)
+    backend = backend_for(test_writer(config))
     written = write_tests(problem, backend, writer, seeds=seeds, grammar=config.grammar != "off")
     store.add_written_tests(problem.id, key, written)
     return written
@@ -177,7 +181,7 @@ def _written_for(
     if not asks_for_tests(config, pool):
         return WrittenTests()
     with stages.stage("write tests", config.test_writers) as stage:
-        written = written_tests(problem, config, store, backend_for(test_writer(config)))
+        written = written_tests(problem, config, store, backend_for)
         stage.advance(config.test_writers)
     return written
 

@@ -188,10 +188,10 @@ def interact(problem, config, selection, ex, store, pool):  # type: ignore[no-un
     """Let the user settle disagreements between the top clusters, then answer with their choice."""
     from codesift.interactive import Session, run_interactive
     from codesift.pipeline import solve as run_solve
-    from codesift.pipeline import test_writer, written_tests
+    from codesift.pipeline import written_tests
 
     groups = [g for c in selection.clusters for g in c.groups]
-    written = written_tests(problem, config, store, pool(test_writer(config))) if config.test_writers else None
+    written = written_tests(problem, config, store, pool) if config.test_writers else None
     session = Session(
         problem, groups, executor=ex, config=config.select, submissions=config.submissions,
         model_tests=written.tests if written else (),

@@ -40,7 +40,6 @@ from codesift.pipeline import (
     filter_groups,
     selection_pool,
     solve,
-    test_writer,
     written_tests,
 )
 from codesift.policies import parse_policies
@@ -524,11 +523,7 @@ class Service:
         results = run_all(groups, problem.examples, self.executor, self.store, problem.entry_point)
         passing, _ = filter_groups(problem, groups, results)
         pool, _ = selection_pool(problem, passing, groups, results)
-        written = (
-            written_tests(problem, config, self.store, self.backend_for(test_writer(config)))
-            if asks_for_tests(config, pool)
-            else None
-        )
+        written = written_tests(problem, config, self.store, self.backend_for) if asks_for_tests(config, pool) else None
         session = Session(
             problem, pool, executor=self.executor, config=config.select, submissions=config.submissions,
             model_tests=written.tests if written else (),
