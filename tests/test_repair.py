@@ -7,6 +7,7 @@ from test_select import group
 from codesift.execute import make_executor
 from codesift.records import Execution, Problem, Test
 from codesift.repair import Failure, explain, feedback, repair_prompt
+from codesift.store import Store
 
 PROBLEM = Problem(id="Mbpp/11", style="function", entry_point="remove_Occ", prompt="Remove first and last occurrence.")
 CALL = Test(kind="call", input='"hello","l"', output='"heo"')
@@ -41,6 +42,22 @@ def test_long_outputs_are_clipped_in_the_prompt() -> None:
     prompt = repair_prompt(PROBLEM, failure)
     user = prompt.messages[-1][1]
     assert CODE.strip() in user and len(user) < 5000 and prompt.prefill.startswith("```python")
+
+
+def test_explain_runs_each_program_on_its_own_failure_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    examples = (Test(kind="assert", input="assert twice(1) == 2"), Test(kind="assert", input="assert twice(3) == 6"))
+    problem = Problem(id="t", style="function", entry_point="twice", prompt="Double it.", examples=examples)
+    programs = ["def twice(x):\n    return x + 1\n", "def twice(x):\n    return x * 3\n"]
+    failures = [
+        Failure(
+            candidate=group(code, 1).candidates[0], test=example,
+            execution=Execution(program="p", test=example.key, status="failed", error="AssertionError"),
+        )
+        for code, example in zip(programs, examples, strict=True)
+    ]  # fmt: skip
+    with make_executor(workers=1) as ex, Store(tmp_path / "s.sqlite") as store:
+        explained = explain(problem, failures, ex, store)
+        assert [f.got for f in explained] == ["2", "9"] and store.execution_count() == 2
 
 
 def test_explain_shows_what_a_failing_assert_example_returned() -> None:

@@ -87,14 +87,15 @@ def explain(
         args = example_args(problem, f.test) if f.test.kind == "assert" else None
         if args is not None and f.execution.error in (None, "AssertionError"):
             probes[f.candidate.program] = Test(kind="call", input=args_source(args))
-    groups = [
-        ProgramGroup(code=f.candidate.code, candidates=(f.candidate,))
+    groups = {
+        f.candidate.program: ProgramGroup(code=f.candidate.code, candidates=(f.candidate,))
         for f in failures
         if f.candidate.program in probes
-    ]
-    results = run_all(
-        list({g.program: g for g in groups}.values()), list(set(probes.values())), executor, cache, problem.entry_point
-    )
+    }
+    results: dict[str, dict[str, Execution]] = {}
+    for call in set(probes.values()):  # each program on its own failure's call only
+        mine = [g for program, g in groups.items() if probes[program] == call]
+        results.update(run_all(mine, [call], executor, cache, problem.entry_point))
     out = []
     for f in failures:
         probe = probes.get(f.candidate.program)
