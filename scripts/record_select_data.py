@@ -73,7 +73,7 @@ def main() -> None:
             groups = group(cands)
             results = run_all(groups, problem.examples, ex, None, problem.entry_point)
             _, failures = filter_groups(problem, groups, results)
-            repair(problem, failures[: args.max_repairs], rec, policy, budget_tokens=10**9, seed=10_000)
+            repair(problem, failures[: args.max_repairs], lambda p: rec, policy, budget_tokens=10**9, seed=10_000)
             path = OUT / f"select_{task.id.replace('/', '_').lower()}.json"
             data = {
                 "model": args.model,

@@ -55,7 +55,9 @@ def repaired(task: Task, cands: list[Candidate], store: Store, backend: Embedded
     with make_executor(workers=1) as ex:
         groups = group(half)
         _, failures = filter_groups(problem, groups, run_all(groups, problem.examples, ex, store, problem.entry_point))
-        repair(problem, failures, backend, policy, budget_tokens=budget, seed=10_000, executor=ex, store=store)
+        repair(
+            problem, failures, lambda p: backend, policy, budget_tokens=budget, seed=10_000, executor=ex, store=store
+        )
     store.mark_repaired(task.id)
 
 

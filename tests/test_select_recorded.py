@@ -78,10 +78,17 @@ def test_full_ranking_submits_a_program_the_grader_accepts(ex: Executor, filtere
 def test_repair_replays_within_the_token_budget(filtered) -> None:  # type: ignore[no-untyped-def]
     _, failures = filtered
     assert failures
-    fixed = repair(TASK.problem, failures[:2], ReplayBackend(DATA), POLICY, budget_tokens=10**9, seed=10_000)
+    recorded = ReplayBackend(DATA)
+    fixed = repair(TASK.problem, failures[:2], lambda p: recorded, POLICY, budget_tokens=10**9, seed=10_000)
     assert len(fixed) == 2 and all(c.origin == "repair" for c in fixed)
     for c in fixed:
         ast.parse(c.code)
         assert "def similar_elements" in c.code
-    one = repair(TASK.problem, failures[:2], ReplayBackend(DATA), POLICY, budget_tokens=1, seed=10_000)
+    one = repair(TASK.problem, failures[:2], lambda p: recorded, POLICY, budget_tokens=1, seed=10_000)
     assert len(one) == 1
+    with Store() as store:  # attempts in the store: the model is not even opened
+        first = repair(TASK.problem, failures[:2], lambda p: recorded, POLICY, budget_tokens=10**9, seed=10_000,
+                       store=store)  # fmt: skip
+        again = repair(TASK.problem, failures[:2], lambda p: pytest.fail("opened"), POLICY, budget_tokens=10**9,
+                       seed=10_000, store=store)  # fmt: skip
+    assert [c.code for c in again] == [c.code for c in first]

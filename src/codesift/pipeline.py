@@ -187,12 +187,17 @@ def _written_for(
 
 
 def _repaired(
-    problem: Problem, failures: list[Failure], config: SolveConfig, store: Store, backend: Backend, executor: Mapper
+    problem: Problem,
+    failures: list[Failure],
+    config: SolveConfig,
+    store: Store,
+    backend_for: Callable[[Policy], Backend],
+    executor: Mapper,
 ) -> list[Candidate]:
     """Repairs within ``config.repair_tokens``; each attempt is cached in the store (see `repair.repair`), so
     the set returned always matches the budget and a rerun calls the model only for attempts it lacks."""
     fixed = repair(
-        problem, failures, backend, config.policies[0], budget_tokens=config.repair_tokens, seed=config.seed,
+        problem, failures, backend_for, config.policies[0], budget_tokens=config.repair_tokens, seed=config.seed,
         executor=executor, store=store,
     )  # fmt: skip
     store.mark_repaired(problem.id)
@@ -249,7 +254,7 @@ def solve(
 
     if config.repair_tokens and failures:
         with stages.stage("repair", len(failures)) as stage:
-            candidates += _repaired(problem, failures, config, store, backend_for(config.policies[0]), executor)
+            candidates += _repaired(problem, failures, config, store, backend_for, executor)
             groups = group(candidates)
             results = run_all(groups, problem.examples, executor, store, problem.entry_point)
             passing, failures = filter_groups(problem, groups, results)

@@ -8,7 +8,7 @@ smaller budget calls the model for nothing, a larger one only for the attempts i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -110,7 +110,7 @@ def explain(
 def repair(
     problem: Problem,
     failures: Sequence[Failure],
-    backend: Backend,
+    backend_for: Callable[[Policy], Backend],
     policy: Policy,
     *,
     budget_tokens: int,
@@ -122,7 +122,8 @@ def repair(
 
     ``budget_tokens`` counts prompt and completion tokens: the feedback prompt is part of repair's cost.
     With an ``executor``, failed assert examples are explained first (`explain`); with a ``store``, its
-    executions and attempts are reused and new attempts written to it as they arrive.
+    executions and attempts are reused and new attempts written to it as they arrive; the policy's backend is
+    opened only for an attempt the store lacks.
     """
     if executor is not None:
         failures = explain(problem, failures, executor, store)
@@ -139,7 +140,7 @@ def repair(
             break
         prompt = repair_prompt(problem, f)
         found, missing = drawn(problem, prompt, policy, [seed + i], "repair", store)
-        completions = backend.complete(prompt, missing, policy) if missing else []
+        completions = backend_for(policy).complete(prompt, missing, policy) if missing else []
         fresh = [to_candidate(problem, policy, prompt, c, "repair") for c in completions]
         if store is not None and fresh:
             store.add_candidates(fresh)
