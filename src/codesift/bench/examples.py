@@ -58,11 +58,15 @@ def assert_example(assertion: str, entry_point: str, setup: str = "") -> Test:
 # --- APPS call-based problems: MapCoder stores each argument on its own line, strings unquoted ----------
 
 
+def starter_function(starter_code: str) -> ast.FunctionDef:
+    """The function an APPS starter declares (often a method of `class Solution`), given a body to parse."""
+    tree = syntax.parse(starter_code.strip() + "\n        pass\n")
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
+
+
 def parameters(starter_code: str) -> list[str]:
     """Parameter names of the starter function."""
-    tree = syntax.parse(starter_code.strip() + "\n        pass\n")
-    fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
-    return [a.arg for a in fn.args.args if a.arg != "self"]
+    return [a.arg for a in starter_function(starter_code).args.args if a.arg != "self"]
 
 
 def _literal(text: str) -> tuple[bool, Any]:

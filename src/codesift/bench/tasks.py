@@ -25,7 +25,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import ValidationError
 
 from codesift import syntax
-from codesift.bench.examples import apps_tests, assert_example
+from codesift.bench.examples import apps_tests, assert_example, starter_function
 from codesift.errors import CodesiftError
 from codesift.problems import function_problem
 from codesift.records import Problem, Record, Test
@@ -176,7 +176,7 @@ def apps_task(rec: dict[str, Any]) -> Task:
     entry = None
     prompt = rec["description"]
     if starter.strip():
-        entry = next(n.name for n in ast.walk(syntax.parse(starter + "pass")) if isinstance(n, ast.FunctionDef))
+        entry = starter_function(starter).name
         prompt += f"\n\nUse this starter code:\n```python\n{starter.strip()}\n```\n"
     problem = Problem(
         id=f"APPS/{rec['id']}",
