@@ -79,6 +79,13 @@ def test_a_test_expecting_none_is_not_read_from_the_probe_of_its_input(ex: Execu
     assert [e.status for e in ex.run(code, [probe, expects_none])] == ["passed", "failed"]
 
 
+def test_a_result_of_more_than_4300_digits_is_reported_and_compared(ex: Executor) -> None:
+    code = "def f(n):\n    return 10 ** n\n"
+    probe, right, wrong = ex.run(code, [call("5000"), call("5000", "10 ** 5000"), call("5000", "10 ** 4999")])
+    assert (probe.status, probe.output) == ("passed", "1" + "0" * 5000)
+    assert (right.status, wrong.status) == ("passed", "failed")
+
+
 def test_probe_outputs_separate_behaviours_and_record_exceptions(ex: Executor) -> None:
     code = "def f(x):\n    return 10 // x\n"
     a, b = ex.run(code, [call("3"), call("0")])
