@@ -17,7 +17,9 @@ class SelectConfig(BaseModel):
 
     The score of a cluster is log-linear so that ``w_size = w_codet = 1`` is CodeT's dual
     agreement (samples in the cluster times model tests it passes):
-    ``w_size·ln(samples) + w_codet·ln(1 + model tests passed) + w_logprob·mean token logprob``.
+    ``w_size·ln(samples) + w_codet·ln(1 + model tests passed) + w_logprob·mean token logprob``. A cluster's tests
+    passed are its best program's: its programs agree on every probe, but a model test whose input did not make it
+    into the probes (`max_probes`) can still split them.
 
     ``agreement_power`` (None: off) replaces a cluster's own sample count by its *support*, the
     samples of every cluster weighted by the share of probes on which they behave alike, raised to
