@@ -72,7 +72,7 @@ def parameters(starter_code: str) -> list[str]:
 def _literal(text: str) -> tuple[bool, Any]:
     try:
         return True, syntax.literal_eval(text)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+    except (*syntax.PARSE_ERRORS, TypeError):
         return False, None
 
 

@@ -39,7 +39,7 @@ _ANSWER_LINE = re.compile(r"@(\w+)\[([^\]\n]*)\]")  # a line DABench's regex @(\
 def _literal(node: ast.expr) -> bool:
     try:
         ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+    except (*syntax.PARSE_ERRORS, TypeError):
         return False
     return True
 

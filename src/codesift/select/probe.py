@@ -28,7 +28,7 @@ def _literal_args(call: ast.Call) -> tuple[Any, ...] | None:
         return None
     try:
         return tuple(ast.literal_eval(a) for a in call.args)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+    except (*syntax.PARSE_ERRORS, TypeError):
         return None
 
 
