@@ -116,7 +116,7 @@ def test_dabench_loads_with_labels_apart_from_the_question(tmp_path):
     assert tasks[1].question.names == ("b", "count")
     assert [t.id for t in pick(tasks, None, 2, None)] == ["DABench/3"]
     assert [t.id for t in pick(tasks, "7,DABench/3", 1, None)] == ["DABench/7", "DABench/3"]
-    with pytest.raises(BenchDataError, match="unknown DABench id"):
+    with pytest.raises(BenchDataError, match=r"unknown problem id\(s\): 99 \(ids look like DABench/3\)"):
         pick(tasks, "99", 1, None)
     with pytest.raises(BenchDataError, match="not found"):
         load_dabench(tmp_path / "dabench")

@@ -52,3 +52,14 @@ def test_user_mistakes_are_one_line(tmp_path: Path) -> None:
         assert result.exit_code == 2, (args, result.output)
         assert "Traceback" not in result.output
         assert len(result.output.strip().splitlines()) <= 2, result.output
+
+
+def test_default_run_dir_keeps_the_whole_model_name() -> None:
+    """`Path.stem` read the ".5b" of qwen2.5-coder-1.5b as a suffix: 1.5B and 0.5B runs would be told apart by luck."""
+    from codesift.cli.bench import default_run_dir
+
+    assert default_run_dir("humaneval", "qwen2.5-coder-1.5b", 20, 0.8, "run").name == (
+        "humaneval-run-qwen2.5-coder-1.5b-n20-t0.8"
+    )
+    assert default_run_dir("tasks.jsonl", "/models/mine.gguf", 4, 0.2, "run").name == "tasks-run-mine-n4-t0.2"
+    assert default_run_dir("mbpp", "samples/theirs.jsonl", 1, 0.8, "graded").name == "mbpp-graded-theirs-n1-t0.8"

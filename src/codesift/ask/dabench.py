@@ -36,7 +36,7 @@ from codesift.ask.table import Table, load_table
 from codesift.backends import Backend
 from codesift.bench.metrics import Interval, bootstrap
 from codesift.bench.run import check_run, each_task, open_run_dir
-from codesift.bench.tasks import BenchDataError, data_dir
+from codesift.bench.tasks import BenchDataError, data_dir, select
 from codesift.events import EventSink, ProblemDone, ignore
 from codesift.execute.cached import Mapper
 from codesift.records import Policy, Record
@@ -82,14 +82,7 @@ def load_dabench(data: str | Path | None = None) -> list[DabenchTask]:
 
 def pick(tasks: list[DabenchTask], problems: str | None, every: int, limit: int | None) -> list[DabenchTask]:
     """`--problems 0,5` (DABench ids), then every `every`-th question (a fixed subset), then the first `limit`."""
-    if problems:
-        wanted = [p.strip().removeprefix("DABench/") for p in problems.split(",") if p.strip()]
-        by_num = {t.id.removeprefix("DABench/"): t for t in tasks}
-        missing = [w for w in wanted if w not in by_num]
-        if missing:
-            raise BenchDataError(f"unknown DABench id(s): {', '.join(missing)} (ids look like 0 or DABench/0).")
-        tasks = [by_num[w] for w in wanted]
-    tasks = tasks[::every]
+    tasks = select(tasks, problems)[::every]
     return tasks[:limit] if limit is not None else tasks
 
 

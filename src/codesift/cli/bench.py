@@ -64,8 +64,13 @@ def _print_summary(results: Any, run_dir: Path) -> None:
 
 
 def default_run_dir(name: str, model: str, samples: int, temperature: float, mode: str) -> Path:
-    stem = Path(name).stem if name.endswith(".jsonl") else name
-    return Path("runs") / f"{stem}-{mode}-{Path(model).stem}-n{samples}-t{temperature:g}"
+    return Path("runs") / f"{_label(name)}-{mode}-{_label(model)}-n{samples}-t{temperature:g}"
+
+
+def _label(name: str) -> str:
+    """A file's stem, or a name whole: the ".5b" of qwen2.5-coder-1.5b is no file suffix."""
+    path = Path(name)
+    return path.stem if path.suffix in (".gguf", ".json", ".jsonl") else path.name
 
 
 def _refuse(given: dict[str, bool], why: str) -> None:
@@ -200,7 +205,7 @@ def bench(
             return
         check_backend(backend)
         mode = "graded" if grade else "run"
-        run_dir = run_dir or default_run_dir(name, grade.name if grade else model, samples, temperature, mode)
+        run_dir = run_dir or default_run_dir(name, str(grade) if grade else model, samples, temperature, mode)
         with open_executor(executor, sandbox, ray_address) as ex, progress_events(show) as events:
             if grade is not None:
                 from codesift.bench.run import grade_samples
