@@ -12,6 +12,7 @@ tests and repairs come from the same Store (scripts/sample_store.py).
 
 Every pass@1 carries a 95% bootstrap interval over problems, and every method its paired difference to the
 baseline (filter, most common) with its interval: a method beats the baseline only when that excludes 0.
+`--rows ROWS --against METHOD` reprints saved rows compared with another method (e.g. the default).
 
 Rows (pass@1 of the first submission, mean over problems; 10@n: one of the first 10 submissions):
   raw pass@1                 a random sample, no filtering
@@ -50,6 +51,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
+from operator import gt, lt
 from pathlib import Path
 from statistics import fmean
 from typing import Any
@@ -270,10 +272,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--exclude", default=None, help="skip the problems of this benchmark (held-out sets)")
     ap.add_argument("--json", default=None, help="also write per-problem rows to this JSONL file")
     ap.add_argument("--rows", default=None, type=Path, help="print the table of rows saved by --json, run nothing")
+    ap.add_argument("--against", default=BASELINE, help="the method every row is compared with (--rows)")
     ap.add_argument("--judge", default=None, help="also the default ranking + this model as pairwise judge")
     args = ap.parse_args(argv)
     if args.rows:
-        print_table(args.benchmark, [_numbers(json.loads(line)) for line in args.rows.read_text().splitlines()])
+        saved = [_numbers(json.loads(line)) for line in args.rows.read_text().splitlines()]
+        if saved and args.against not in saved[0]:
+            ap.error(f"--against {args.against!r} is no method of these rows")
+        print_table(args.benchmark, saved, args.against)
         return 0
 
     excluded = {t.id for t in load_tasks(args.exclude, args.data)} if args.exclude else set()
@@ -308,15 +314,16 @@ def _numbers(row: dict[str, object]) -> dict[str, float]:
     return {k: float(v) for k, v in row.items() if isinstance(v, int | float)}
 
 
-def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
+def print_table(name: str, rows: Sequence[dict[str, float]], against: str = BASELINE) -> None:
     if not rows:
         print("no problem of this benchmark has candidates in the store")
         return
     n = fmean(r["samples"] for r in rows)
     print(f"\n{name}: {len(rows)} problems, {n:.0f} samples each")
     print(
-        "| method | pass@1 [95% CI] | efficiency (÷ oracle@n) | vs most common [95% CI] | beats? | problems |\n"
-        "|---|---|---|---|---|---|"
+        f"| method | pass@1 [95% CI] | efficiency (÷ oracle@n) | vs {against} [95% CI] | beats? | won/lost "
+        "| problems |\n"
+        "|---|---|---|---|---|---|---|"
     )
     counts = (
         {
@@ -336,9 +343,10 @@ def print_table(name: str, rows: Sequence[dict[str, float]]) -> None:
         subset = [r for r in rows if m in r]
         value, oracle = bootstrap([r[m] for r in subset]), fmean(r["oracle@n"] for r in subset)
         eff = f"{value.mean / oracle:.2f}" if oracle else "-"
-        diff = paired_difference([r[m] for r in subset], [r[BASELINE] for r in subset])
+        diff = paired_difference([r[m] for r in subset], [r[against] for r in subset])
         verdict = "yes" if diff.excludes_zero and diff.mean > 0 else ("worse" if diff.excludes_zero else "no")
-        print(f"| {m} | {value} | {eff} | {diff} | {verdict} | {len(subset)} |")
+        won, lost = (sum(op(r[m], r[against]) for r in subset) for op in (gt, lt))
+        print(f"| {m} | {value} | {eff} | {diff} | {verdict} | {won}/{lost} | {len(subset)} |")
 
     def median(key: str) -> float:
         return sorted(r[key] for r in rows)[len(rows) // 2]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 from script_loader import ROOT, load_script
@@ -60,3 +61,19 @@ def test_no_method_beats_the_oracle_and_the_table_carries_intervals(
     table = capsys.readouterr().out
     assert "fresh: 2 problems, 20 samples each" in table
     assert f"| {ablation.DEFAULT} | 50.0 [" in table and "| filter, most common | 45.0 [" in table
+
+
+def test_saved_rows_compare_with_any_method(
+    replayed: list[dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps(r) + "\n" for r in replayed))
+    args = ["--benchmark", "fresh", "--rows", str(rows)]
+    assert ablation.main([*args, "--against", ablation.DEFAULT]) == 0
+    table = capsys.readouterr().out
+    assert f"vs {ablation.DEFAULT} [95% CI]" in table
+    assert f"| {ablation.DEFAULT} | 50.0 [" in table and "| no | 0/0 | 2 |" in table  # itself: never won nor lost
+    assert "| oracle@n | 100.0 [" in table and "| 1/0 | 2 |" in table  # the oracle wins the problem the ranking lost
+    with pytest.raises(SystemExit):
+        ablation.main([*args, "--against", "no such method"])
+    assert "is no method of these rows" in capsys.readouterr().err
