@@ -33,7 +33,7 @@ GRAMMAR_HELP = (
 TEST_WRITER_HELP = "Another model writes the tests that rank clusters (e.g. qwen2.5-coder-1.5b for 0.5B samples)"
 TEST_WRITERS_HELP = "Seeds of model-written tests per problem; 0: none (faster, e.g. sampling training data)"
 ADAPTIVE_HELP = (
-    "Draw samples 8 at a time; stop once a cluster passing the examples leads with ≥ 2 and ≥ 2× the runner-up's samples"
+    "Draw samples 4 at a time; stop once a cluster passing the examples leads with ≥ 2 and ≥ 2× the runner-up's samples"
 )
 JUDGE_HELP = "This model judges the two best clusters on an input where they differ (S*-style; off by default)"
 SELECT_HELP = (
