@@ -166,9 +166,9 @@ def ask(
             samples=samples, seed=seed, retries=retries, timeout=timeout, grammar=grammar,
             retry_when=retry_when,
         )  # fmt: skip
-        check_models(config.policies)
         if output is not None and output.exists() and not output.is_dir():
             raise OutputDirError(f"-o {output}: exists and is not a folder; give a folder for the figures")
+        check_models(config.policies)
         store_path = store or Path(".codesift") / f"{q.id}-{table.sha256[:8]}.sqlite"
         with (
             Store(store_path) as run_store,
