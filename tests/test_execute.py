@@ -431,3 +431,16 @@ def test_a_checkout_under_tmp_still_runs_programs() -> None:
         shutil.rmtree(checkout)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["full", "passed"]
+
+
+def test_string_hashes_are_the_same_in_every_executor_session() -> None:
+    """A program whose output follows set order of strings (HumanEval/158 has two) must give the same verdict in
+    every run: otherwise a replay differs from the run it replays, and the cache keeps whichever came first."""
+    code = "def order():\n    return ''.join({'a': 0, 'b': 0, 'c': 0, 'd': 0}.keys() | {'e', 'f', 'g', 'h'})\n"
+    seen = set()
+    for _ in range(3):
+        with make_executor(workers=1) as e:
+            (run,) = e.run(code, [call("")], entry_point="order")
+            assert run.status == "passed", run.error
+            seen.add(run.output)
+    assert len(seen) == 1, seen

@@ -169,7 +169,7 @@ CASES = [
         "environment-secrets",
         "import os\nprint(sorted(os.environ))\n",
         "passed",
-        stdout="['HOME', 'LANG', 'PATH', 'TMPDIR']",
+        stdout="['HOME', 'LANG', 'PATH', 'PYTHONHASHSEED', 'TMPDIR']",
     ),
     Case(
         "parent-proc-environ",

@@ -70,6 +70,9 @@ SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1, 2
 READABLE = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt", "/sys/devices/system/cpu")
 READABLE_FILES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/proc/cpuinfo", "/proc/meminfo")
 HIDDEN = ("/root",)
+# `-I` without its `-E`: the environment is built here whole, and its `PYTHONHASHSEED` must be read, or every zygote
+# draws its own hash secret and the set order of strings (so some programs' output) differs between sessions.
+INTERPRETER_FLAGS = ("-s", "-P", "-S")
 SHARED_TEMP = ("/tmp", "/var/tmp", "/run")  # world-writable or watchable: an empty tmpfs per zygote
 SHM = "/dev/shm"
 RULE_FDS = 600  # Landlock rule fds live at 600+ (the zygote stages a child's pipes at 500+)
@@ -311,7 +314,7 @@ class Sandbox:
             overlay += ["--ro-bind", source, path]
         zygote = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zygote.py")
         argv = [*self.bwrap, "--bind", tmp, tmp, *overlay, "--chdir", self.profile["cwd"] or tmp, *env]
-        os.execv(self.bwrap[0], [*argv, "--", sys.executable, "-I", "-S", zygote, "--child", tmp])
+        os.execv(self.bwrap[0], [*argv, "--", sys.executable, *INTERPRETER_FLAGS, zygote, "--child", tmp])
 
     def _readable(self) -> list[str]:
         prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
@@ -324,7 +327,8 @@ class Sandbox:
 
     def environment(self, tmp: str) -> dict[str, str]:
         """The whole environment a program gets: a few fixed variables and the profile's own."""
-        return {"PATH": "/usr/bin:/bin", "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8", **dict(self.profile["env"])}
+        fixed = {"PATH": "/usr/bin:/bin", "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
+        return {**fixed, **dict(self.profile["env"])}
 
     def prepare(self, tmp: str) -> None:
         """Zygote, once: the run directory (same inode for every run), the environment children

@@ -51,6 +51,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, cast, get_args
 
+from codesift.execute.confine import INTERPRETER_FLAGS
 from codesift.execute.profiles import SOLVE, Profile, SandboxError
 from codesift.execute.verdict import NotLiteral, equal, literal, stdout_matches
 from codesift.records import Execution, Status, Test, digest
@@ -120,10 +121,10 @@ class _Zygote:
 
     def _launch(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(ZYGOTE)],
+            [sys.executable, *INTERPRETER_FLAGS, str(ZYGOTE)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"},
             cwd="/",
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None

@@ -1,4 +1,4 @@
-"""The per-worker fork server: started once as ``python -I -S zygote.py``, forks one child per run.
+"""The per-worker fork server: started once as ``python -s -P -S zygote.py``, forks one child per run.
 
 Stdlib only and deliberately small: fork cost grows with the parent's memory. Protocol on fds 0/1:
 4-byte big-endian length + ``marshal`` payload, one request then one reply per run (the parent is
